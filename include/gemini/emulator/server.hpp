@@ -1,0 +1,96 @@
+// A faithful local fake of the Gemini Interactions API service (see docs/emulator.md).
+#pragma once
+
+#include <gemini/emulator/certificate.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace gemini::emulator {
+
+/// How an emulator instance behaves. Plain aggregate: every member has a usable default.
+struct options {
+  std::string host = "127.0.0.1";  ///< address to bind (an IP literal)
+  std::uint16_t port = 0;          ///< 0 = any free port (see server::port())
+  bool tls = true;                 ///< HTTPS (true) or plain HTTP (false)
+  unsigned threads = 2;            ///< threads running the server's io_context (at least 1)
+  /// When set, only this key (x-goog-api-key, `Authorization: Bearer`, or `?key=`) is accepted;
+  /// otherwise any non-empty key or bearer token is.
+  std::optional<std::string> api_key;
+  /// Real-time delay before answering each create (simulated model latency).
+  std::chrono::milliseconds latency{0};
+  /// Virtual time a background interaction needs to finish (see server::advance()).
+  std::chrono::milliseconds background_duration{1000};
+  /// The server certificate; default: generated at start for localhost + 127.0.0.1.
+  std::optional<certificate> cert;
+  /// Keep-alive connections idle for longer than this are closed by the server.
+  std::chrono::milliseconds idle_timeout{30000};
+  /// Fault rules (syntax in docs/emulator.md), e.g. "route=create;times=2;status=503".
+  /// Throws std::invalid_argument from the server constructor when a rule does not parse.
+  std::vector<std::string> fault_rules;
+  /// Default number of words of a model answer when the request does not ask for a length
+  /// (0 = the bare answer sentence). See the `x-emulator-output-words` header.
+  unsigned default_output_words = 0;
+  /// Maximum accepted request body size in bytes.
+  std::size_t body_limit = 32 * 1024 * 1024;
+};
+
+/// Counters for tests that check connection reuse.
+struct statistics {
+  std::uint64_t connections_accepted = 0;  ///< TCP connections accepted since start
+  std::uint64_t connections_open = 0;      ///< TCP connections open right now
+  std::uint64_t max_connections_open = 0;  ///< highest value connections_open has reached
+  std::uint64_t tls_handshakes = 0;        ///< successful TLS handshakes
+  std::uint64_t requests = 0;              ///< HTTP requests read completely (all paths)
+  std::uint64_t api_requests = 0;          ///< requests to /{v}/interactions... paths
+  std::uint64_t faults_injected = 0;       ///< requests a fault (header or rule) applied to
+  std::uint64_t interactions_stored = 0;   ///< interactions in the store right now
+};
+
+/// An emulator instance: binds in the constructor and serves on its own threads until
+/// stop() or destruction. All member functions are thread-safe.
+class server {
+ public:
+  /// Binds `opts.host:opts.port` and starts serving. Throws on bind or certificate errors and
+  /// std::invalid_argument for an unparsable fault rule.
+  explicit server(options opts = {});
+  ~server();  ///< stop() and join
+  server(const server&) = delete;
+  server& operator=(const server&) = delete;
+
+  std::uint16_t port() const;
+  /// "https://HOST:PORT" ("http://" when tls is false), no trailing slash.
+  std::string base_url() const;
+  /// The certificate PEM a client must trust (no private key); empty when tls is false.
+  const std::string& ca_pem() const;
+
+  /// Advances the virtual clock; background interactions whose time has come complete.
+  void advance(std::chrono::milliseconds d);
+  /// The virtual clock: time advanced since start.
+  std::chrono::milliseconds virtual_time() const;
+
+  statistics stats() const;
+
+  /// Closes (server side) every keep-alive connection that is not busy with a request and
+  /// returns after those connections are closed.
+  void close_idle_connections();
+
+  /// Adds a fault rule at run time (same syntax as options::fault_rules); its counters start
+  /// at zero. Throws std::invalid_argument when it does not parse.
+  void add_fault_rule(const std::string& rule);
+  /// Removes every fault rule.
+  void clear_fault_rules();
+
+  /// Stops accepting, closes every connection and joins the threads. Idempotent.
+  void stop();
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace gemini::emulator

@@ -1,0 +1,227 @@
+// Error bodies and the fault-injection language.
+#include "emulator/service.hpp"
+
+#include <charconv>
+#include <stdexcept>
+
+namespace gemini::emulator::detail {
+
+std::string flat_code_for(unsigned status) {
+  switch (status) {
+    case 400: return "invalid_request";
+    case 401: return "authentication";
+    case 402: return "payment_required";
+    case 403: return "permission_denied";
+    case 404: return "not_found";
+    case 408: return "deadline_exceeded";
+    case 409: return "aborted";
+    case 416: return "out_of_range";
+    case 429: return "rate_limit_exceeded";
+    case 499: return "cancelled";
+    case 500: return "api_error";
+    case 501: return "not_implemented";
+    case 502: return "api_error";
+    case 503: return "service_unavailable";
+    case 504: return "deadline_exceeded";
+    default: return status >= 500 ? "api_error" : "invalid_request";
+  }
+}
+
+std::string rpc_status_for(unsigned status) {
+  switch (status) {
+    case 400: return "INVALID_ARGUMENT";
+    case 401: return "UNAUTHENTICATED";
+    case 402: return "FAILED_PRECONDITION";
+    case 403: return "PERMISSION_DENIED";
+    case 404: return "NOT_FOUND";
+    case 408: return "DEADLINE_EXCEEDED";
+    case 409: return "ABORTED";
+    case 416: return "OUT_OF_RANGE";
+    case 429: return "RESOURCE_EXHAUSTED";
+    case 499: return "CANCELLED";
+    case 500: return "INTERNAL";
+    case 501: return "UNIMPLEMENTED";
+    case 502: return "UNAVAILABLE";
+    case 503: return "UNAVAILABLE";
+    case 504: return "DEADLINE_EXCEEDED";
+    default: return status >= 500 ? "INTERNAL" : "FAILED_PRECONDITION";
+  }
+}
+
+http_reply flat_error(unsigned status, std::string code, std::string message) {
+  http_reply r;
+  r.status = status;
+  json::object err;
+  err["code"] = code;
+  err["message"] = message;
+  json::object body;
+  body["error"] = std::move(err);
+  r.body = json::serialize(body);
+  return r;
+}
+
+http_reply rpc_error(unsigned status, std::string message, std::optional<std::string> retry_delay) {
+  http_reply r;
+  r.status = status;
+  json::object err;
+  err["code"] = status;
+  err["message"] = message;
+  err["status"] = rpc_status_for(status);
+  if (retry_delay) {
+    json::object info;
+    info["@type"] = "type.googleapis.com/google.rpc.RetryInfo";
+    info["retryDelay"] = *retry_delay;
+    err["details"] = json::array{std::move(info)};
+  }
+  json::object body;
+  body["error"] = std::move(err);
+  r.body = json::serialize(body);
+  return r;
+}
+
+namespace {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+std::uint64_t to_uint(std::string_view key, std::string_view v) {
+  std::uint64_t out = 0;
+  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+  if (ec != std::errc{} || p != v.data() + v.size() || v.empty())
+    throw std::invalid_argument("fault: '" + std::string(key) + "' needs a non-negative integer, got '" +
+                                std::string(v) + "'");
+  return out;
+}
+
+/// Calls f(key, value, has_value) for each `;`-separated item.
+template <class F>
+void for_each_item(std::string_view spec, F&& f) {
+  while (!spec.empty()) {
+    const auto semi = spec.find(';');
+    std::string_view item = trim(spec.substr(0, semi));
+    spec = semi == std::string_view::npos ? std::string_view{} : spec.substr(semi + 1);
+    if (item.empty()) continue;
+    const auto eq = item.find('=');
+    if (eq == std::string_view::npos)
+      f(item, std::string_view{}, false);
+    else
+      f(trim(item.substr(0, eq)), trim(item.substr(eq + 1)), true);
+  }
+}
+
+/// Applies one fault item; false when the key is not a fault key.
+bool fault_item(fault& out, std::string_view k, std::string_view v, bool has) {
+  auto need = [&] {
+    if (!has || v.empty()) throw std::invalid_argument("fault: '" + std::string(k) + "' needs a value");
+  };
+  if (k == "status") {
+    need();
+    const auto s = to_uint(k, v);
+    if (s < 100 || s > 599) throw std::invalid_argument("fault: status out of range");
+    out.status = static_cast<unsigned>(s);
+  } else if (k == "shape") {
+    need();
+    if (v != "flat" && v != "rpc") throw std::invalid_argument("fault: shape is flat or rpc");
+    out.shape = std::string(v);
+  } else if (k == "code") {
+    need();
+    out.code = std::string(v);
+  } else if (k == "message") {
+    need();
+    out.message = std::string(v);
+  } else if (k == "retry-after") {
+    need();
+    out.retry_after = std::string(v);
+  } else if (k == "retry-after-ms") {
+    need();
+    to_uint(k, v);
+    out.retry_after_ms = std::string(v);
+  } else if (k == "retry-delay") {
+    need();
+    std::string d(v);
+    if (d.back() != 's') d += 's';
+    out.retry_delay = d;
+  } else if (k == "delay-ms") {
+    need();
+    out.delay = std::chrono::milliseconds(to_uint(k, v));
+  } else if (k == "close") {
+    if (has && v != "before") throw std::invalid_argument("fault: close takes no value (or 'before')");
+    out.close = true;
+  } else if (k == "truncate") {
+    out.truncate = true;
+    if (has) out.truncate_bytes = static_cast<std::size_t>(to_uint(k, v));
+  } else if (k == "malformed") {
+    if (has) throw std::invalid_argument("fault: malformed takes no value");
+    out.malformed = true;
+  } else if (k == "content-type") {
+    need();
+    out.content_type = std::string(v);
+  } else {
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+fault parse_fault(std::string_view spec) {
+  fault out;
+  for_each_item(spec, [&](std::string_view k, std::string_view v, bool has) {
+    if (!fault_item(out, k, v, has)) throw std::invalid_argument("fault: unknown key '" + std::string(k) + "'");
+  });
+  return out;
+}
+
+fault_rule parse_fault_rule(std::string_view spec) {
+  fault_rule rule;
+  bool any_fault = false;
+  for_each_item(spec, [&](std::string_view k, std::string_view v, bool has) {
+    if (k == "route") {
+      if (v != "any" && v != "create" && v != "get" && v != "delete" && v != "cancel" && v != "unknown")
+        throw std::invalid_argument("fault rule: route is any|create|get|delete|cancel|unknown");
+      rule.route = std::string(v);
+    } else if (k == "method") {
+      if (!has || v.empty()) throw std::invalid_argument("fault rule: method needs a value");
+      rule.method = std::string(v);
+    } else if (k == "path") {
+      if (!has || v.empty()) throw std::invalid_argument("fault rule: path needs a value");
+      rule.path = std::string(v);
+    } else if (k == "times") {
+      rule.times = to_uint(k, v);
+    } else if (k == "skip") {
+      rule.skip = to_uint(k, v);
+    } else if (fault_item(rule.what, k, v, has)) {
+      any_fault = true;
+    } else {
+      throw std::invalid_argument("fault rule: unknown key '" + std::string(k) + "'");
+    }
+  });
+  if (!any_fault) throw std::invalid_argument("fault rule: no fault given (status, close, truncate, ...)");
+  return rule;
+}
+
+bool glob_match(std::string_view pattern, std::string_view text) {
+  // Iterative `*` matching with backtracking to the last star.
+  std::size_t p = 0, t = 0, star = std::string_view::npos, mark = 0;
+  while (t < text.size()) {
+    if (p < pattern.size() && pattern[p] == '*') {
+      star = p++;
+      mark = t;
+    } else if (p < pattern.size() && pattern[p] == text[t]) {
+      ++p;
+      ++t;
+    } else if (star != std::string_view::npos) {
+      p = star + 1;
+      t = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '*') ++p;
+  return p == pattern.size();
+}
+
+}  // namespace gemini::emulator::detail

@@ -1,0 +1,428 @@
+// The deterministic fake model: the answer depends only on the request and the conversation.
+#include "emulator/service.hpp"
+
+#include <algorithm>
+#include <set>
+
+namespace gemini::emulator::detail {
+
+namespace {
+
+void canonical_into(const json::value& v, std::string& out) {
+  switch (v.kind()) {
+    case json::kind::object: {
+      const auto& o = v.get_object();
+      std::vector<std::pair<std::string_view, const json::value*>> items;
+      for (const auto& kv : o) items.emplace_back(kv.key(), &kv.value());
+      std::sort(items.begin(), items.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+      out += '{';
+      bool first = true;
+      for (const auto& [k, val] : items) {
+        if (!first) out += ',';
+        first = false;
+        out += json::serialize(json::string(k));
+        out += ':';
+        canonical_into(*val, out);
+      }
+      out += '}';
+      break;
+    }
+    case json::kind::array: {
+      out += '[';
+      bool first = true;
+      for (const auto& e : v.get_array()) {
+        if (!first) out += ',';
+        first = false;
+        canonical_into(e, out);
+      }
+      out += ']';
+      break;
+    }
+    default: out += json::serialize(v);
+  }
+}
+
+std::string string_or_empty(const json::object& o, std::string_view key) {
+  if (auto p = o.if_contains(key); p && p->is_string()) return std::string(p->get_string());
+  return {};
+}
+
+void content_into(const json::value* content, std::string& out) {
+  if (!content || !content->is_array()) return;
+  for (const auto& block : content->get_array()) {
+    if (!block.is_object()) continue;
+    const auto& b = block.get_object();
+    if (string_or_empty(b, "type") == "text") {
+      out += "t:";
+      out += string_or_empty(b, "text");
+    } else {
+      out += "b:";
+      canonical_into(block, out);
+    }
+    out += '\x1e';
+  }
+}
+
+std::string step_type(const json::value& step) {
+  if (!step.is_object()) return {};
+  return string_or_empty(step.get_object(), "type");
+}
+
+bool is_client_step(const std::string& type) { return type == "user_input" || type == "function_result"; }
+
+std::string text_of(const json::value* content) {
+  std::string out;
+  if (!content || !content->is_array()) return out;
+  for (const auto& block : content->get_array()) {
+    if (!block.is_object()) continue;
+    const auto& b = block.get_object();
+    if (string_or_empty(b, "type") != "text") continue;
+    if (!out.empty()) out += ' ';
+    out += string_or_empty(b, "text");
+  }
+  return out;
+}
+
+std::string result_text(const json::value* r) {
+  if (!r) return "null";
+  if (r->is_string()) return std::string(r->get_string());
+  return canonical_json(*r);
+}
+
+std::vector<std::string> split_words(std::string_view text) {
+  std::vector<std::string> words;
+  std::string cur;
+  for (char c : text) {
+    if (c == ' ' || c == '\n' || c == '\t' || c == '\r') {
+      if (!cur.empty()) words.push_back(std::move(cur));
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  if (!cur.empty()) words.push_back(std::move(cur));
+  return words;
+}
+
+std::string join_words(const std::vector<std::string>& words) {
+  std::string out;
+  for (const auto& w : words) {
+    if (!out.empty()) out += ' ';
+    out += w;
+  }
+  return out;
+}
+
+constexpr const char* filler[] = {"lorem", "ipsum", "dolor", "sit", "amet", "consectetur",
+                                  "adipiscing", "elit", "sed", "do", "eiusmod", "tempor"};
+
+bool is_name_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+         c == '.';
+}
+
+/// Finds "call NAME" (NAME a declared function) in text, in order; a JSON object right after the
+/// name becomes the arguments.
+std::vector<std::pair<std::string, json::object>> find_calls(const std::string& text,
+                                                             const std::vector<std::string>& names) {
+  std::vector<std::pair<std::string, json::object>> calls;
+  std::size_t pos = 0;
+  while ((pos = text.find("call ", pos)) != std::string::npos) {
+    if (pos > 0 && is_name_char(text[pos - 1])) {
+      pos += 5;
+      continue;
+    }
+    std::size_t start = pos + 5, end = start;
+    while (end < text.size() && is_name_char(text[end])) ++end;
+    std::string name = text.substr(start, end - start);
+    while (!name.empty() && name.back() == '.') {  // sentence-ending dot
+      name.pop_back();
+      --end;
+    }
+    pos = end;
+    if (std::find(names.begin(), names.end(), name) == names.end()) continue;
+    json::object args;
+    std::size_t a = end;
+    while (a < text.size() && text[a] == ' ') ++a;
+    if (a < text.size() && text[a] == '{') {
+      int depth = 0;
+      bool in_str = false;
+      std::size_t b = a;
+      for (; b < text.size(); ++b) {
+        const char c = text[b];
+        if (in_str) {
+          if (c == '\\') ++b;
+          else if (c == '"') in_str = false;
+        } else if (c == '"') {
+          in_str = true;
+        } else if (c == '{') {
+          ++depth;
+        } else if (c == '}' && --depth == 0) {
+          break;
+        }
+      }
+      if (b < text.size()) {
+        boost::system::error_code ec;
+        auto v = json::parse(std::string_view(text).substr(a, b - a + 1), ec);
+        if (!ec && v.is_object()) {
+          args = std::move(v.get_object());
+          pos = b + 1;
+        }
+      }
+    }
+    calls.emplace_back(std::move(name), std::move(args));
+  }
+  return calls;
+}
+
+std::size_t words_in_history(const json::array& history) {
+  std::size_t n = 0;
+  for (const auto& step : history) {
+    if (!step.is_object()) continue;
+    const auto& s = step.get_object();
+    const auto type = string_or_empty(s, "type");
+    if (type == "user_input" || type == "model_output") n += count_words(text_of(s.if_contains("content")));
+    else if (type == "function_result") n += count_words(result_text(s.if_contains("result")));
+    else if (type == "function_call") n += 1;
+  }
+  return n;
+}
+
+}  // namespace
+
+std::string canonical_json(const json::value& v) {
+  std::string out;
+  canonical_into(v, out);
+  return out;
+}
+
+std::size_t count_words(std::string_view text) { return split_words(text).size(); }
+
+std::string hex32(std::uint32_t v) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out(8, '0');
+  for (int i = 7; i >= 0; --i) {
+    out[static_cast<std::size_t>(i)] = digits[v & 0xf];
+    v >>= 4;
+  }
+  return out;
+}
+
+namespace {
+std::string b64(std::string_view in, const char* alphabet, bool pad) {
+  std::string out;
+  std::size_t i = 0;
+  while (i + 2 < in.size()) {
+    const unsigned n = (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8) |
+                       static_cast<unsigned char>(in[i + 2]);
+    out += alphabet[(n >> 18) & 63];
+    out += alphabet[(n >> 12) & 63];
+    out += alphabet[(n >> 6) & 63];
+    out += alphabet[n & 63];
+    i += 3;
+  }
+  if (i + 1 == in.size()) {
+    const unsigned n = static_cast<unsigned char>(in[i]) << 16;
+    out += alphabet[(n >> 18) & 63];
+    out += alphabet[(n >> 12) & 63];
+    if (pad) out += "==";
+  } else if (i + 2 == in.size()) {
+    const unsigned n = (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8);
+    out += alphabet[(n >> 18) & 63];
+    out += alphabet[(n >> 12) & 63];
+    out += alphabet[(n >> 6) & 63];
+    if (pad) out += '=';
+  }
+  return out;
+}
+}  // namespace
+
+std::string base64url(std::string_view in, bool pad) {
+  return b64(in, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", pad);
+}
+std::string base64(std::string_view in) {
+  return b64(in, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", true);
+}
+
+std::uint32_t history_digest(const json::array& history) {
+  std::string canon;
+  for (const auto& step : history) {
+    const std::string type = step_type(step);
+    const auto& s = step.get_object();
+    if (type == "user_input") {
+      canon += "U|";
+      content_into(s.if_contains("content"), canon);
+    } else if (type == "model_output") {
+      canon += "M|";
+      content_into(s.if_contains("content"), canon);
+    } else if (type == "thought") {
+      canon += "T|" + string_or_empty(s, "signature");
+    } else if (type == "function_call") {
+      canon += "C|" + string_or_empty(s, "id") + "|" + string_or_empty(s, "name") + "|";
+      const auto* args = s.if_contains("arguments");
+      canon += args ? canonical_json(*args) : std::string("{}");
+    } else if (type == "function_result") {
+      canon += "R|" + string_or_empty(s, "call_id") + "|";
+      const auto* r = s.if_contains("result");
+      canon += r ? canonical_json(*r) : std::string("null");
+      const auto* e = s.if_contains("is_error");
+      canon += (e && e->is_bool() && e->get_bool()) ? "|1" : "|0";
+    } else {
+      canon += "X|" + canonical_json(step);
+    }
+    canon += '\x1d';
+  }
+  std::uint32_t h = 2166136261u;  // FNV-1a
+  for (unsigned char c : canon) {
+    h ^= c;
+    h *= 16777619u;
+  }
+  return h;
+}
+
+generation generate(const json::array& history, const generation_params& params) {
+  // The trailing run of client steps is this turn's input; everything before is context.
+  std::size_t tail = history.size();
+  while (tail > 0 && is_client_step(step_type(history[tail - 1]))) --tail;
+  if (tail == history.size())
+    throw api_error{400, "invalid_request", "The input must end with a user_input or function_result step."};
+
+  // Function calls of the previous model turn that still need an answer.
+  std::set<std::string> known_calls, answered;
+  std::vector<std::string> pending;
+  {
+    std::size_t last_model_begin = tail;
+    while (last_model_begin > 0 && !is_client_step(step_type(history[last_model_begin - 1]))) --last_model_begin;
+    for (std::size_t i = 0; i < tail; ++i) {
+      const auto type = step_type(history[i]);
+      const auto& s = history[i].get_object();
+      if (type == "function_call") {
+        known_calls.insert(string_or_empty(s, "id"));
+        if (i >= last_model_begin) pending.push_back(string_or_empty(s, "id"));
+      } else if (type == "function_result") {
+        answered.insert(string_or_empty(s, "call_id"));
+      }
+    }
+  }
+  std::set<std::string> answered_now;
+  for (std::size_t i = tail; i < history.size(); ++i) {
+    if (step_type(history[i]) != "function_result") continue;
+    const auto id = string_or_empty(history[i].get_object(), "call_id");
+    if (!known_calls.count(id))
+      throw api_error{400, "invalid_request", "function_result call_id '" + id + "' matches no function_call."};
+    answered_now.insert(id);
+  }
+  for (const auto& id : pending) {
+    if (!answered.count(id) && !answered_now.count(id))
+      throw api_error{400, "invalid_request", "function_call '" + id + "' has no function_result."};
+  }
+
+  generation g;
+  g.digest = history_digest(history);
+  for (std::size_t i = 0; i < history.size(); ++i) {
+    if (is_client_step(step_type(history[i])) && (i == 0 || !is_client_step(step_type(history[i - 1])))) ++g.turn;
+  }
+  const std::string digest = hex32(g.digest);
+  const std::string prefix = "Turn " + std::to_string(g.turn) + ". History digest " + digest + ".";
+
+  // What the client said this turn.
+  std::string last_user_text;
+  bool has_user_text = false;
+  std::vector<const json::object*> results;
+  for (std::size_t i = tail; i < history.size(); ++i) {
+    const auto& s = history[i].get_object();
+    if (step_type(history[i]) == "user_input") {
+      last_user_text = text_of(s.if_contains("content"));
+      has_user_text = true;
+    } else {
+      results.push_back(&s);
+    }
+  }
+
+  json::object thought;
+  thought["type"] = "thought";
+  thought["signature"] = base64("emulator-thought:" + digest + ":" + std::to_string(g.turn));
+  if (params.thinking_summaries) {
+    json::object t;
+    t["type"] = "text";
+    t["text"] = "Thinking about turn " + std::to_string(g.turn) + ".";
+    thought["summary"] = json::array{std::move(t)};
+  }
+  g.steps.push_back(std::move(thought));
+
+  std::size_t output_tokens = 0;
+  g.status = "completed";
+
+  // Function calls: only on a user turn, never after results.
+  std::vector<std::pair<std::string, json::object>> calls;
+  if (results.empty() && !params.tool_choice_none && !params.function_names.empty()) {
+    for (const auto& name : params.forced_calls) {
+      if (std::find(params.function_names.begin(), params.function_names.end(), name) != params.function_names.end())
+        calls.emplace_back(name, json::object{});
+    }
+    if (calls.empty()) calls = find_calls(last_user_text, params.function_names);
+  }
+
+  if (!calls.empty()) {
+    std::size_t i = 0;
+    for (auto& [name, args] : calls) {
+      json::object call;
+      call["type"] = "function_call";
+      call["id"] = "fc_" + digest + "_" + std::to_string(i++);
+      call["name"] = name;
+      output_tokens += 1 + count_words(canonical_json(args));
+      call["arguments"] = std::move(args);
+      g.steps.push_back(std::move(call));
+    }
+    g.status = "requires_action";
+  } else {
+    std::string text = prefix;
+    if (!results.empty()) {
+      for (const auto* r : results) {
+        text += " Function " + string_or_empty(*r, "name") + " returned: " + result_text(r->if_contains("result")) +
+                ".";
+      }
+      if (has_user_text) text += " You said: " + last_user_text;
+    } else {
+      text += " You said: " + (has_user_text && !last_user_text.empty() ? last_user_text : std::string("(no text)"));
+    }
+    auto words = split_words(text);
+    if (params.output_words > 0) {
+      if (words.size() > params.output_words) words.resize(params.output_words);
+      for (std::size_t i = 0; words.size() < params.output_words; ++i) words.emplace_back(filler[i % std::size(filler)]);
+    }
+    if (params.max_output_tokens && *params.max_output_tokens >= 0 &&
+        words.size() > static_cast<std::size_t>(*params.max_output_tokens)) {
+      words.resize(static_cast<std::size_t>(*params.max_output_tokens));
+      g.status = "incomplete";
+    }
+    output_tokens = words.size();
+    json::object block;
+    block["type"] = "text";
+    block["text"] = join_words(words);
+    json::object out;
+    out["type"] = "model_output";
+    out["content"] = json::array{std::move(block)};
+    g.steps.push_back(std::move(out));
+  }
+
+  const std::size_t input_tokens = words_in_history(history) + count_words(params.system_instruction);
+  const std::size_t thought_tokens = 4;
+  auto modality = [](std::size_t n) {
+    json::object m;
+    m["modality"] = "text";
+    m["tokens"] = n;
+    return json::array{std::move(m)};
+  };
+  g.usage["total_input_tokens"] = input_tokens;
+  g.usage["total_output_tokens"] = output_tokens;
+  g.usage["total_thought_tokens"] = thought_tokens;
+  g.usage["total_cached_tokens"] = 0;
+  g.usage["total_tool_use_tokens"] = 0;
+  g.usage["total_tokens"] = input_tokens + output_tokens + thought_tokens;
+  g.usage["input_tokens_by_modality"] = modality(input_tokens);
+  g.usage["output_tokens_by_modality"] = modality(output_tokens);
+  return g;
+}
+
+}  // namespace gemini::emulator::detail

@@ -1,0 +1,361 @@
+// The emulator's I/O layer: Asio accept loop, one coroutine per connection, Beast HTTP/1.1.
+#include <gemini/emulator/server.hpp>
+
+#include "emulator/service.hpp"
+
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+
+#include <condition_variable>
+#include <set>
+#include <thread>
+
+namespace gemini::emulator {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace ssl = asio::ssl;
+using tcp = asio::ip::tcp;
+using detail::json::object;
+
+namespace {
+
+constexpr auto handshake_timeout = std::chrono::seconds(10);
+constexpr auto write_timeout = std::chrono::seconds(30);
+
+/// What the server knows about a live connection. `phase` is written and `close()` called on the
+/// connection's strand only.
+struct connection_base {
+  explicit connection_base(asio::any_io_executor ex) : executor(std::move(ex)) {}
+  virtual ~connection_base() = default;
+  virtual void close() = 0;
+  asio::any_io_executor executor;
+  std::uint64_t id = 0;
+  enum phase_t { idle, serving, writing };
+  /// idle: waiting for a request; serving: a request is read and its reply not yet started
+  /// (delays happen here); writing: the reply is being sent.
+  std::atomic<int> phase{idle};
+  std::atomic<bool> idle_closed{false};  ///< closed (or to close) by close_idle_connections()
+};
+
+template <class Stream>
+struct connection final : connection_base {
+  template <class... Args>
+  explicit connection(asio::any_io_executor ex, Args&&... args)
+      : connection_base(std::move(ex)), stream(std::forward<Args>(args)...) {}
+  void close() override {
+    beast::error_code ec;
+    auto& sock = beast::get_lowest_layer(stream).socket();
+    sock.shutdown(tcp::socket::shutdown_both, ec);
+    sock.close(ec);
+  }
+  Stream stream;
+};
+
+using plain_stream = beast::tcp_stream;
+using tls_stream = ssl::stream<beast::tcp_stream>;
+
+}  // namespace
+
+struct server::impl {
+  explicit impl(options o) : opts(std::move(o)), svc(opts), ssl_ctx(ssl::context::tls_server) {}
+
+  options opts;
+  detail::service svc;
+  ssl::context ssl_ctx;
+  std::string cert_pem;
+
+  // Connection registry: guarded by reg_mu; reg_cv signals a removal.
+  std::mutex reg_mu;
+  std::condition_variable reg_cv;
+  std::map<std::uint64_t, std::weak_ptr<connection_base>> live;
+  std::uint64_t next_conn = 1;
+
+  std::atomic<std::uint64_t> accepted{0}, open{0}, max_open{0}, handshakes{0}, requests{0};
+
+  asio::io_context ioc{1};
+  tcp::acceptor acceptor{ioc};
+  std::uint16_t bound_port = 0;
+  std::vector<std::thread> threads;
+  std::mutex stop_mu;
+  bool stopped = false;
+
+  // Removes a connection from the registry when its coroutine ends (or its frame is destroyed).
+  struct registration {
+    impl* self;
+    std::uint64_t id;
+    ~registration() {
+      {
+        std::lock_guard lock(self->reg_mu);
+        self->live.erase(id);
+        --self->open;
+      }
+      self->reg_cv.notify_all();
+    }
+  };
+
+  std::uint64_t register_connection(const std::shared_ptr<connection_base>& c) {
+    std::lock_guard lock(reg_mu);
+    const auto id = next_conn++;
+    c->id = id;
+    live.emplace(id, c);
+    const auto now_open = ++open;
+    auto prev = max_open.load();
+    while (now_open > prev && !max_open.compare_exchange_weak(prev, now_open)) {
+    }
+    return id;
+  }
+
+  asio::awaitable<void> accept_loop() {
+    for (;;) {
+      auto strand = asio::make_strand(ioc);
+      auto op = acceptor.async_accept(strand, asio::as_tuple(asio::use_awaitable));
+      auto [ec, sock] = co_await std::move(op);
+      if (ec) {
+        if (!acceptor.is_open() || ec == asio::error::operation_aborted) co_return;
+        continue;
+      }
+      ++accepted;
+      asio::any_io_executor ex = strand;
+      if (opts.tls) {
+        auto c = std::make_shared<connection<tls_stream>>(ex, std::move(sock), ssl_ctx);
+        auto session = run_session(c);
+        asio::co_spawn(ex, std::move(session), asio::detached);
+      } else {
+        auto c = std::make_shared<connection<plain_stream>>(ex, std::move(sock));
+        auto session = run_session(c);
+        asio::co_spawn(ex, std::move(session), asio::detached);
+      }
+    }
+  }
+
+  template <class Stream>
+  asio::awaitable<void> run_session(std::shared_ptr<connection<Stream>> c) {
+    registration reg{this, register_connection(c)};
+    auto& stream = c->stream;
+    auto& lowest = beast::get_lowest_layer(stream);
+
+    if constexpr (std::is_same_v<Stream, tls_stream>) {
+      lowest.expires_after(handshake_timeout);
+      auto op = stream.async_handshake(ssl::stream_base::server, asio::as_tuple(asio::use_awaitable));
+      auto [ec] = co_await std::move(op);
+      if (ec) {
+        c->close();
+        co_return;
+      }
+      ++handshakes;
+    }
+
+    beast::flat_buffer buffer;
+    for (;;) {
+      c->phase = connection_base::idle;
+      lowest.expires_after(opts.idle_timeout);
+      http::request_parser<http::string_body> parser;
+      parser.body_limit(opts.body_limit);
+      auto read_op = http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+      auto [rec, bytes] = co_await std::move(read_op);
+      (void)bytes;
+      if (rec) break;
+      c->phase = connection_base::serving;
+      ++requests;
+      lowest.expires_never();
+
+      auto& msg = parser.get();
+      detail::http_request req;
+      req.method = std::string(msg.method_string());
+      req.target = std::string(msg.target());
+      for (const auto& field : msg) {
+        std::string name(field.name_string());
+        for (auto& ch : name) ch = static_cast<char>(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
+        req.headers.emplace(std::move(name), std::string(field.value()));
+      }
+      req.body = std::move(msg.body());
+      const bool keep_alive = msg.keep_alive();
+      const unsigned version = msg.version();
+
+      detail::http_reply reply;
+      try {
+        reply = svc.handle(req);
+      } catch (const std::exception& e) {
+        reply = detail::flat_error(500, "api_error", std::string("emulator internal error: ") + e.what());
+      }
+
+      if (reply.delay.count() > 0) {
+        asio::steady_timer timer(c->executor);
+        timer.expires_after(reply.delay);
+        auto wait_op = timer.async_wait(asio::as_tuple(asio::use_awaitable));
+        co_await std::move(wait_op);
+      }
+      if (reply.close_before) break;
+
+      http::response<http::string_body> res;
+      res.version(version);
+      res.result(reply.status);
+      res.set(http::field::server, "gemini-emulator");
+      res.set(http::field::content_type, reply.content_type);
+      if (reply.content_type == "text/event-stream") res.set(http::field::cache_control, "no-cache");
+      for (const auto& [k, v] : reply.headers) res.set(k, v);
+      const bool close_after = reply.close_after || !keep_alive || reply.truncate_at.has_value();
+      res.keep_alive(!close_after);
+      res.content_length(reply.body.size());
+      if (reply.truncate_at) reply.body.resize(*reply.truncate_at);
+      res.body() = std::move(reply.body);
+
+      c->phase = connection_base::writing;
+      lowest.expires_after(write_timeout);
+      http::response_serializer<http::string_body> sr(res);
+      auto write_op = http::async_write(stream, sr, asio::as_tuple(asio::use_awaitable));
+      auto [wec, written] = co_await std::move(write_op);
+      (void)written;
+      if (wec || reply.truncate_at || c->idle_closed) break;
+      if (close_after) {
+        if constexpr (std::is_same_v<Stream, tls_stream>) {
+          lowest.expires_after(std::chrono::seconds(2));
+          auto shut_op = stream.async_shutdown(asio::as_tuple(asio::use_awaitable));
+          co_await std::move(shut_op);
+        }
+        break;
+      }
+    }
+    c->close();
+  }
+
+  void close_idle() {
+    std::vector<std::shared_ptr<connection_base>> targets;
+    {
+      std::lock_guard lock(reg_mu);
+      for (auto& [id, w] : live)
+        if (auto c = w.lock()) targets.push_back(std::move(c));
+    }
+    // Each target closes on its own strand unless it is serving a request.
+    auto remaining = std::make_shared<std::size_t>(targets.size());
+    for (auto& c : targets) {
+      auto closer = [this, c, remaining] {
+        // A reply being written finishes first (the session sees idle_closed and closes);
+        // a connection serving a request is spared.
+        const int phase = c->phase;
+        if (phase == connection_base::idle) {
+          c->idle_closed = true;
+          c->close();
+        } else if (phase == connection_base::writing) {
+          c->idle_closed = true;
+        }
+        {
+          std::lock_guard lock(reg_mu);
+          --*remaining;
+        }
+        reg_cv.notify_all();
+      };
+      asio::post(c->executor, std::move(closer));
+    }
+    // Wait until every closer ran and every connection it closed left the registry.
+    std::unique_lock lock(reg_mu);
+    reg_cv.wait(lock, [&] {
+      if (stopped) return true;
+      if (*remaining != 0) return false;
+      for (const auto& t : targets)
+        if (t->idle_closed && live.count(t->id)) return false;
+      return true;
+    });
+  }
+
+  void stop() {
+    std::lock_guard guard(stop_mu);
+    if (stopped) return;
+    {
+      std::lock_guard lock(reg_mu);
+      stopped = true;
+    }
+    reg_cv.notify_all();
+    asio::post(ioc, [this] {
+      beast::error_code ec;
+      acceptor.close(ec);
+    });
+    ioc.stop();
+    for (auto& t : threads)
+      if (t.joinable()) t.join();
+  }
+};
+
+server::server(options opts) : impl_(std::make_unique<impl>(std::move(opts))) {
+  auto& o = impl_->opts;
+  if (o.threads == 0) o.threads = 1;
+  if (o.tls) {
+    if (!o.cert) o.cert = make_self_signed_certificate({"localhost", "127.0.0.1"});
+    impl_->cert_pem = o.cert->cert_pem;
+    auto& ctx = impl_->ssl_ctx;
+    ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                    ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+    ctx.use_certificate_chain(asio::buffer(o.cert->cert_pem));
+    ctx.use_private_key(asio::buffer(o.cert->key_pem), ssl::context::pem);
+  }
+  impl_->svc.stats_json = [this] {
+    const auto s = stats();
+    object j;
+    j["connections_accepted"] = s.connections_accepted;
+    j["connections_open"] = s.connections_open;
+    j["max_connections_open"] = s.max_connections_open;
+    j["tls_handshakes"] = s.tls_handshakes;
+    j["requests"] = s.requests;
+    j["api_requests"] = s.api_requests;
+    j["faults_injected"] = s.faults_injected;
+    j["interactions_stored"] = s.interactions_stored;
+    j["virtual_ms"] = virtual_time().count();
+    return j;
+  };
+
+  tcp::endpoint ep(asio::ip::make_address(o.host), o.port);
+  auto& acc = impl_->acceptor;
+  acc.open(ep.protocol());
+  acc.set_option(asio::socket_base::reuse_address(true));
+  acc.bind(ep);
+  acc.listen(asio::socket_base::max_listen_connections);
+  impl_->bound_port = acc.local_endpoint().port();
+
+  auto loop = impl_->accept_loop();
+  asio::co_spawn(impl_->ioc, std::move(loop), asio::detached);
+  for (unsigned i = 0; i < o.threads; ++i) impl_->threads.emplace_back([this] { impl_->ioc.run(); });
+}
+
+server::~server() { stop(); }
+
+std::uint16_t server::port() const { return impl_->bound_port; }
+
+std::string server::base_url() const {
+  std::string host = impl_->opts.host;
+  if (host.find(':') != std::string::npos) host = "[" + host + "]";
+  return std::string(impl_->opts.tls ? "https://" : "http://") + host + ":" + std::to_string(port());
+}
+
+const std::string& server::ca_pem() const { return impl_->cert_pem; }
+
+void server::advance(std::chrono::milliseconds d) { impl_->svc.advance(d); }
+
+std::chrono::milliseconds server::virtual_time() const { return impl_->svc.virtual_time(); }
+
+statistics server::stats() const {
+  statistics s;
+  s.connections_accepted = impl_->accepted.load();
+  s.connections_open = impl_->open.load();
+  s.max_connections_open = impl_->max_open.load();
+  s.tls_handshakes = impl_->handshakes.load();
+  s.requests = impl_->requests.load();
+  s.api_requests = impl_->svc.api_requests.load();
+  s.faults_injected = impl_->svc.faults_injected.load();
+  s.interactions_stored = impl_->svc.stored();
+  return s;
+}
+
+void server::close_idle_connections() { impl_->close_idle(); }
+
+void server::add_fault_rule(const std::string& rule) { impl_->svc.add_fault_rule(rule); }
+
+void server::clear_fault_rules() { impl_->svc.clear_fault_rules(); }
+
+void server::stop() { impl_->stop(); }
+
+}  // namespace gemini::emulator

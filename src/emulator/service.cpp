@@ -1,0 +1,703 @@
+// Routing, authentication, validation, the interaction store and the background clock.
+#include "emulator/service.hpp"
+
+#include <boost/url.hpp>
+
+#include <algorithm>
+#include <charconv>
+#include <ctime>
+#include <random>
+#include <set>
+
+namespace gemini::emulator::detail {
+
+namespace {
+
+const std::set<std::string_view> top_level_fields = {
+    "model",         "agent",           "input",           "system_instruction", "tools",
+    "generation_config", "agent_config", "response_format", "response_mime_type", "response_modalities",
+    "previous_interaction_id", "store",  "background",      "stream",             "continuation_token",
+    "safety_settings", "service_tier",  "labels",          "webhook_config",     "environment",
+    "cached_content"};
+
+const std::set<std::string_view> generation_config_fields = {
+    "max_output_tokens", "seed",          "stop_sequences",       "temperature", "top_p",
+    "top_k",             "thinking_level", "thinking_summaries",  "tool_choice", "speech_config",
+    "transcription_config", "video_config", "image_config"};
+
+const std::set<std::string_view> content_types = {"text", "image", "audio", "document", "video"};
+
+const std::vector<std::string_view> echoed_fields = {
+    "previous_interaction_id", "service_tier", "system_instruction", "tools", "generation_config",
+    "response_format", "agent_config", "labels", "environment"};
+
+std::string rfc3339(std::int64_t ms) {
+  const std::time_t t = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  return out;
+}
+
+api_error bad(std::string message) { return api_error{400, "invalid_request", std::move(message)}; }
+
+json::object normalize_block(const json::value& v) {
+  if (!v.is_object()) throw bad("Content blocks must be objects.");
+  const auto& o = v.get_object();
+  const auto* type = o.if_contains("type");
+  if (!type || !type->is_string()) throw bad("Content block requires a string 'type'.");
+  if (type->get_string() == "text") {
+    const auto* text = o.if_contains("text");
+    if (!text || !text->is_string()) throw bad("Text content requires a string 'text'.");
+  }
+  return o;
+}
+
+json::array normalize_content(const json::value* content, const char* step) {
+  json::array out;
+  if (!content) throw bad(std::string(step) + " step requires 'content'.");
+  if (content->is_string()) {
+    json::object t;
+    t["type"] = "text";
+    t["text"] = content->get_string();
+    out.push_back(std::move(t));
+  } else if (content->is_array()) {
+    for (const auto& b : content->get_array()) out.push_back(normalize_block(b));
+  } else if (content->is_object()) {
+    out.push_back(normalize_block(*content));
+  } else {
+    throw bad(std::string(step) + " 'content' must be a string, a content block or an array.");
+  }
+  return out;
+}
+
+json::object normalize_step(const json::object& s) {
+  const auto* type = s.if_contains("type");
+  if (!type || !type->is_string()) throw bad("Steps require a string 'type'.");
+  json::object out = s;
+  const std::string_view t = type->get_string();
+  if (t == "user_input") {
+    out["content"] = normalize_content(s.if_contains("content"), "user_input");
+    if (out["content"].get_array().empty()) throw bad("Field 'input' must not be empty.");
+  } else if (t == "model_output") {
+    if (s.contains("content")) out["content"] = normalize_content(s.if_contains("content"), "model_output");
+  } else if (t == "thought") {
+    const auto* sig = s.if_contains("signature");
+    if (!sig || !sig->is_string() || sig->get_string().empty())
+      throw bad("A thought step must be replayed with its 'signature'.");
+  } else if (t == "function_call") {
+    const auto* id = s.if_contains("id");
+    const auto* name = s.if_contains("name");
+    if (!id || !id->is_string() || !name || !name->is_string())
+      throw bad("A function_call step requires 'id' and 'name'.");
+  } else if (t == "function_result") {
+    const auto* id = s.if_contains("call_id");
+    if (!id || !id->is_string()) throw bad("A function_result step requires a string 'call_id'.");
+    if (!s.contains("result")) throw bad("A function_result step requires 'result'.");
+    if (const auto* e = s.if_contains("is_error"); e && !e->is_bool()) throw bad("'is_error' must be a boolean.");
+  }
+  return out;
+}
+
+/// Turns any accepted `input` shape into steps (spec 5.1).
+json::array normalize_input(const json::value& input) {
+  static const char* turn_list = "Role-based turn input is no longer supported: use step_list input format instead of turn_list.";
+  json::array steps;
+  auto user_input = [](json::array content) {
+    json::object s;
+    s["type"] = "user_input";
+    s["content"] = std::move(content);
+    return s;
+  };
+  if (input.is_string()) {
+    if (input.get_string().empty()) throw bad("Field 'input' must not be empty.");
+    json::object t;
+    t["type"] = "text";
+    t["text"] = input.get_string();
+    steps.push_back(user_input(json::array{std::move(t)}));
+  } else if (input.is_object()) {
+    const auto& o = input.get_object();
+    if (o.contains("role")) throw bad(turn_list);
+    const auto* type = o.if_contains("type");
+    if (!type || !type->is_string()) throw bad("Field 'input' object requires a string 'type'.");
+    if (content_types.count(type->get_string()))
+      steps.push_back(user_input(json::array{normalize_block(input)}));
+    else
+      steps.push_back(normalize_step(o));
+  } else if (input.is_array()) {
+    const auto& a = input.get_array();
+    if (a.empty()) throw bad("Field 'input' must not be empty.");
+    std::size_t blocks = 0;
+    for (const auto& e : a) {
+      if (!e.is_object()) throw bad("Elements of 'input' must be objects.");
+      const auto& o = e.get_object();
+      if (o.contains("role")) throw bad(turn_list);
+      const auto* type = o.if_contains("type");
+      if (!type || !type->is_string()) throw bad("Elements of 'input' require a string 'type'.");
+      if (content_types.count(type->get_string())) ++blocks;
+    }
+    if (blocks == a.size()) {
+      json::array content;
+      for (const auto& e : a) content.push_back(normalize_block(e));
+      steps.push_back(user_input(std::move(content)));
+    } else if (blocks == 0) {
+      for (const auto& e : a) steps.push_back(normalize_step(e.get_object()));
+    } else {
+      throw bad("Field 'input' mixes content blocks and steps.");
+    }
+  } else {
+    throw bad("Field 'input' must be a string, a content block, or an array of content blocks or steps.");
+  }
+  return steps;
+}
+
+bool finished(const std::string& status) { return status != "in_progress" && status != "queued"; }
+
+// ---- SSE ------------------------------------------------------------------------------------
+
+struct sse_event {
+  std::string name;
+  json::object data;
+};
+
+std::vector<std::string> chunk_words(const std::string& text, std::size_t per_chunk) {
+  std::vector<std::string> chunks;
+  std::string cur;
+  std::size_t words = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    cur += text[i];
+    if (text[i] == ' ' && ++words == per_chunk) {
+      chunks.push_back(std::move(cur));
+      cur.clear();
+      words = 0;
+    }
+  }
+  if (!cur.empty() || chunks.empty()) chunks.push_back(std::move(cur));
+  return chunks;
+}
+
+}  // namespace
+
+const std::string* http_request::header(std::string_view name) const {
+  auto it = headers.find(std::string(name));
+  return it == headers.end() ? nullptr : &it->second;
+}
+
+service::service(const options& opts) : opts_(opts) {
+  start_wall_ms_ = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  start_steady_ = std::chrono::steady_clock::now();
+  std::random_device rd;
+  id_nonce_ = hex32(rd());
+  for (const auto& r : opts_.fault_rules) rules_.push_back(parse_fault_rule(r));
+}
+
+void service::add_fault_rule(const std::string& rule) {
+  auto parsed = parse_fault_rule(rule);
+  std::lock_guard lock(faults_mu_);
+  rules_.push_back(std::move(parsed));
+}
+
+void service::clear_fault_rules() {
+  std::lock_guard lock(faults_mu_);
+  rules_.clear();
+}
+
+std::size_t service::stored() const {
+  std::lock_guard lock(mu_);
+  return store_.size();
+}
+
+void service::advance(std::chrono::milliseconds d) {
+  std::lock_guard lock(mu_);
+  if (d.count() > 0) virtual_ms_ += d.count();
+  settle_locked();
+}
+
+std::chrono::milliseconds service::virtual_time() const {
+  std::lock_guard lock(mu_);
+  return std::chrono::milliseconds(virtual_ms_);
+}
+
+std::int64_t service::now_ms_locked() const {
+  const auto real = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                          start_steady_);
+  return start_wall_ms_ + real.count() + virtual_ms_;
+}
+
+void service::settle_locked() {
+  for (auto& [id, r] : store_) {
+    if (r.background && !finished(r.status) && r.due_vms <= virtual_ms_) {
+      r.status = r.result.status;
+      r.updated_ms = now_ms_locked();
+    }
+  }
+}
+
+std::string service::new_id_locked(const std::string& suffix) {
+  const std::string raw = "emulator:" + id_nonce_ + ":" + std::to_string(next_id_++);
+  return "v1_" + base64url(raw) + suffix;
+}
+
+json::object service::resource_locked(const record& r, bool full_timeline, bool include_input) const {
+  json::object o;
+  o["id"] = r.id;
+  o["object"] = "interaction";
+  for (const auto& [k, v] : r.echo) o[k] = v;
+  o["status"] = r.status;
+  o["created"] = rfc3339(r.created_ms);
+  o["updated"] = rfc3339(r.updated_ms);
+  json::array steps;
+  if (full_timeline)
+    for (const auto& s : r.input_steps) steps.push_back(s);
+  const bool done = finished(r.status) && r.status != "cancelled";
+  if (done)
+    for (const auto& s : r.result.steps) steps.push_back(s);
+  o["steps"] = std::move(steps);
+  if (done) o["usage"] = r.result.usage;
+  if (include_input) o["input"] = r.input;
+  return o;
+}
+
+std::optional<api_error> service::check_auth(const http_request& req, const json::object& query) const {
+  std::optional<std::string> key;
+  if (const auto* k = req.header("x-goog-api-key"); k && !k->empty()) {
+    key = *k;
+  } else if (const auto* a = req.header("authorization")) {
+    if (a->size() > 7 && lower(a->substr(0, 7)) == "bearer ") {
+      auto token = a->substr(7);
+      while (!token.empty() && token.front() == ' ') token.erase(0, 1);
+      if (!token.empty()) key = token;
+    }
+  } else if (const auto* q = query.if_contains("key"); q && q->is_string() && !q->get_string().empty()) {
+    key = std::string(q->get_string());
+  }
+  if (!key)
+    return api_error{401, "authentication",
+                     "Missing credentials: send an API key in 'x-goog-api-key' or 'Authorization: Bearer'."};
+  if (opts_.api_key && *key != *opts_.api_key)
+    return api_error{401, "authentication", "API key not valid. Please pass a valid API key."};
+  return std::nullopt;
+}
+
+std::optional<fault> service::pick_fault(const http_request& req, const std::string& route, const std::string& path) {
+  std::lock_guard lock(faults_mu_);
+  std::optional<fault> chosen;
+  for (auto& rule : rules_) {
+    if (rule.route != "any" && rule.route != route) continue;
+    if (rule.method && lower(*rule.method) != lower(req.method)) continue;
+    if (rule.path && !glob_match(*rule.path, path)) continue;
+    const auto n = ++rule.seen;
+    if (n <= rule.skip) continue;
+    if (rule.times && n > rule.skip + *rule.times) continue;
+    if (!chosen) chosen = rule.what;
+  }
+  return chosen;
+}
+
+http_reply service::handle(const http_request& req) {
+  auto parsed = boost::urls::parse_origin_form(req.target);
+  if (!parsed) return rpc_error(404, "Method not found.");
+  const auto url = *parsed;
+  std::vector<std::string> segs;
+  for (auto s : url.segments()) segs.push_back(s);
+  json::object query;
+  for (auto p : url.params()) query[p.key] = p.has_value ? json::value(p.value) : json::value(true);
+  const std::string path = url.path();
+
+  // Classify the route.
+  std::string route = "unknown";
+  const bool versioned = !segs.empty() && (segs[0] == "v1beta" || segs[0] == "v1") && segs.size() >= 2 &&
+                         segs[1] == "interactions";
+  if (!segs.empty() && segs[0] == "emulator") {
+    route = "control";
+  } else if (versioned) {
+    if (segs.size() == 2 && req.method == "POST") route = "create";
+    else if (segs.size() == 3 && !segs[2].empty() && req.method == "GET") route = "get";
+    else if (segs.size() == 3 && !segs[2].empty() && req.method == "DELETE") route = "delete";
+    else if (segs.size() == 4 && !segs[2].empty() && segs[3] == "cancel" && req.method == "POST") route = "cancel";
+  }
+  if (route == "control") return control(req, segs, query);
+  ++api_requests;
+
+  http_reply reply;
+  std::optional<fault> f;
+  if (const auto* h = req.header("x-emulator-fault")) {
+    try {
+      f = parse_fault(*h);
+    } catch (const std::invalid_argument& e) {
+      return flat_error(400, "invalid_request", std::string("x-emulator-fault: ") + e.what());
+    }
+  } else {
+    f = pick_fault(req, route, path);
+  }
+
+  if (f) {
+    ++faults_injected;
+    if (f->close) {
+      reply.close_before = true;
+      reply.delay = f->delay;
+      return reply;
+    }
+    if (f->status && *f->status >= 400) {
+      const std::string message = f->message.value_or("Injected fault (emulator).");
+      reply = f->shape == "rpc" ? rpc_error(*f->status, message, f->retry_delay)
+                                : flat_error(*f->status, f->code.value_or(flat_code_for(*f->status)), message);
+    } else {
+      reply = dispatch(req, route, segs, query);
+      if (f->status) reply.status = *f->status;
+    }
+    if (f->retry_after) reply.headers.emplace_back("Retry-After", *f->retry_after);
+    if (f->retry_after_ms) reply.headers.emplace_back("retry-after-ms", *f->retry_after_ms);
+    if (f->malformed) reply.body = reply.body.substr(0, reply.body.size() / 2) + "<<malformed{\"";
+    if (f->content_type) reply.content_type = *f->content_type;
+    if (f->truncate) reply.truncate_at = std::min(f->truncate_bytes.value_or(reply.body.size() / 2), reply.body.size() ? reply.body.size() - 1 : 0);
+    reply.delay += f->delay;
+    return reply;
+  }
+  return dispatch(req, route, segs, query);
+}
+
+http_reply service::dispatch(const http_request& req, const std::string& route, const std::vector<std::string>& segs,
+                             const json::object& query) {
+  if (route == "unknown") {
+    const bool known_path = segs.size() >= 2 && (segs[0] == "v1beta" || segs[0] == "v1") && segs[1] == "interactions";
+    return rpc_error(404, known_path ? "Method not found." : "The requested URL was not found on this server.");
+  }
+  if (auto err = check_auth(req, query)) return flat_error(err->status, err->code, err->message);
+  try {
+    if (route == "create") {
+      auto r = create(req, segs[0]);
+      r.delay += opts_.latency;
+      return r;
+    }
+    if (route == "get") return get(segs[2], query);
+    if (route == "delete") return remove(segs[2]);
+    return cancel(segs[2], req);
+  } catch (const api_error& e) {
+    return flat_error(e.status, e.code, e.message);
+  }
+}
+
+http_reply service::create(const http_request& req, const std::string& /*version*/) {
+  boost::system::error_code ec;
+  json::value body = json::parse(req.body, ec);
+  if (ec || !body.is_object()) throw bad("Invalid JSON payload received: the request body must be a JSON object.");
+  const auto& o = body.get_object();
+
+  for (const auto& kv : o)
+    if (!top_level_fields.count(kv.key()))
+      throw api_error{400, "parameter_unknown", "Unknown parameter: '" + std::string(kv.key()) + "'."};
+
+  const auto* model = o.if_contains("model");
+  const auto* agent = o.if_contains("agent");
+  if ((model != nullptr) == (agent != nullptr)) throw bad("Exactly one of 'model' or 'agent' must be set.");
+  const auto* who = model ? model : agent;
+  if (!who->is_string() || who->get_string().empty())
+    throw bad(std::string("Field '") + (model ? "model" : "agent") + "' must be a non-empty string.");
+
+  auto get_bool = [&](std::string_view key, bool dflt) {
+    const auto* v = o.if_contains(key);
+    if (!v) return dflt;
+    if (!v->is_bool()) throw bad("Field '" + std::string(key) + "' must be a boolean.");
+    return v->get_bool();
+  };
+  const bool store = get_bool("store", true);
+  const bool background = get_bool("background", false);
+  const bool stream = get_bool("stream", false);
+  if (background && !store) throw bad("background requires store: a background interaction must be stored.");
+  if (stream && background)
+    throw bad("The emulator does not support streaming background interactions yet.");
+
+  generation_params params;
+  if (const auto* gc = o.if_contains("generation_config")) {
+    if (!gc->is_object()) throw bad("Field 'generation_config' must be an object.");
+    for (const auto& kv : gc->get_object())
+      if (!generation_config_fields.count(kv.key()))
+        throw api_error{400, "parameter_unknown",
+                        "Unknown parameter: 'generation_config." + std::string(kv.key()) + "'."};
+    const auto& g = gc->get_object();
+    if (const auto* m = g.if_contains("max_output_tokens")) {
+      if (!m->is_int64() && !m->is_uint64()) throw bad("'generation_config.max_output_tokens' must be an integer.");
+      const auto n = m->to_number<std::int64_t>();
+      if (n < 1) throw bad("'generation_config.max_output_tokens' must be positive.");
+      params.max_output_tokens = n;
+    }
+    if (const auto* t = g.if_contains("thinking_summaries"); t && t->is_string() && t->get_string() == "auto")
+      params.thinking_summaries = true;
+    if (const auto* t = g.if_contains("tool_choice"); t && t->is_string() && t->get_string() == "none")
+      params.tool_choice_none = true;
+  }
+  if (const auto* si = o.if_contains("system_instruction")) {
+    if (!si->is_string()) throw bad("Field 'system_instruction' must be a string.");
+    params.system_instruction = std::string(si->get_string());
+  }
+  if (const auto* tools = o.if_contains("tools")) {
+    if (!tools->is_array()) throw bad("Field 'tools' must be an array.");
+    for (const auto& t : tools->get_array()) {
+      if (!t.is_object() || !t.get_object().contains("type") || !t.get_object().at("type").is_string())
+        throw bad("Each tool requires a string 'type'.");
+      const auto& to = t.get_object();
+      if (to.at("type").get_string() == "function") {
+        const auto* name = to.if_contains("name");
+        if (!name || !name->is_string() || name->get_string().empty()) throw bad("A function tool requires 'name'.");
+        params.function_names.emplace_back(name->get_string());
+      }
+    }
+  }
+  if (const auto* h = req.header("x-emulator-function-call")) {
+    std::string_view rest = *h;
+    while (!rest.empty()) {
+      const auto comma = rest.find(',');
+      std::string name(rest.substr(0, comma));
+      name.erase(0, name.find_first_not_of(' '));
+      name.erase(name.find_last_not_of(' ') + 1);
+      if (!name.empty()) params.forced_calls.push_back(name);
+      rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+    }
+  }
+  params.output_words = opts_.default_output_words;
+  if (const auto* h = req.header("x-emulator-output-words")) {
+    unsigned n = 0;
+    auto [p, e] = std::from_chars(h->data(), h->data() + h->size(), n);
+    if (e != std::errc{} || p != h->data() + h->size()) throw bad("x-emulator-output-words must be an integer.");
+    params.output_words = n;
+  }
+  std::string suffix;
+  if (const auto* h = req.header("x-emulator-id-suffix")) suffix = *h;
+
+  std::optional<std::string> prev_id;
+  if (const auto* p = o.if_contains("previous_interaction_id")) {
+    if (!p->is_string() || p->get_string().empty()) throw bad("Field 'previous_interaction_id' must be a non-empty string.");
+    prev_id = std::string(p->get_string());
+  }
+  json::array new_steps;
+  const auto* input = o.if_contains("input");
+  if (input) {
+    new_steps = normalize_input(*input);
+  } else {
+    throw bad("Field 'input' is required.");
+  }
+
+  std::unique_lock lock(mu_);
+  settle_locked();
+  json::array history;
+  if (prev_id) {
+    auto it = store_.find(*prev_id);
+    if (it == store_.end()) throw api_error{404, "not_found", "Interaction '" + *prev_id + "' was not found."};
+    const record& prev = it->second;
+    if (!finished(prev.status))
+      throw bad("Interaction '" + *prev_id + "' is still " + prev.status + "; wait until it finishes before continuing it.");
+    history = prev.history_in;
+    if (prev.status != "cancelled")
+      for (const auto& s : prev.result.steps) history.push_back(s);
+  }
+  for (const auto& s : new_steps) history.push_back(s);
+
+  record r;
+  r.result = generate(history, params);
+  r.id = new_id_locked(suffix);
+  r.echo[model ? "model" : "agent"] = *who;
+  for (auto key : echoed_fields)
+    if (const auto* v = o.if_contains(key)) r.echo[key] = *v;
+  r.created_ms = r.updated_ms = now_ms_locked();
+  r.input = *input;
+  r.input_steps = std::move(new_steps);
+  r.history_in = std::move(history);
+  r.background = background;
+  if (background) {
+    r.status = "in_progress";
+    r.due_vms = virtual_ms_ + opts_.background_duration.count();
+  } else {
+    r.status = r.result.status;
+  }
+
+  http_reply reply;
+  if (stream) {
+    reply.content_type = "text/event-stream";
+    reply.body = sse_locked(r, std::nullopt);
+  } else {
+    reply.body = json::serialize(resource_locked(r, false, false));
+  }
+  if (store) store_.emplace(r.id, std::move(r));
+  return reply;
+}
+
+std::string service::sse_locked(const record& r, const std::optional<std::string>& last_event_id) const {
+  std::vector<sse_event> events;
+  auto add = [&](std::string name, json::object data) {
+    data["event_type"] = name;
+    events.push_back({std::move(name), std::move(data)});
+  };
+  json::object head;
+  head["id"] = r.id;
+  head["status"] = "in_progress";
+  head["object"] = "interaction";
+  for (auto key : {"model", "agent"})
+    if (const auto* v = r.echo.if_contains(key)) head[key] = *v;
+  head["created"] = rfc3339(r.created_ms);
+  add("interaction.created", json::object{{"interaction", head}});
+  add("interaction.status_update", json::object{{"interaction_id", r.id}, {"status", "in_progress"}});
+  std::size_t index = 0;
+  for (const auto& sv : r.result.steps) {
+    const auto& s = sv.get_object();
+    const std::string type(s.at("type").get_string());
+    json::object skeleton;
+    skeleton["type"] = type;
+    if (type == "function_call") {
+      skeleton["id"] = s.at("id");
+      skeleton["name"] = s.at("name");
+      skeleton["arguments"] = json::object{};
+    }
+    add("step.start", json::object{{"index", index}, {"step", skeleton}});
+    auto delta = [&](json::object d) { add("step.delta", json::object{{"index", index}, {"delta", std::move(d)}}); };
+    if (type == "thought") {
+      if (const auto* summary = s.if_contains("summary"))
+        for (const auto& block : summary->get_array())
+          delta(json::object{{"type", "thought_summary"}, {"content", block}});
+      delta(json::object{{"type", "thought_signature"}, {"signature", s.at("signature")}});
+    } else if (type == "model_output") {
+      for (const auto& block : s.at("content").get_array())
+        for (auto& chunk : chunk_words(std::string(block.at("text").get_string()), 3))
+          delta(json::object{{"type", "text"}, {"text", chunk}});
+    } else if (type == "function_call") {
+      const std::string args = json::serialize(s.at("arguments"));
+      const auto half = args.size() / 2;
+      delta(json::object{{"type", "arguments_delta"}, {"arguments", args.substr(0, half)}});
+      delta(json::object{{"type", "arguments_delta"}, {"arguments", args.substr(half)}});
+    }
+    add("step.stop", json::object{{"index", index}});
+    ++index;
+  }
+  json::object done = resource_locked(r, false, false);
+  done.erase("steps");
+  add("interaction.completed", json::object{{"interaction", std::move(done)}});
+
+  std::size_t first = 0;
+  if (last_event_id) {
+    bool found = false;
+    for (std::size_t i = 0; i < events.size(); ++i)
+      if ("evt_" + std::to_string(i + 1) == *last_event_id) {
+        first = i + 1;
+        found = true;
+      }
+    if (!found) throw bad("Unknown last_event_id '" + *last_event_id + "'.");
+  }
+  std::string out;
+  for (std::size_t i = first; i < events.size(); ++i) {
+    events[i].data["event_id"] = "evt_" + std::to_string(i + 1);
+    out += "event: " + events[i].name + "\ndata: " + json::serialize(events[i].data) + "\n\n";
+  }
+  out += "event: done\ndata: [DONE]\n\n";
+  return out;
+}
+
+http_reply service::get(const std::string& id, const json::object& query) {
+  auto flag = [&](std::string_view key) -> bool {
+    const auto* v = query.if_contains(key);
+    if (!v) return false;
+    if (v->is_bool()) return v->get_bool();
+    const auto s = lower(v->get_string());
+    if (s == "true" || s == "1") return true;
+    if (s == "false" || s == "0") return false;
+    throw bad("Query parameter '" + std::string(key) + "' must be true or false.");
+  };
+  const bool include_input = flag("include_input");
+  const bool stream = flag("stream");
+  std::optional<std::string> last_event_id;
+  if (const auto* v = query.if_contains("last_event_id"); v && v->is_string()) last_event_id = std::string(v->get_string());
+
+  std::lock_guard lock(mu_);
+  settle_locked();
+  auto it = store_.find(id);
+  if (it == store_.end()) throw api_error{404, "not_found", "Interaction '" + id + "' was not found."};
+  http_reply reply;
+  if (stream) {
+    if (!finished(it->second.status))
+      throw bad("The emulator does not support streaming a running interaction yet.");
+    reply.content_type = "text/event-stream";
+    reply.body = sse_locked(it->second, last_event_id);
+    return reply;
+  }
+  reply.body = json::serialize(resource_locked(it->second, true, include_input));
+  return reply;
+}
+
+http_reply service::remove(const std::string& id) {
+  std::lock_guard lock(mu_);
+  if (store_.erase(id) == 0) throw api_error{404, "not_found", "Interaction '" + id + "' was not found."};
+  http_reply reply;
+  reply.body = "{}";
+  return reply;
+}
+
+http_reply service::cancel(const std::string& id, const http_request& req) {
+  if (req.body.find_first_not_of(" \t\r\n") != std::string::npos) {
+    boost::system::error_code ec;
+    auto v = json::parse(req.body, ec);
+    if (ec || !v.is_object()) throw bad("Invalid JSON payload received: the cancel body must be empty or an object.");
+  }
+  std::lock_guard lock(mu_);
+  settle_locked();
+  auto it = store_.find(id);
+  if (it == store_.end()) throw api_error{404, "not_found", "Interaction '" + id + "' was not found."};
+  record& r = it->second;
+  if (!r.background || finished(r.status))
+    throw bad("Only a background interaction that is still running can be cancelled (status is '" + r.status + "').");
+  r.status = "cancelled";
+  r.updated_ms = now_ms_locked();
+  http_reply reply;
+  reply.body = json::serialize(resource_locked(r, false, false));
+  return reply;
+}
+
+http_reply service::control(const http_request& req, const std::vector<std::string>& segs, const json::object& query) {
+  http_reply reply;
+  const std::string sub = segs.size() >= 2 ? segs[1] : std::string();
+  const std::string leaf = segs.size() >= 3 ? segs[2] : std::string();
+  if (sub == "clock" && segs.size() == 3 && leaf == "advance" && req.method == "POST") {
+    std::int64_t ms = 0;
+    if (const auto* v = query.if_contains("ms"); v && v->is_string()) {
+      const auto s = v->get_string();
+      auto [p, e] = std::from_chars(s.data(), s.data() + s.size(), ms);
+      if (e != std::errc{} || p != s.data() + s.size() || ms < 0)
+        return flat_error(400, "invalid_request", "ms must be a non-negative integer.");
+    } else {
+      return flat_error(400, "invalid_request", "POST /emulator/clock/advance?ms=N");
+    }
+    advance(std::chrono::milliseconds(ms));
+  } else if (sub == "clock" && segs.size() == 2 && req.method == "GET") {
+    // fall through to the clock reply
+  } else if (sub == "stats" && segs.size() == 2 && req.method == "GET") {
+    reply.body = json::serialize(stats_json ? stats_json() : json::object{});
+    return reply;
+  } else if (sub == "faults" && segs.size() == 2 && req.method == "POST") {
+    try {
+      add_fault_rule(req.body);
+    } catch (const std::invalid_argument& e) {
+      return flat_error(400, "invalid_request", e.what());
+    }
+    reply.body = "{}";
+    return reply;
+  } else if (sub == "faults" && segs.size() == 2 && req.method == "DELETE") {
+    clear_fault_rules();
+    reply.body = "{}";
+    return reply;
+  } else {
+    return rpc_error(404, "Unknown emulator control endpoint.");
+  }
+  json::object clock;
+  clock["virtual_ms"] = virtual_time().count();
+  reply.body = json::serialize(clock);
+  return reply;
+}
+
+}  // namespace gemini::emulator::detail

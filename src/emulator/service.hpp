@@ -1,0 +1,195 @@
+// Internal, sans-io part of the emulator: requests in, replies out. No sockets here, so the
+// whole API behaviour can be driven synchronously; server.cpp is the thin Asio/Beast layer.
+#pragma once
+
+#include <gemini/emulator/server.hpp>
+
+#include <boost/json.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace gemini::emulator::detail {
+
+namespace json = boost::json;
+
+/// A request as the service sees it; header names are lower case.
+struct http_request {
+  std::string method;
+  std::string target;
+  std::multimap<std::string, std::string> headers;
+  std::string body;
+
+  const std::string* header(std::string_view name) const;
+};
+
+/// A reply plus the transport actions a fault may ask for.
+struct http_reply {
+  unsigned status = 200;
+  std::string content_type = "application/json";
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+
+  std::chrono::milliseconds delay{0};       ///< real-time wait before anything is sent
+  bool close_before = false;                ///< close the connection without answering
+  std::optional<std::size_t> truncate_at;   ///< send only this many body bytes, then close
+  bool close_after = false;                 ///< close after answering (Connection: close)
+};
+
+/// An API error (flat `{"error":{"code":"...","message":"..."}}` body).
+struct api_error {
+  unsigned status;
+  std::string code;
+  std::string message;
+};
+
+// ---- errors ---------------------------------------------------------------------------------
+
+/// The flat-code name and the google.rpc status name for an HTTP status.
+std::string flat_code_for(unsigned status);
+std::string rpc_status_for(unsigned status);
+http_reply flat_error(unsigned status, std::string code, std::string message);
+http_reply rpc_error(unsigned status, std::string message, std::optional<std::string> retry_delay = {});
+
+// ---- faults ---------------------------------------------------------------------------------
+
+/// One fault, parsed from `key=value;key;...` (docs/emulator.md, "Faults").
+struct fault {
+  std::optional<unsigned> status;
+  std::string shape = "flat";  ///< flat | rpc
+  std::optional<std::string> code;
+  std::optional<std::string> message;
+  std::optional<std::string> retry_after;     ///< Retry-After header value
+  std::optional<std::string> retry_after_ms;  ///< retry-after-ms header value
+  std::optional<std::string> retry_delay;     ///< RetryInfo.retryDelay (rpc shape), e.g. "2s"
+  std::chrono::milliseconds delay{0};
+  bool close = false;
+  bool truncate = false;
+  std::optional<std::size_t> truncate_bytes;  ///< default: half of the body
+  bool malformed = false;
+  std::optional<std::string> content_type;
+};
+
+/// A rule: which requests, how many of them, and the fault.
+struct fault_rule {
+  std::string route = "any";  ///< any | create | get | delete | cancel | unknown
+  std::optional<std::string> method;
+  std::optional<std::string> path;  ///< glob on the decoded path, `*` matches anything
+  std::uint64_t skip = 0;
+  std::optional<std::uint64_t> times;
+  fault what;
+  std::uint64_t seen = 0;
+};
+
+/// Throws std::invalid_argument with a readable message.
+fault parse_fault(std::string_view spec);
+fault_rule parse_fault_rule(std::string_view spec);
+bool glob_match(std::string_view pattern, std::string_view text);
+
+// ---- the deterministic model ----------------------------------------------------------------
+
+struct generation_params {
+  std::vector<std::string> function_names;  ///< names of `type: function` tools
+  std::vector<std::string> forced_calls;    ///< from x-emulator-function-call
+  std::optional<std::int64_t> max_output_tokens;
+  unsigned output_words = 0;  ///< 0 = bare sentence
+  bool thinking_summaries = false;
+  bool tool_choice_none = false;
+  std::string system_instruction;
+};
+
+struct generation {
+  json::array steps;
+  std::string status;  ///< completed | incomplete | requires_action
+  json::object usage;
+  std::uint32_t digest = 0;
+  std::size_t turn = 0;
+};
+
+std::string canonical_json(const json::value& v);
+std::uint32_t history_digest(const json::array& history);
+std::string hex32(std::uint32_t v);
+std::string base64url(std::string_view in, bool pad = false);
+std::string base64(std::string_view in);
+/// Runs the fake model on a complete history ending with the new client steps.
+/// Throws api_error (400) when the history is inconsistent (e.g. unanswered function calls).
+generation generate(const json::array& history, const generation_params& params);
+std::size_t count_words(std::string_view text);
+
+// ---- the service ----------------------------------------------------------------------------
+
+struct record {
+  std::string id;
+  json::object echo;           ///< model/agent, previous_interaction_id, service_tier, ...
+  std::string status;          ///< visible status
+  std::int64_t created_ms = 0;  ///< emulator clock, ms since the Unix epoch
+  std::int64_t updated_ms = 0;
+  json::value input;           ///< the request's `input` as sent (include_input)
+  json::array input_steps;     ///< this request's client steps (normalised)
+  json::array history_in;      ///< whole conversation up to and including input_steps
+  generation result;           ///< generated output (hidden while running)
+  bool background = false;
+  std::int64_t due_vms = 0;    ///< virtual time at which a background run finishes
+};
+
+class service {
+ public:
+  explicit service(const options& opts);
+
+  http_reply handle(const http_request& req);
+
+  void advance(std::chrono::milliseconds d);
+  std::chrono::milliseconds virtual_time() const;
+  void add_fault_rule(const std::string& rule);
+  void clear_fault_rules();
+  std::size_t stored() const;
+
+  std::atomic<std::uint64_t> api_requests{0};
+  std::atomic<std::uint64_t> faults_injected{0};
+  /// Set by the server: statistics as JSON for GET /emulator/stats.
+  std::function<json::object()> stats_json;
+
+ private:
+  http_reply dispatch(const http_request& req, const std::string& route,
+                      const std::vector<std::string>& segs, const json::object& query);
+  http_reply create(const http_request& req, const std::string& version);
+  http_reply get(const std::string& id, const json::object& query);
+  http_reply remove(const std::string& id);
+  http_reply cancel(const std::string& id, const http_request& req);
+  http_reply control(const http_request& req, const std::vector<std::string>& segs,
+                     const json::object& query);
+  std::optional<api_error> check_auth(const http_request& req, const json::object& query) const;
+  std::optional<fault> pick_fault(const http_request& req, const std::string& route,
+                                  const std::string& path);
+
+  // All below: callers hold mu_.
+  void settle_locked();
+  std::int64_t now_ms_locked() const;
+  json::object resource_locked(const record& r, bool full_timeline, bool include_input) const;
+  std::string new_id_locked(const std::string& suffix);
+  std::string sse_locked(const record& r, const std::optional<std::string>& last_event_id) const;
+
+  options opts_;
+  mutable std::mutex mu_;
+  std::unordered_map<std::string, record> store_;
+  std::int64_t virtual_ms_ = 0;
+  std::int64_t start_wall_ms_ = 0;
+  std::chrono::steady_clock::time_point start_steady_;
+  std::uint64_t next_id_ = 1;
+  std::string id_nonce_;
+
+  std::mutex faults_mu_;
+  std::vector<fault_rule> rules_;
+};
+
+}  // namespace gemini::emulator::detail
