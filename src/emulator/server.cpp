@@ -77,7 +77,7 @@ struct server::impl {
 
   std::atomic<std::uint64_t> accepted{0}, open{0}, max_open{0}, handshakes{0}, requests{0};
 
-  asio::io_context ioc{1};
+  asio::io_context ioc;
   tcp::acceptor acceptor{ioc};
   std::uint16_t bound_port = 0;
   std::vector<std::thread> threads;
