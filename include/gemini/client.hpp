@@ -1,0 +1,128 @@
+#pragma once
+// gemini::client: the entry point. One client owns one connection pool to one API host and is
+// meant to be shared by every coroutine (and every thread) of a program. All network work is
+// compiled into the library; this header only forwards type-erased handlers.
+
+#include <gemini/client_options.hpp>
+#include <gemini/error.hpp>
+#include <gemini/model/interaction.hpp>
+#include <gemini/model/request.hpp>
+#include <gemini/pool_stats.hpp>
+#include <gemini/request_options.hpp>
+#include <gemini/response_info.hpp>
+#include <gemini/use_awaitable.hpp>
+
+#include <boost/asio/any_completion_handler.hpp>
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/async_result.hpp>
+
+#include <memory>
+#include <string>
+
+namespace gemini {
+
+namespace detail {
+class client_impl;
+
+using interaction_handler = boost::asio::any_completion_handler<void(error_code, interaction)>;
+using response_handler = boost::asio::any_completion_handler<void(error_code, response_info)>;
+
+void initiate_create(const std::shared_ptr<client_impl>&, request, request_options, diagnostics*,
+                     interaction_handler);
+void initiate_get(const std::shared_ptr<client_impl>&, std::string id, get_options, diagnostics*,
+                  interaction_handler);
+void initiate_cancel(const std::shared_ptr<client_impl>&, std::string id, request_options,
+                     diagnostics*, interaction_handler);
+void initiate_remove(const std::shared_ptr<client_impl>&, std::string id, request_options,
+                     diagnostics*, response_handler);
+
+// One initiation per operation signature: async_initiate calls it with the concrete handler,
+// which is erased here so that the network code is compiled once, in src/.
+template <class Handler, auto Initiate>
+struct erased_initiation
+{
+    std::shared_ptr<client_impl> impl;
+    diagnostics* diag = nullptr;
+
+    template <class H, class... Args>
+    void operator()(H&& handler, Args&&... args)
+    {
+        Initiate(impl, std::forward<Args>(args)..., diag, Handler(std::forward<H>(handler)));
+    }
+};
+
+} // namespace detail
+
+class client
+{
+public:
+    using executor_type = boost::asio::any_io_executor;
+
+    /// Throws gemini::error (invalid_argument, insecure_transport) for unusable options, for
+    /// example a plain-HTTP base URL that is not loopback or an unreadable CA file.
+    explicit client(executor_type ex, client_options opts = {});
+    ~client();                          ///< cancels everything in flight (see cancel())
+    client(client&&) noexcept;
+    client& operator=(client&&) noexcept;
+    client(const client&) = delete;
+    client& operator=(const client&) = delete;
+
+    executor_type get_executor() const noexcept;
+
+    /// POST /{version}/interactions. Completes with void(error_code, interaction).
+    template <class CompletionToken = use_awaitable_t>
+    auto async_create(request req, request_options opts = {}, CompletionToken&& token = {})
+    {
+        using init = detail::erased_initiation<detail::interaction_handler, &detail::initiate_create>;
+        return boost::asio::async_initiate<CompletionToken, void(error_code, interaction)>(
+            init{impl_}, token, std::move(req), std::move(opts));
+    }
+
+    /// GET /{version}/interactions/{id}.
+    template <class CompletionToken = use_awaitable_t>
+    auto async_get(std::string id, get_options opts = {}, CompletionToken&& token = {})
+    {
+        using init = detail::erased_initiation<detail::interaction_handler, &detail::initiate_get>;
+        return boost::asio::async_initiate<CompletionToken, void(error_code, interaction)>(
+            init{impl_}, token, std::move(id), std::move(opts));
+    }
+
+    /// POST /{version}/interactions/{id}/cancel (background interactions).
+    template <class CompletionToken = use_awaitable_t>
+    auto async_cancel(std::string id, request_options opts = {}, CompletionToken&& token = {})
+    {
+        using init = detail::erased_initiation<detail::interaction_handler, &detail::initiate_cancel>;
+        return boost::asio::async_initiate<CompletionToken, void(error_code, interaction)>(
+            init{impl_}, token, std::move(id), std::move(opts));
+    }
+
+    /// DELETE /{version}/interactions/{id}. Completes with the HTTP status and headers.
+    template <class CompletionToken = use_awaitable_t>
+    auto async_remove(std::string id, request_options opts = {}, CompletionToken&& token = {})
+    {
+        using init = detail::erased_initiation<detail::response_handler, &detail::initiate_remove>;
+        return boost::asio::async_initiate<CompletionToken, void(error_code, response_info)>(
+            init{impl_}, token, std::move(id), std::move(opts));
+    }
+
+    // co_await conveniences: return the value or throw gemini::error.
+    boost::asio::awaitable<interaction> create(request req, request_options opts = {});
+    boost::asio::awaitable<interaction> get(std::string id, get_options opts = {});
+    boost::asio::awaitable<interaction> cancel(std::string id, request_options opts = {});
+    boost::asio::awaitable<response_info> remove(std::string id, request_options opts = {});
+
+    /// Ends every operation in flight with operation_aborted, closes all connections, and makes
+    /// later operations fail the same way. Safe to call from any thread.
+    void cancel();
+
+    pool_stats pool_statistics() const;
+
+    /// The effective settings after environment defaults were applied (the key is not exposed).
+    const std::string& base_url() const noexcept;
+    const std::string& api_version() const noexcept;
+
+private:
+    std::shared_ptr<detail::client_impl> impl_;
+};
+
+} // namespace gemini

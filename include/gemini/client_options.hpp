@@ -1,0 +1,74 @@
+#pragma once
+// Client-wide settings. A default-constructed value is a working configuration: empty strings
+// mean "take it from the environment, else the built-in default" (see each field).
+
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace boost::asio::ssl {
+class context;
+}
+
+namespace gemini {
+
+using namespace std::chrono_literals;
+
+/// Sizing and timing of the per-client connection pool. Zero durations disable a limit.
+struct pool_params
+{
+    std::size_t max_connections = 100;               ///< per client (one host)
+    std::size_t max_waiters = 65536;                 ///< operations queued for a connection before pool_exhausted
+    std::chrono::milliseconds idle_timeout = 60s;    ///< an idle connection older than this is closed, not reused
+    std::chrono::milliseconds max_lifetime = 0ms;    ///< connections are retired after this age (0: never)
+    std::chrono::milliseconds dns_ttl = 60s;         ///< resolved addresses are reused for this long
+};
+
+/// Deadlines of the phases of one call. The request timeout bounds the whole call, including
+/// waiting for a connection; the others bound opening a new connection.
+struct timeouts
+{
+    std::chrono::milliseconds connect = 10s;
+    std::chrono::milliseconds tls_handshake = 10s;
+    std::chrono::milliseconds request = 600s;        ///< the service's own limit for unary calls
+};
+
+/// Returns a fresh OAuth2 access token; called before every attempt so tokens can refresh.
+using bearer_token_provider = std::function<boost::asio::awaitable<std::string>()>;
+
+struct client_options
+{
+    /// API key sent as x-goog-api-key. Empty: GEMINI_API_KEY. Ignored when a token provider is set.
+    std::string api_key;
+    /// When set, "Authorization: Bearer <token>" is sent instead of the API key.
+    bearer_token_provider token_provider;
+    /// Empty: GEMINI_BASE_URL, else https://generativelanguage.googleapis.com. A path prefix
+    /// is allowed. http:// is accepted only for loopback hosts.
+    std::string base_url;
+    /// Empty: GEMINI_API_VERSION, else "v1beta".
+    std::string api_version;
+    /// Extra trusted CA certificates, as a PEM file path (empty: GEMINI_CA_FILE) or PEM text.
+    /// The system store stays trusted as well.
+    std::string ca_file;
+    std::string ca_pem;
+    /// A fully configured TLS context (client certificates, own trust store). When set, ca_file,
+    /// ca_pem and the system store are not applied; peer and host-name verification still are.
+    std::shared_ptr<boost::asio::ssl::context> ssl_context;
+
+    timeouts timeout;
+    pool_params pool;
+
+    /// Sent with every request; a request_options header of the same name wins.
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::string user_agent = "gemini-asio/0.1";
+    /// Largest response body accepted for unary calls.
+    std::size_t max_response_bytes = 64u << 20;
+};
+
+} // namespace gemini

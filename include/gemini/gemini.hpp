@@ -1,0 +1,11 @@
+#pragma once
+// Umbrella header: everything a user of gemini-asio needs.
+
+#include <gemini/client.hpp>
+#include <gemini/client_options.hpp>
+#include <gemini/error.hpp>
+#include <gemini/model.hpp>
+#include <gemini/pool_stats.hpp>
+#include <gemini/request_options.hpp>
+#include <gemini/response_info.hpp>
+#include <gemini/use_awaitable.hpp>

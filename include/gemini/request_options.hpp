@@ -1,0 +1,34 @@
+#pragma once
+#include <gemini/error.hpp>
+
+#include <boost/json/object.hpp>
+
+#include <chrono>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace gemini {
+
+/// Per-call settings.
+struct request_options
+{
+    /// Added to this request's headers (replacing client headers of the same name).
+    std::vector<std::pair<std::string, std::string>> headers;
+    /// Merged into the JSON body's top level: for API fields newer than this library.
+    boost::json::object extra_body;
+    /// Bounds the whole call; zero means the client's timeouts.request.
+    std::chrono::milliseconds timeout{0};
+    /// When set, receives the diagnostics of a failure (for completion tokens other than the
+    /// default one, which puts them into the thrown gemini::error).
+    diagnostics* diagnostics_out = nullptr;
+};
+
+/// Options of get().
+struct get_options
+{
+    bool include_input = false;      ///< also return the original `input`
+    request_options request;
+};
+
+} // namespace gemini

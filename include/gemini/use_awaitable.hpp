@@ -1,0 +1,55 @@
+#pragma once
+// The default completion token of this library's async_ functions. It behaves like
+// asio::use_awaitable, except that a failure is thrown as gemini::error carrying the full
+// diagnostics, not as a bare system_error. Cancellation, executor and allocator association
+// are those of the awaiting coroutine, because the operation is awaited inside it.
+
+#include <gemini/error.hpp>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <tuple>
+#include <utility>
+
+namespace gemini {
+
+struct use_awaitable_t
+{
+};
+
+/// `co_await client.async_get(id)` returns the value or throws gemini::error.
+inline constexpr use_awaitable_t use_awaitable{};
+
+namespace detail {
+
+// Our initiations expose a `diag` pointer so that the default token can collect diagnostics.
+template <class Initiation>
+concept collects_diagnostics = requires(Initiation i) { i.diag = static_cast<diagnostics*>(nullptr); };
+
+} // namespace detail
+} // namespace gemini
+
+template <class T>
+struct boost::asio::async_result<gemini::use_awaitable_t, void(gemini::error_code, T)>
+{
+    using return_type = boost::asio::awaitable<T>;
+
+    template <class Initiation, class... Args>
+        requires gemini::detail::collects_diagnostics<Initiation>
+    static return_type initiate(Initiation initiation, gemini::use_awaitable_t, Args... args)
+    {
+        gemini::diagnostics diag;
+        initiation.diag = &diag;
+        auto token = boost::asio::as_tuple(boost::asio::use_awaitable);
+        auto op = boost::asio::async_initiate<decltype(token), void(gemini::error_code, T)>(
+            std::move(initiation), token, std::move(args)...);
+        auto [ec, value] = co_await std::move(op);
+        if (ec)
+            throw gemini::error(ec, std::move(diag));
+        co_return std::move(value);
+    }
+};

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Shared by the two commands: installs the Debian packages the build needs (only when one is
+# missing), then configures a build directory. Usage: source scripts/setup.sh; gemini_setup DIR [cmake args]
+set -euo pipefail
+
+GEMINI_PACKAGES=(g++ cmake ninja-build ccache pkg-config
+                 libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-test1.81-dev libssl-dev)
+
+gemini_install_packages() {
+  local missing=()
+  for p in "${GEMINI_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "Installing missing packages: ${missing[*]}" >&2
+    local sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+}
+
+# gemini_configure BUILD_DIR [extra cmake args...]
+gemini_configure() {
+  local dir=$1; shift
+  cmake -S "$GEMINI_ROOT" -B "$GEMINI_ROOT/$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+}
+
+GEMINI_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/gemini-asio-ccache}

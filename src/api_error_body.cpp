@@ -1,0 +1,120 @@
+#include "api_error_body.hpp"
+
+#include <boost/json/parse.hpp>
+
+#include <charconv>
+#include <ctime>
+
+namespace gemini::detail {
+namespace json = boost::json;
+
+errc errc_for_status(unsigned status) noexcept
+{
+    switch (status)
+    {
+    case 400: return errc::bad_request;
+    case 401: return errc::unauthenticated;
+    case 402: return errc::payment_required;
+    case 403: return errc::permission_denied;
+    case 404: return errc::not_found;
+    case 409: return errc::conflict;
+    case 429: return errc::rate_limited;
+    default: return status >= 500 && status < 600 ? errc::server_error : errc::api_error;
+    }
+}
+
+namespace {
+
+std::optional<std::chrono::milliseconds> parse_number_ms(std::string_view text, long scale)
+{
+    double value = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc() || value < 0)
+        return std::nullopt;
+    return std::chrono::milliseconds(static_cast<long long>(value * scale));
+}
+
+// Retry-After is either delta-seconds or an HTTP date (RFC 9110 IMF-fixdate).
+std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view text)
+{
+    if (auto seconds = parse_number_ms(text, 1000))
+        return seconds;
+    std::tm tm{};
+    const std::string copy(text);
+    if (!strptime(copy.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm))
+        return std::nullopt;
+    const auto when = std::chrono::system_clock::from_time_t(timegm(&tm));
+    const auto delta = std::chrono::duration_cast<std::chrono::milliseconds>(when - std::chrono::system_clock::now());
+    return std::max(delta, std::chrono::milliseconds(0));
+}
+
+// google.rpc.RetryInfo: {"@type": ".../google.rpc.RetryInfo", "retryDelay": "42s"}
+std::optional<std::chrono::milliseconds> retry_info_delay(const json::value& details)
+{
+    if (!details.is_array())
+        return std::nullopt;
+    for (const auto& d : details.get_array())
+    {
+        const auto* obj = d.if_object();
+        const auto* delay = obj ? obj->if_contains("retryDelay") : nullptr;
+        if (delay && delay->is_string())
+        {
+            std::string_view text = delay->get_string();
+            if (!text.empty() && text.back() == 's')
+                text.remove_suffix(1);
+            if (auto ms = parse_number_ms(text, 1000))
+                return ms;
+        }
+    }
+    return std::nullopt;
+}
+
+} // namespace
+
+diagnostics diagnose_api_error(const response_info& info, std::string_view body)
+{
+    diagnostics diag;
+    diag.http_status = info.status;
+
+    error_code ec;
+    const json::value parsed = json::parse(body, ec);
+    const json::object* err = nullptr;
+    if (!ec && parsed.is_object())
+        if (const auto* e = parsed.get_object().if_contains("error"))
+            err = e->if_object();
+    if (err)
+    {
+        if (const auto* code = err->if_contains("code"))
+        {
+            if (code->is_string())
+                diag.api_code = code->get_string();
+            else if (code->is_int64())
+                diag.rpc_code = static_cast<int>(code->get_int64());
+        }
+        if (const auto* status = err->if_contains("status"); status && status->is_string())
+            diag.api_status = status->get_string();
+        if (diag.api_code.empty())
+            diag.api_code = diag.api_status;
+        if (const auto* message = err->if_contains("message"); message && message->is_string())
+            diag.api_message = message->get_string();
+        if (const auto* details = err->if_contains("details"))
+            diag.details = *details;
+    }
+    else
+    {
+        constexpr std::size_t excerpt = 200;
+        diag.library_message = "error body is not a JSON error object";
+        diag.api_message = std::string(body.substr(0, excerpt));
+    }
+
+    if (auto ms = info.header("retry-after-ms"); !ms.empty())
+        diag.retry_after = parse_number_ms(ms, 1);
+    if (!diag.retry_after)
+        if (auto ra = info.header("retry-after"); !ra.empty())
+            diag.retry_after = parse_retry_after(ra);
+    if (!diag.retry_after)
+        diag.retry_after = retry_info_delay(diag.details);
+    return diag;
+}
+
+} // namespace gemini::detail

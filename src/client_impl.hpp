@@ -1,0 +1,97 @@
+#pragma once
+// The shared state behind gemini::client and the pipeline every unary operation goes through:
+// acquire a pooled connection, send, read the whole response, return or close the connection,
+// and turn every outcome into a value or a gemini::error with diagnostics.
+
+#include "transport/connection_pool.hpp"
+
+#include <gemini/client_options.hpp>
+#include <gemini/error.hpp>
+#include <gemini/request_options.hpp>
+#include <gemini/response_info.hpp>
+
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/verb.hpp>
+
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+
+namespace gemini::detail {
+
+/// One HTTP call as the operations describe it.
+struct http_call
+{
+    http::verb method = http::verb::get;
+    std::string path;              ///< after the base path, e.g. "/v1beta/interactions/ID"
+    std::string body;              ///< JSON text; empty for no body
+    const request_options* options = nullptr;
+};
+
+struct http_reply
+{
+    std::string body;
+    response_info info;
+};
+
+/// An operation in flight, so that client::cancel() and the caller's cancellation slot can
+/// reach it. Everything here is touched on `strand` only.
+///
+/// Cancellation is gated on the coroutine being inside its body: Asio 1.81's co_spawn entry
+/// point awaits outside its try block before and after the body, so a signal emitted there
+/// escapes as an exception from io_context::run(). A request that arrives too early is kept
+/// and honoured when the body starts; one that arrives after the body ended is dropped.
+struct operation_state
+{
+    explicit operation_state(asio::any_io_executor strand) : strand(std::move(strand)) {}
+
+    void request_cancel(asio::cancellation_type type)
+    {
+        if (running)
+            signal.emit(type);
+        else if (!finished)
+            pending = pending | type;
+    }
+
+    asio::any_io_executor strand;
+    asio::cancellation_signal signal;
+    asio::cancellation_type pending = asio::cancellation_type::none;
+    bool running = false;
+    bool finished = false;
+};
+
+class client_impl
+{
+public:
+    client_impl(asio::any_io_executor ex, client_options opts);
+    ~client_impl();
+
+    asio::any_io_executor executor;
+    client_options options;              // environment defaults applied
+    std::string version_path;            // "/v1beta"
+
+    asio::awaitable<http_reply> execute(http_call call);
+
+    /// Starts a tracked operation on its own strand; the strand serialises the coroutine and
+    /// its deadline timers when the client is shared by several threads.
+    std::shared_ptr<operation_state> begin_operation();
+    void end_operation(const std::shared_ptr<operation_state>& op);
+    void cancel_all();
+
+    pool_stats stats() const { return pool_->stats(); }
+
+private:
+    asio::awaitable<http_reply> attempt(connection_pool::lease& conn, http::request<http::string_body>& req);
+    asio::awaitable<http::request<http::string_body>> build_request(const http_call& call);
+
+    std::shared_ptr<asio::ssl::context> tls_;
+    std::shared_ptr<connection_pool> pool_;
+    std::mutex ops_mutex_;
+    std::set<std::shared_ptr<operation_state>> ops_;
+    bool cancelled_ = false;
+};
+
+} // namespace gemini::detail

@@ -1,0 +1,99 @@
+#pragma once
+// One HTTP/1.1 connection, TLS or plain, and the I/O the client does on it. A connection is
+// used by one operation at a time (the pool hands it over under a lock), so it needs no strand:
+// every operation on it is started and completed in the coroutine that holds it.
+
+#include "transport/target.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include <chrono>
+#include <variant>
+
+namespace gemini::detail {
+
+namespace asio = boost::asio;
+namespace http = boost::beast::http;
+using tcp = asio::ip::tcp;
+
+class connection
+{
+public:
+    using clock = std::chrono::steady_clock;
+
+    /// `tls_context` null for plain HTTP.
+    connection(const asio::any_io_executor& ex, asio::ssl::context* tls_context);
+
+    /// Connects to the first resolved address that accepts, then handshakes (TLS: SNI for DNS
+    /// names, peer and host-name verification).
+    asio::awaitable<void> open(const tcp::resolver::results_type& endpoints, const target& where,
+                               clock::time_point connect_deadline, clock::time_point handshake_deadline);
+
+    /// False when an idle connection was closed by the peer or has unexpected bytes pending
+    /// (a TLS close_notify, say): such a connection must not carry a request.
+    bool still_open_while_idle() noexcept;
+
+    void close() noexcept;
+
+    template <class Request>
+    asio::awaitable<void> write(Request& req)
+    {
+        auto op = visit_stream([&](auto& s) { return http::async_write(s, req, asio::use_awaitable); });
+        co_await std::move(op);
+    }
+
+    template <class Parser>
+    asio::awaitable<void> read_header(Parser& parser)
+    {
+        auto op = visit_stream(
+            [&](auto& s) { return http::async_read_header(s, buffer_, parser, asio::use_awaitable); });
+        co_await std::move(op);
+    }
+
+    template <class Parser>
+    asio::awaitable<void> read(Parser& parser)
+    {
+        auto op = visit_stream([&](auto& s) { return http::async_read(s, buffer_, parser, asio::use_awaitable); });
+        co_await std::move(op);
+    }
+
+    template <class Parser>
+    asio::awaitable<std::size_t> read_some(Parser& parser)
+    {
+        auto op = visit_stream(
+            [&](auto& s) { return http::async_read_some(s, buffer_, parser, asio::use_awaitable); });
+        co_return co_await std::move(op);
+    }
+
+    /// Bytes already received beyond the last parsed message (must be zero to reuse).
+    std::size_t buffered() const noexcept { return buffer_.size(); }
+
+    clock::time_point created() const noexcept { return created_; }
+    clock::time_point last_used() const noexcept { return last_used_; }
+    void touch() noexcept { last_used_ = clock::now(); }
+
+private:
+    template <class F>
+    auto visit_stream(F&& make_op)
+    {
+        if (auto* tls = std::get_if<asio::ssl::stream<tcp::socket>>(&stream_))
+            return make_op(*tls);
+        return make_op(std::get<tcp::socket>(stream_));
+    }
+
+    tcp::socket& socket() noexcept;
+
+    std::variant<tcp::socket, asio::ssl::stream<tcp::socket>> stream_;
+    boost::beast::flat_buffer buffer_;
+    clock::time_point created_ = clock::now();
+    clock::time_point last_used_ = created_;
+};
+
+} // namespace gemini::detail

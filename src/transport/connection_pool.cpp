@@ -1,0 +1,322 @@
+#include "transport/connection_pool.hpp"
+
+#include "transport/transport_failure.hpp"
+
+#include <boost/asio/associated_cancellation_slot.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl/error.hpp>
+
+#include <algorithm>
+
+namespace gemini::detail {
+
+// ---- lease ------------------------------------------------------------------------------------
+
+connection_pool::lease::lease(std::shared_ptr<connection_pool> pool, std::unique_ptr<connection> conn) noexcept
+    : pool_(std::move(pool)), conn_(std::move(conn)), reused_(conn_ != nullptr)
+{
+}
+
+connection_pool::lease& connection_pool::lease::operator=(lease&& other) noexcept
+{
+    if (this != &other)
+    {
+        discard();
+        pool_ = std::move(other.pool_);
+        conn_ = std::move(other.conn_);
+        reused_ = other.reused_;
+    }
+    return *this;
+}
+
+connection_pool::lease::~lease() { discard(); }
+
+void connection_pool::lease::discard() noexcept
+{
+    if (!pool_)
+        return;
+    if (conn_)
+        pool_->release(std::move(conn_), false);
+    else
+        pool_->give_up_slot();
+    pool_.reset();
+}
+
+void connection_pool::lease::give_back() noexcept
+{
+    if (conn_)
+        pool_->release(std::move(conn_), true);
+    pool_.reset();
+}
+
+// ---- pool -------------------------------------------------------------------------------------
+
+connection_pool::connection_pool(settings s) : settings_(std::move(s)) {}
+
+connection_pool::~connection_pool() { shutdown(); }
+
+pool_stats connection_pool::stats() const
+{
+    std::lock_guard lock(mutex_);
+    return pool_stats{open_,          idle_.size(),   in_use_,          waiters_.size(),
+                      created_total_, reused_total_, discarded_total_};
+}
+
+bool connection_pool::expired(const connection& c, clock::time_point now) const noexcept
+{
+    const auto& p = settings_.params;
+    if (p.idle_timeout.count() > 0 && now - c.last_used() >= p.idle_timeout)
+        return true;
+    return p.max_lifetime.count() > 0 && now - c.created() >= p.max_lifetime;
+}
+
+template <class Token>
+auto connection_pool::async_take_turn(bool fresh, Token&& token)
+{
+    return asio::async_initiate<Token, void(error_code, std::unique_ptr<connection>)>(
+        [this](auto handler, bool fresh_connection) { initiate_turn(fresh_connection, turn_handler(std::move(handler))); },
+        token, fresh);
+}
+
+namespace {
+
+void complete_later(asio::any_completion_handler<void(error_code, std::unique_ptr<connection>)> handler,
+                    error_code ec, std::unique_ptr<connection> conn)
+{
+    // Never inline: the caller holds the pool's lock or is still inside the initiation.
+    auto ex = asio::prefer(asio::get_associated_executor(handler), asio::execution::blocking.never,
+                           asio::execution::relationship.fork);
+    ex.execute([handler = std::move(handler), ec, conn = std::move(conn)]() mutable {
+        std::move(handler)(ec, std::move(conn));
+    });
+}
+
+} // namespace
+
+void connection_pool::initiate_turn(bool fresh, turn_handler handler)
+{
+    std::vector<std::unique_ptr<connection>> to_close;
+    std::unique_lock lock(mutex_);
+    if (shut_down_)
+    {
+        lock.unlock();
+        complete_later(std::move(handler), asio::error::operation_aborted, nullptr);
+        return;
+    }
+    const auto now = clock::now();
+    while (!idle_.empty())
+    {
+        auto conn = std::move(idle_.back());   // most recently used: the warmest
+        idle_.pop_back();
+        if (fresh || expired(*conn, now) || !conn->still_open_while_idle())
+        {
+            --open_;
+            ++discarded_total_;
+            to_close.push_back(std::move(conn));
+            continue;
+        }
+        ++in_use_;
+        ++reused_total_;
+        lock.unlock();
+        complete_later(std::move(handler), {}, std::move(conn));
+        for (auto& c : to_close)
+            c->close();
+        return;
+    }
+    if (open_ < settings_.params.max_connections)
+    {
+        ++open_;
+        ++in_use_;
+        lock.unlock();
+        complete_later(std::move(handler), {}, nullptr);
+    }
+    else if (waiters_.size() >= settings_.params.max_waiters)
+    {
+        lock.unlock();
+        complete_later(std::move(handler), make_error_code(errc::pool_exhausted), nullptr);
+    }
+    else
+    {
+        auto w = std::make_shared<waiter>(waiter{std::move(handler)});
+        auto slot = asio::get_associated_cancellation_slot(w->handler);
+        waiters_.push_back(w);
+        lock.unlock();
+        if (slot.is_connected())
+        {
+            std::weak_ptr<connection_pool> weak_pool = weak_from_this();
+            slot.assign([weak_pool, w](asio::cancellation_type) {
+                if (auto pool = weak_pool.lock())
+                    pool->cancel_waiter(w);
+            });
+        }
+    }
+    for (auto& c : to_close)
+        c->close();
+}
+
+void connection_pool::cancel_waiter(const std::shared_ptr<waiter>& w)
+{
+    std::unique_lock lock(mutex_);
+    auto it = std::find(waiters_.begin(), waiters_.end(), w);
+    if (it == waiters_.end())
+        return;   // already granted: the grant is on its way
+    waiters_.erase(it);
+    lock.unlock();
+    complete_later(std::move(w->handler), asio::error::operation_aborted, nullptr);
+}
+
+void connection_pool::grant_locked(std::unique_ptr<connection> conn)
+{
+    if (waiters_.empty())
+        return;
+    auto w = std::move(waiters_.front());
+    waiters_.pop_front();
+    ++in_use_;
+    if (conn)
+        ++reused_total_;
+    else
+        ++open_;
+    complete_later(std::move(w->handler), {}, std::move(conn));
+}
+
+void connection_pool::release(std::unique_ptr<connection> conn, bool reusable) noexcept
+{
+    std::vector<std::unique_ptr<connection>> to_close;
+    {
+        std::lock_guard lock(mutex_);
+        --in_use_;
+        if (reusable && !shut_down_ && conn->buffered() == 0)
+        {
+            conn->touch();
+            if (!waiters_.empty())
+                grant_locked(std::move(conn));
+            else
+                idle_.push_back(std::move(conn));
+        }
+        else
+        {
+            --open_;
+            to_close.push_back(std::move(conn));
+            if (!shut_down_ && open_ < settings_.params.max_connections)
+                grant_locked(nullptr);
+        }
+    }
+    for (auto& c : to_close)
+        c->close();
+}
+
+void connection_pool::give_up_slot() noexcept
+{
+    std::lock_guard lock(mutex_);
+    --open_;
+    --in_use_;
+    if (!shut_down_)
+        grant_locked(nullptr);
+}
+
+void connection_pool::shutdown()
+{
+    std::deque<std::unique_ptr<connection>> idle;
+    std::list<std::shared_ptr<waiter>> waiters;
+    {
+        std::lock_guard lock(mutex_);
+        shut_down_ = true;
+        open_ -= idle_.size();
+        idle.swap(idle_);
+        waiters.swap(waiters_);
+    }
+    for (auto& c : idle)
+        c->close();
+    for (auto& w : waiters)
+        complete_later(std::move(w->handler), asio::error::operation_aborted, nullptr);
+}
+
+// The grant becomes a lease at once, so that a grant which loses a race against the deadline
+// still frees its connection or slot.
+asio::awaitable<connection_pool::lease> connection_pool::take_turn(bool fresh)
+{
+    auto take = async_take_turn(fresh, asio::use_awaitable);
+    std::unique_ptr<connection> conn = co_await std::move(take);
+    co_return lease(shared_from_this(), std::move(conn));
+}
+
+asio::awaitable<connection_pool::lease> connection_pool::acquire(clock::time_point deadline, bool fresh)
+{
+    auto take = take_turn(fresh);
+    auto bounded = with_deadline(std::move(take), deadline, "waiting for a pooled connection");
+    lease granted = co_await std::move(bounded);
+    if (granted.conn_)
+        co_return granted;
+
+    // A slot: open a connection in it (the lease gives the slot back if this throws).
+    auto open = open_connection(deadline);
+    granted.conn_ = co_await std::move(open);
+    {
+        std::lock_guard lock(mutex_);
+        ++created_total_;
+    }
+    co_return granted;
+}
+
+asio::awaitable<tcp::resolver::results_type> connection_pool::resolve(clock::time_point deadline)
+{
+    {
+        std::lock_guard lock(dns_mutex_);
+        if (!dns_cache_.empty() && clock::now() < dns_expiry_)
+            co_return dns_cache_;
+    }
+    auto ex = co_await asio::this_coro::executor;
+    tcp::resolver resolver(ex);
+    const auto& where = settings_.where;
+    auto lookup = resolver.async_resolve(where.host, where.port, asio::use_awaitable);
+    auto bounded = with_deadline(std::move(lookup), deadline, "resolve");
+    auto results = co_await std::move(bounded);
+    {
+        std::lock_guard lock(dns_mutex_);
+        dns_cache_ = results;
+        dns_expiry_ = clock::now() + settings_.params.dns_ttl;
+    }
+    co_return results;
+}
+
+asio::awaitable<std::unique_ptr<connection>> connection_pool::open_connection(clock::time_point deadline)
+{
+    const auto now = clock::now();
+    const auto connect_deadline = std::min(deadline, now + settings_.limits.connect);
+    tcp::resolver::results_type endpoints;
+    try
+    {
+        auto lookup = resolve(connect_deadline);
+        endpoints = co_await std::move(lookup);
+    }
+    catch (const boost::system::system_error& e)
+    {
+        if (e.code() == asio::error::operation_aborted)
+            throw;
+        throw transport_failure{errc::resolve_failed, e.code(), "resolving " + settings_.where.host, true};
+    }
+
+    auto ex = co_await asio::this_coro::executor;
+    auto conn = std::make_unique<connection>(ex, settings_.tls);
+    const auto handshake_deadline = std::min(deadline, clock::now() + settings_.limits.connect +
+                                                           settings_.limits.tls_handshake);
+    try
+    {
+        auto open = conn->open(endpoints, settings_.where, connect_deadline, handshake_deadline);
+        co_await std::move(open);
+    }
+    catch (const boost::system::system_error& e)
+    {
+        if (e.code() == asio::error::operation_aborted)
+            throw;
+        const bool tls_error = e.code().category() == asio::error::get_ssl_category() ||
+                               e.code() == asio::ssl::error::stream_truncated;
+        throw transport_failure{tls_error ? errc::tls_failed : errc::connect_failed, e.code(),
+                                std::string(tls_error ? "TLS handshake with " : "connecting to ") +
+                                    settings_.where.host + ":" + settings_.where.port,
+                                true};
+    }
+    co_return conn;
+}
+
+} // namespace gemini::detail

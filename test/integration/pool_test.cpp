@@ -1,0 +1,149 @@
+// The connection pool under load, from one thread and from four, and its recovery when the
+// server closes idle connections.
+
+#include "integration/fixture.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/deferred.hpp>
+#include <boost/asio/experimental/parallel_group.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <atomic>
+
+namespace asio = boost::asio;
+using gemini::test::emulator_fixture;
+
+namespace {
+
+asio::awaitable<void> one_create(gemini::client& c, int n, std::atomic<int>& ok)
+{
+    const std::string text = "request number " + std::to_string(n);
+    auto op = c.create({.model = "gemini-3.5-flash", .input = text});
+    auto answer = co_await std::move(op);
+    if (answer.output_text().find(text) != std::string::npos)
+        ++ok;
+}
+
+// Starts `count` creates at once and waits for all of them.
+void run_concurrently(emulator_fixture& f, gemini::client& c, int count, unsigned threads, std::atomic<int>& ok)
+{
+    f.run([&]() -> asio::awaitable<void> {
+        auto ex = co_await asio::this_coro::executor;
+        std::vector<decltype(asio::co_spawn(ex, one_create(c, 0, ok), asio::deferred))> ops;
+        for (int i = 0; i < count; ++i)
+            ops.push_back(asio::co_spawn(ex, one_create(c, i, ok), asio::deferred));
+        auto group = asio::experimental::make_parallel_group(std::move(ops));
+        auto all = group.async_wait(asio::experimental::wait_for_all(), asio::use_awaitable);
+        auto [order, errors] = co_await std::move(all);
+        for (const auto& e : errors)
+            if (e)
+                std::rethrow_exception(e);
+    }(), threads);
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(pool)
+
+BOOST_AUTO_TEST_CASE(thousand_concurrent_creates_on_one_thread)
+{
+    emulator_fixture f;
+    auto settings = f.client_settings();
+    settings.pool.max_connections = 32;
+    auto c = f.make_client(settings);
+    std::atomic<int> ok{0};
+    run_concurrently(f, c, 1000, 1, ok);
+    BOOST_TEST(ok.load() == 1000);
+    const auto stats = c.pool_statistics();
+    BOOST_TEST(stats.created_total <= 32u);
+    BOOST_TEST(stats.in_use == 0u);
+    BOOST_TEST(stats.waiting == 0u);
+    BOOST_TEST(stats.open == stats.idle);
+    BOOST_TEST(f.server.stats().max_connections_open <= 32u);
+    BOOST_TEST(f.server.stats().tls_handshakes == stats.created_total);
+}
+
+BOOST_AUTO_TEST_CASE(thousand_concurrent_creates_on_four_threads)
+{
+    emulator_fixture f;
+    auto settings = f.client_settings();
+    settings.pool.max_connections = 16;
+    auto c = f.make_client(settings);
+    std::atomic<int> ok{0};
+    run_concurrently(f, c, 1000, 4, ok);
+    BOOST_TEST(ok.load() == 1000);
+    const auto stats = c.pool_statistics();
+    BOOST_TEST(stats.created_total <= 16u);
+    BOOST_TEST(stats.in_use == 0u);
+    BOOST_TEST(f.server.stats().max_connections_open <= 16u);
+}
+
+BOOST_AUTO_TEST_CASE(sequential_requests_reuse_one_connection)
+{
+    emulator_fixture f;
+    auto c = f.make_client();
+    std::atomic<int> ok{0};
+    f.run([&]() -> asio::awaitable<void> {
+        for (int i = 0; i < 20; ++i)
+        {
+            auto op = one_create(c, i, ok);
+            co_await std::move(op);
+        }
+    }());
+    BOOST_TEST(ok.load() == 20);
+    BOOST_TEST(c.pool_statistics().created_total == 1u);
+    BOOST_TEST(c.pool_statistics().reused_total == 19u);
+    BOOST_TEST(f.server.stats().tls_handshakes == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(server_side_idle_close_is_recovered_transparently)
+{
+    emulator_fixture f;
+    auto c = f.make_client();
+    std::atomic<int> ok{0};
+    for (int round = 0; round < 3; ++round)
+    {
+        f.run([&]() -> asio::awaitable<void> {
+            auto op = one_create(c, round, ok);
+            co_await std::move(op);
+        }());
+        f.server.close_idle_connections();
+    }
+    BOOST_TEST(ok.load() == 3);
+    BOOST_TEST(c.pool_statistics().created_total == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(wait_queue_is_bounded)
+{
+    emulator_fixture f;
+    auto settings = f.client_settings();
+    settings.pool.max_connections = 1;
+    settings.pool.max_waiters = 2;
+    auto c = f.make_client(settings);
+    std::atomic<int> exhausted{0};
+    std::atomic<int> ok{0};
+    f.run([&]() -> asio::awaitable<void> {
+        auto ex = co_await asio::this_coro::executor;
+        auto attempt = [&](int i) -> asio::awaitable<void> {
+            gemini::request_options slow;
+            slow.headers = {{"x-emulator-fault", "delay-ms=200"}};
+            auto op = c.async_create({.model = "m", .input = "q" + std::to_string(i)}, slow,
+                                     asio::as_tuple(asio::use_awaitable));
+            auto [ec, answer] = co_await std::move(op);
+            if (ec == gemini::errc::pool_exhausted)
+                ++exhausted;
+            else if (!ec)
+                ++ok;
+        };
+        std::vector<decltype(asio::co_spawn(ex, attempt(0), asio::deferred))> ops;
+        for (int i = 0; i < 5; ++i)
+            ops.push_back(asio::co_spawn(ex, attempt(i), asio::deferred));
+        auto group = asio::experimental::make_parallel_group(std::move(ops));
+        auto all = group.async_wait(asio::experimental::wait_for_all(), asio::use_awaitable);
+        co_await std::move(all);
+    }());
+    BOOST_TEST(ok.load() == 3);   // one on the connection, two waiting
+    BOOST_TEST(exhausted.load() == 2);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

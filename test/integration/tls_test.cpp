@@ -1,0 +1,107 @@
+// Certificates the client must refuse, and plain HTTP rules.
+
+#include "integration/fixture.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/test/unit_test.hpp>
+
+namespace asio = boost::asio;
+using gemini::test::emulator_fixture;
+
+namespace {
+
+gemini::error_code create_once(emulator_fixture& f, gemini::client& c, gemini::diagnostics* diag = nullptr)
+{
+    gemini::error_code result;
+    f.run([&]() -> asio::awaitable<void> {
+        gemini::request_options ro;
+        ro.diagnostics_out = diag;
+        auto op = c.async_create({.model = "m", .input = "x"}, ro, asio::as_tuple(asio::use_awaitable));
+        auto [ec, ignored] = co_await std::move(op);
+        result = ec;
+    }());
+    return result;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(tls)
+
+BOOST_AUTO_TEST_CASE(untrusted_self_signed_certificate_is_refused)
+{
+    emulator_fixture f;
+    auto settings = f.client_settings();
+    settings.ca_pem.clear();
+    auto c = f.make_client(settings);
+    gemini::diagnostics diag;
+    BOOST_TEST(create_once(f, c, &diag) == gemini::errc::tls_failed);
+    BOOST_TEST(gemini::is_transport_error(make_error_code(gemini::errc::tls_failed)));
+    BOOST_TEST(diag.library_message.find("TLS handshake") != std::string::npos);
+    BOOST_TEST(f.server.stats().api_requests == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(host_name_mismatch_is_refused)
+{
+    gemini::emulator::options opts;
+    opts.cert = gemini::emulator::make_self_signed_certificate({"api.example.test"});
+    emulator_fixture f(opts);
+    auto c = f.make_client();   // trusts the certificate, but it does not name 127.0.0.1
+    BOOST_TEST(create_once(f, c) == gemini::errc::tls_failed);
+    BOOST_TEST(f.server.stats().api_requests == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(expired_certificate_is_refused)
+{
+    gemini::emulator::options opts;
+    opts.cert = gemini::emulator::make_self_signed_certificate({"localhost", "127.0.0.1"}, true);
+    emulator_fixture f(opts);
+    auto c = f.make_client();
+    BOOST_TEST(create_once(f, c) == gemini::errc::tls_failed);
+}
+
+BOOST_AUTO_TEST_CASE(localhost_name_is_verified_with_sni)
+{
+    emulator_fixture f;
+    auto settings = f.client_settings();
+    settings.base_url = "https://localhost:" + std::to_string(f.server.port());
+    auto c = f.make_client(settings);
+    BOOST_TEST(!create_once(f, c));
+}
+
+BOOST_AUTO_TEST_CASE(plain_http_only_to_loopback)
+{
+    gemini::emulator::options opts;
+    opts.tls = false;
+    emulator_fixture f(opts);
+    auto c = f.make_client();
+    BOOST_TEST(!create_once(f, c));
+
+    auto remote = f.client_settings();
+    remote.base_url = "http://example.com";
+    try
+    {
+        gemini::client refused(f.ioc.get_executor(), remote);
+        BOOST_FAIL("plain HTTP to a remote host was accepted");
+    }
+    catch (const gemini::error& e)
+    {
+        BOOST_TEST(e.code() == gemini::errc::insecure_transport);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(connection_refused_is_a_connect_failure)
+{
+    std::uint16_t port;
+    {
+        gemini::emulator::server closed_soon;
+        port = closed_soon.port();
+    }
+    emulator_fixture f;
+    auto settings = f.client_settings();
+    settings.base_url = "https://127.0.0.1:" + std::to_string(port);
+    auto c = f.make_client(settings);
+    BOOST_TEST(create_once(f, c) == gemini::errc::connect_failed);
+    BOOST_TEST(c.pool_statistics().open == 0u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
