@@ -1,0 +1,185 @@
+#pragma once
+// An incremental parser for text/event-stream (the WHATWG "server-sent events" format), as the
+// Interactions API uses it. Sans-io: fed arbitrary byte slices, it calls back once per complete
+// event. Complete lines inside a slice are parsed in place; only a line split across slices and
+// the event's data are copied, once each. Memory is bounded by max_event_bytes.
+//
+// Beyond the standard: a line that starts with '{' is not SSE at all: the service has sent a
+// bare JSON object that way for refusals. It is reported as its own event kind instead of being
+// dropped (a standard parser would ignore it as an unknown field).
+
+#include <charconv>
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace gemini::detail::sse {
+
+enum class event_kind
+{
+    message,      ///< an ordinary event: `event:` (may be empty) and `data:`
+    done,         ///< `data: [DONE]`, the end-of-stream sentinel
+    stray_json,   ///< a bare JSON line outside SSE framing
+};
+
+/// One parsed event. Views point into the parser and are valid during the callback only.
+struct event
+{
+    event_kind kind = event_kind::message;
+    std::string_view type;    ///< the `event:` field, empty when absent
+    std::string_view data;    ///< `data:` lines joined with '\n' (or the stray line)
+    std::string_view id;      ///< the last `id:` field seen in the stream (SSE semantics)
+};
+
+enum class parse_error
+{
+    none,
+    event_too_large,   ///< an event (or a single line) exceeds max_event_bytes
+};
+
+class parser
+{
+public:
+    explicit parser(std::size_t max_event_bytes = 8u << 20) : max_event_bytes_(max_event_bytes) {}
+
+    /// Consumes `bytes`, calling `on_event(const event&)` for every completed event. Returns
+    /// parse_error::none, or the error that stops the parser (then it consumes nothing more).
+    template <class OnEvent>
+    parse_error feed(std::string_view bytes, OnEvent&& on_event)
+    {
+        while (!bytes.empty() && error_ == parse_error::none)
+        {
+            if (skip_lf_)
+            {
+                skip_lf_ = false;
+                if (bytes.front() == '\n')
+                {
+                    bytes.remove_prefix(1);
+                    continue;
+                }
+            }
+            const auto end = bytes.find_first_of("\r\n");
+            if (end == std::string_view::npos)
+            {
+                if (!append_partial(bytes))
+                    break;
+                return error_;
+            }
+            skip_lf_ = bytes[end] == '\r';
+            std::string_view line = bytes.substr(0, end);
+            bytes.remove_prefix(end + 1);
+            if (!partial_.empty())
+            {
+                if (!append_partial(line))
+                    break;
+                finish_line(std::string_view(partial_), on_event);
+                partial_.clear();
+            }
+            else
+                finish_line(line, on_event);
+        }
+        return error_;
+    }
+
+    /// Whether bytes of an unfinished event are buffered (a stream must not end here).
+    bool mid_event() const noexcept { return !partial_.empty() || has_data_ || !type_.empty(); }
+
+    /// The `retry:` field last seen, in milliseconds.
+    std::optional<std::size_t> retry_ms() const noexcept { return retry_ms_; }
+
+    std::size_t max_event_bytes() const noexcept { return max_event_bytes_; }
+
+private:
+    bool append_partial(std::string_view piece)
+    {
+        if (partial_.size() + piece.size() + data_.size() > max_event_bytes_)
+        {
+            error_ = parse_error::event_too_large;
+            return false;
+        }
+        partial_.append(piece);
+        return true;
+    }
+
+    template <class OnEvent>
+    void finish_line(std::string_view line, OnEvent& on_event)
+    {
+        if (line.empty())
+        {
+            dispatch(on_event);
+            return;
+        }
+        if (line.front() == ':')
+            return;   // comment
+        if (line.front() == '{')
+        {
+            event e{event_kind::stray_json, {}, line, id_};
+            on_event(static_cast<const event&>(e));
+            return;
+        }
+        const auto colon = line.find(':');
+        std::string_view field = line.substr(0, colon);
+        std::string_view value;
+        if (colon != std::string_view::npos)
+        {
+            value = line.substr(colon + 1);
+            if (!value.empty() && value.front() == ' ')
+                value.remove_prefix(1);
+        }
+        if (field == "data")
+        {
+            if (data_.size() + value.size() + 1 > max_event_bytes_)
+            {
+                error_ = parse_error::event_too_large;
+                return;
+            }
+            if (has_data_)
+                data_.push_back('\n');
+            data_.append(value);
+            has_data_ = true;
+        }
+        else if (field == "event")
+            type_.assign(value);
+        else if (field == "id")
+        {
+            if (value.find('\0') == std::string_view::npos)
+                id_.assign(value);
+        }
+        else if (field == "retry")
+        {
+            std::size_t ms = 0;
+            const char* end = value.data() + value.size();
+            auto [stop, ec] = std::from_chars(value.data(), end, ms);
+            if (!value.empty() && ec == std::errc() && stop == end)
+                retry_ms_ = ms;
+        }
+        // other fields are ignored, as the SSE standard says
+    }
+
+    template <class OnEvent>
+    void dispatch(OnEvent& on_event)
+    {
+        if (has_data_)
+        {
+            const bool done = data_ == "[DONE]";
+            event e{done ? event_kind::done : event_kind::message, type_, data_, id_};
+            on_event(static_cast<const event&>(e));
+        }
+        data_.clear();
+        type_.clear();
+        has_data_ = false;
+    }
+
+    std::size_t max_event_bytes_;
+    std::string partial_;   // a line split across feeds
+    std::string data_;
+    std::string type_;
+    std::string id_;
+    std::optional<std::size_t> retry_ms_;
+    bool has_data_ = false;
+    bool skip_lf_ = false;  // the previous feed ended in CR: a leading LF belongs to it
+    parse_error error_ = parse_error::none;
+};
+
+} // namespace gemini::detail::sse

@@ -1,0 +1,201 @@
+#include "sse/parser.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <string>
+#include <vector>
+
+using namespace gemini::detail::sse;
+
+namespace {
+
+struct seen
+{
+    event_kind kind;
+    std::string type, data, id;
+    bool operator==(const seen&) const = default;
+};
+
+std::ostream& operator<<(std::ostream& os, const seen& s)
+{
+    return os << int(s.kind) << "|" << s.type << "|" << s.data << "|" << s.id;
+}
+
+std::vector<seen> parse_in_pieces(std::string_view text, std::size_t piece, parse_error* error = nullptr,
+                                  std::size_t limit = 1 << 20)
+{
+    parser p(limit);
+    std::vector<seen> out;
+    parse_error last = parse_error::none;
+    for (std::size_t i = 0; i < text.size() && last == parse_error::none; i += piece)
+        last = p.feed(text.substr(i, piece), [&](const event& e) {
+            out.push_back({e.kind, std::string(e.type), std::string(e.data), std::string(e.id)});
+        });
+    if (error)
+        *error = last;
+    return out;
+}
+
+std::vector<seen> parse_split_at(std::string_view text, std::size_t split)
+{
+    parser p;
+    std::vector<seen> out;
+    auto collect = [&](const event& e) {
+        out.push_back({e.kind, std::string(e.type), std::string(e.data), std::string(e.id)});
+    };
+    p.feed(text.substr(0, split), collect);
+    p.feed(text.substr(split), collect);
+    return out;
+}
+
+// The spec's section 11.5 transcript.
+const std::string transcript =
+    "event: interaction.created\n"
+    "data: {\"interaction\":{\"id\":\"v1_S1\",\"status\":\"in_progress\",\"object\":\"interaction\",\"model\":\"gemini-3.5-flash\"},\"event_type\":\"interaction.created\"}\n"
+    "\n"
+    "event: interaction.status_update\n"
+    "data: {\"interaction_id\":\"v1_S1\",\"status\":\"in_progress\",\"event_type\":\"interaction.status_update\"}\n"
+    "\n"
+    "event: step.start\n"
+    "data: {\"index\":0,\"step\":{\"type\":\"thought\"},\"event_type\":\"step.start\"}\n"
+    "\n"
+    "event: step.delta\n"
+    "data: {\"index\":0,\"delta\":{\"type\":\"thought_signature\",\"signature\":\"c2ln\"},\"event_type\":\"step.delta\"}\n"
+    "\n"
+    "event: step.stop\n"
+    "data: {\"index\":0,\"event_type\":\"step.stop\"}\n"
+    "\n"
+    "event: step.start\n"
+    "data: {\"index\":1,\"step\":{\"type\":\"model_output\"},\"event_type\":\"step.start\"}\n"
+    "\n"
+    "event: step.delta\n"
+    "data: {\"index\":1,\"delta\":{\"type\":\"text\",\"text\":\"Hello\"},\"event_id\":\"evt_1\",\"event_type\":\"step.delta\"}\n"
+    "\n"
+    "event: step.delta\n"
+    "data: {\"index\":1,\"delta\":{\"type\":\"text\",\"text\":\", world.\"},\"event_id\":\"evt_2\",\"event_type\":\"step.delta\"}\n"
+    "\n"
+    "event: step.stop\n"
+    "data: {\"index\":1,\"event_type\":\"step.stop\"}\n"
+    "\n"
+    "event: interaction.completed\n"
+    "data: {\"interaction\":{\"id\":\"v1_S1\",\"status\":\"completed\",\"object\":\"interaction\",\"model\":\"gemini-3.5-flash\",\"created\":\"2026-09-01T10:00:00Z\",\"updated\":\"2026-09-01T10:00:02Z\",\"usage\":{\"total_input_tokens\":5,\"total_output_tokens\":4,\"total_tokens\":9}},\"event_type\":\"interaction.completed\"}\n"
+    "\n"
+    "event: done\n"
+    "data: [DONE]\n"
+    "\n";
+
+std::string with_line_ends(std::string text, std::string_view eol)
+{
+    std::string out;
+    for (char c : text)
+        if (c == '\n')
+            out += eol;
+        else
+            out += c;
+    return out;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(sse_parser)
+
+BOOST_AUTO_TEST_CASE(spec_transcript_whole)
+{
+    auto events = parse_in_pieces(transcript, transcript.size());
+    BOOST_REQUIRE_EQUAL(events.size(), 11u);
+    BOOST_TEST(events[0].type == "interaction.created");
+    BOOST_TEST(events[6].data.find("Hello") != std::string::npos);
+    BOOST_TEST((events[10].kind == event_kind::done));
+    BOOST_TEST(events[10].type == "done");
+}
+
+BOOST_AUTO_TEST_CASE(every_split_point_and_every_line_ending)
+{
+    const auto reference = parse_in_pieces(transcript, transcript.size());
+    for (std::string_view eol : {"\n", "\r\n", "\r"})
+    {
+        const auto text = with_line_ends(transcript, eol);
+        for (std::size_t split = 0; split <= text.size(); ++split)
+            BOOST_TEST_REQUIRE((parse_split_at(text, split) == reference), "split at " << split);
+        BOOST_TEST((parse_in_pieces(text, 1) == reference));   // one byte at a time
+        BOOST_TEST((parse_in_pieces(text, 7) == reference));
+    }
+}
+
+BOOST_AUTO_TEST_CASE(multi_line_data_comments_ids_and_retry)
+{
+    parser p;
+    std::vector<seen> out;
+    p.feed(": keep-alive comment\n"
+           "retry: 1500\n"
+           "id: 42\n"
+           "event: custom\n"
+           "data: first\n"
+           "data:second\n"
+           "data\n"
+           "\n"
+           "\n"                     // an empty block dispatches nothing
+           "event: no-data\n"
+           "\n"
+           "data: after\n"
+           "\n",
+           [&](const event& e) { out.push_back({e.kind, std::string(e.type), std::string(e.data), std::string(e.id)}); });
+    BOOST_REQUIRE_EQUAL(out.size(), 2u);
+    BOOST_TEST(out[0].data == "first\nsecond\n");
+    BOOST_TEST(out[0].type == "custom");
+    BOOST_TEST(out[0].id == "42");
+    BOOST_TEST(out[1].type == "");   // event type does not leak into the next event
+    BOOST_TEST(out[1].id == "42");   // the id persists, as SSE says
+    BOOST_TEST(p.retry_ms().value_or(0) == 1500u);
+    BOOST_TEST(!p.mid_event());
+}
+
+BOOST_AUTO_TEST_CASE(stray_json_line_is_surfaced)
+{
+    const std::string text = "event: interaction.created\ndata: {\"interaction\":{}}\n\n"
+                             "{\"error\":{\"code\":\"prohibited_content\",\"message\":\"blocked\"}}\n";
+    for (std::size_t piece : {text.size(), std::size_t(1), std::size_t(5)})
+    {
+        auto events = parse_in_pieces(text, piece);
+        BOOST_REQUIRE_EQUAL(events.size(), 2u);
+        BOOST_TEST((events[1].kind == event_kind::stray_json));
+        BOOST_TEST(events[1].data.find("prohibited_content") != std::string::npos);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(oversized_event_is_an_error_not_unbounded_memory)
+{
+    std::string big = "data: " + std::string(5000, 'x') + "\n\n";
+    parse_error error;
+    auto events = parse_in_pieces(big, 100, &error, 4096);
+    BOOST_TEST(events.empty());
+    BOOST_TEST((error == parse_error::event_too_large));
+
+    // Many small data lines add up to the same limit.
+    std::string many;
+    for (int i = 0; i < 100; ++i)
+        many += "data: " + std::string(100, 'y') + "\n";
+    parse_in_pieces(many, many.size(), &error, 4096);
+    BOOST_TEST((error == parse_error::event_too_large));
+
+    // An endless line without a newline.
+    parser p(4096);
+    parse_error endless = parse_error::none;
+    for (int i = 0; i < 100 && endless == parse_error::none; ++i)
+        endless = p.feed(std::string(100, 'z'), [](const event&) {});
+    BOOST_TEST((endless == parse_error::event_too_large));
+
+    // Just under the limit passes.
+    auto fits = parse_in_pieces("data: " + std::string(4000, 'w') + "\n\n", 64, &error, 4096);
+    BOOST_TEST(fits.size() == 1u);
+    BOOST_TEST((error == parse_error::none));
+}
+
+BOOST_AUTO_TEST_CASE(unfinished_event_is_detectable)
+{
+    parser p;
+    p.feed("event: step.delta\ndata: {\"ind", [](const event&) {});
+    BOOST_TEST(p.mid_event());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
