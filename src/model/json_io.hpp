@@ -236,9 +236,12 @@ void read_by_kind(const json::value& jv, std::variant<Ts...>& out, const json_pa
     });
     if (!done)
     {
-        std::string expected = "expected ";
-        bool first = true;
-        ((expected += (first ? "" : " or "), expected += kind_name<Ts>(), first = false), ...);
+        std::string expected = "expected";
+        auto add = [&](std::string_view kind) {
+            if (expected.find(kind) == std::string::npos)
+                (expected += expected.size() == 8 ? " " : " or ") += kind;
+        };
+        (add(kind_name<Ts>()), ...);
         fail(at, expected);
     }
 }

@@ -85,6 +85,7 @@ public:
     using tagged_union::tagged_union;
 };
 
+/// JSON conversions for boost::json::value_from / value_to (rules: gemini/model.hpp).
 void tag_invoke(boost::json::value_from_tag, boost::json::value& jv, const annotation& a);
 annotation tag_invoke(boost::json::value_to_tag<annotation>, const boost::json::value& jv);
 

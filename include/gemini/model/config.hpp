@@ -141,6 +141,7 @@ struct safety_setting
     boost::json::object extra{};
 };
 
+/// JSON conversions for boost::json::value_from / value_to (rules: gemini/model.hpp).
 void tag_invoke(boost::json::value_from_tag, boost::json::value& jv, const generation_config& c);
 generation_config tag_invoke(boost::json::value_to_tag<generation_config>, const boost::json::value& jv);
 void tag_invoke(boost::json::value_from_tag, boost::json::value& jv, const output_format& f);

@@ -97,6 +97,7 @@ public:
     const std::string* text_if() const noexcept;
 };
 
+/// JSON conversions for boost::json::value_from / value_to (rules: gemini/model.hpp).
 void tag_invoke(boost::json::value_from_tag, boost::json::value& jv, const content& c);
 content tag_invoke(boost::json::value_to_tag<content>, const boost::json::value& jv);
 

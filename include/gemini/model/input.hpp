@@ -29,6 +29,7 @@ public:
     std::vector<step> to_steps() const;
 };
 
+/// JSON conversions for boost::json::value_from / value_to (rules: gemini/model.hpp).
 void tag_invoke(boost::json::value_from_tag, boost::json::value& jv, const input& in);
 input tag_invoke(boost::json::value_to_tag<input>, const boost::json::value& jv);
 

@@ -68,6 +68,7 @@ struct interaction
     std::vector<const step*> last_turn() const;
 };
 
+/// JSON conversions for boost::json::value_from / value_to (rules: gemini/model.hpp).
 void tag_invoke(boost::json::value_from_tag, boost::json::value& jv, const interaction& i);
 interaction tag_invoke(boost::json::value_to_tag<interaction>, const boost::json::value& jv);
 

@@ -64,6 +64,7 @@ struct request
     boost::json::object extra{};
 };
 
+/// JSON conversions for boost::json::value_from / value_to (rules: gemini/model.hpp).
 void tag_invoke(boost::json::value_from_tag, boost::json::value& jv, const request& r);
 request tag_invoke(boost::json::value_to_tag<request>, const boost::json::value& jv);
 

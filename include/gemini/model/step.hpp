@@ -88,6 +88,7 @@ struct code_execution_arguments
     boost::json::object extra{};
 };
 
+/// The server-side code_execution tool starts running code.
 struct code_execution_call_step
 {
     static constexpr std::string_view type_name = "code_execution_call";
@@ -115,6 +116,7 @@ struct url_context_arguments
     boost::json::object extra{};
 };
 
+/// The server-side url_context tool fetches URLs.
 struct url_context_call_step
 {
     static constexpr std::string_view type_name = "url_context_call";
@@ -132,6 +134,7 @@ struct url_context_result_entry
     boost::json::object extra{};
 };
 
+/// What the URL fetches gave.
 struct url_context_result_step
 {
     static constexpr std::string_view type_name = "url_context_result";
@@ -149,6 +152,7 @@ struct search_arguments
     boost::json::object extra{};
 };
 
+/// The server-side google_search tool runs queries.
 struct google_search_call_step
 {
     static constexpr std::string_view type_name = "google_search_call";
@@ -166,6 +170,7 @@ struct google_search_result_entry
     boost::json::object extra{};
 };
 
+/// Results of a google_search_call.
 struct google_search_result_step
 {
     static constexpr std::string_view type_name = "google_search_result";
@@ -176,6 +181,7 @@ struct google_search_result_step
     boost::json::object extra{};
 };
 
+/// The server-side google_maps tool runs queries.
 struct google_maps_call_step
 {
     static constexpr std::string_view type_name = "google_maps_call";
@@ -193,6 +199,7 @@ struct google_maps_result_entry
     boost::json::object extra{};
 };
 
+/// Results of a google_maps_call.
 struct google_maps_result_step
 {
     static constexpr std::string_view type_name = "google_maps_result";
@@ -203,6 +210,7 @@ struct google_maps_result_step
     boost::json::object extra{};
 };
 
+/// The server-side file_search tool searches File Search stores.
 struct file_search_call_step
 {
     static constexpr std::string_view type_name = "file_search_call";
@@ -211,6 +219,7 @@ struct file_search_call_step
     boost::json::object extra{};
 };
 
+/// Results of a file_search_call (kept as JSON).
 struct file_search_result_step
 {
     static constexpr std::string_view type_name = "file_search_result";
@@ -232,6 +241,7 @@ struct mcp_server_tool_call_step
     boost::json::object extra{};
 };
 
+/// What the MCP server tool returned.
 struct mcp_server_tool_result_step
 {
     static constexpr std::string_view type_name = "mcp_server_tool_result";
@@ -254,6 +264,7 @@ struct retrieval_call_step
     boost::json::object extra{};
 };
 
+/// Outcome of a retrieval_call.
 struct retrieval_result_step
 {
     static constexpr std::string_view type_name = "retrieval_result";
@@ -272,6 +283,7 @@ struct processing_call_step
     boost::json::object extra{};
 };
 
+/// End of a processing_call.
 struct processing_result_step
 {
     static constexpr std::string_view type_name = "processing_result";
@@ -303,6 +315,7 @@ public:
                                 bool is_error = false);
 };
 
+/// JSON conversions for boost::json::value_from / value_to (rules: gemini/model.hpp).
 void tag_invoke(boost::json::value_from_tag, boost::json::value& jv, const step& s);
 step tag_invoke(boost::json::value_to_tag<step>, const boost::json::value& jv);
 

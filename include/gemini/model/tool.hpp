@@ -27,6 +27,7 @@ struct function_tool
     boost::json::object extra{};                     ///< members newer than this library
 };
 
+/// Grounding with Google Search.
 struct google_search_tool
 {
     static constexpr std::string_view type_name = "google_search";
@@ -34,12 +35,14 @@ struct google_search_tool
     boost::json::object extra{};
 };
 
+/// Lets the model write and run code on the server.
 struct code_execution_tool
 {
     static constexpr std::string_view type_name = "code_execution";
     boost::json::object extra{};
 };
 
+/// Lets the model fetch URLs named in the prompt.
 struct url_context_tool
 {
     static constexpr std::string_view type_name = "url_context";
@@ -122,6 +125,7 @@ public:
     static tool function(std::string name, std::string description, boost::json::object parameters);
 };
 
+/// JSON conversions for boost::json::value_from / value_to (rules: gemini/model.hpp).
 void tag_invoke(boost::json::value_from_tag, boost::json::value& jv, const tool& t);
 tool tag_invoke(boost::json::value_to_tag<tool>, const boost::json::value& jv);
 

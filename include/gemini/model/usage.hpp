@@ -47,6 +47,7 @@ struct usage
     boost::json::object extra{};
 };
 
+/// JSON conversions for boost::json::value_from / value_to (rules: gemini/model.hpp).
 void tag_invoke(boost::json::value_from_tag, boost::json::value& jv, const usage& u);
 usage tag_invoke(boost::json::value_to_tag<usage>, const boost::json::value& jv);
 

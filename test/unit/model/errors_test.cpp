@@ -27,7 +27,7 @@ BOOST_AUTO_TEST_CASE(wrong_type_names_the_path)
                "tools[0].latitude: expected number");
     BOOST_TEST(read_error<gemini::request>(R"({"model": "m", "labels": {"a": 1}})") == "labels.a: expected string");
     BOOST_TEST(read_error<gemini::request>(R"({"model": "m", "input": 5})") ==
-               "input: expected string or object or array or array");
+               "input: expected string or object or array");
     BOOST_TEST(read_error<gemini::request>(R"({"model": "m", "generation_config": {"tool_choice": 1}})") ==
                "generation_config.tool_choice: expected string or object");
     BOOST_TEST(read_error<gemini::interaction>(R"({"id": "i", "status": "completed", "steps": [
