@@ -23,6 +23,53 @@ errc errc_for_status(unsigned status) noexcept
     }
 }
 
+errc errc_for_api_code(std::string_view code) noexcept
+{
+    struct mapping
+    {
+        std::string_view code;
+        unsigned status;
+    };
+    static constexpr mapping table[] = {
+        {"invalid_request", 400},     {"failed_precondition", 400}, {"parameter_unknown", 400},
+        {"authentication", 401},      {"payment_required", 402},    {"permission_denied", 403},
+        {"not_found", 404},           {"model_not_found", 404},     {"already_exists", 409},
+        {"aborted", 409},             {"rate_limit_exceeded", 429}, {"quota_exceeded", 429},
+        {"too_many_requests", 429},   {"api_error", 500},           {"service_unavailable", 503},
+        {"deadline_exceeded", 504},   {"gateway_timeout", 504},     {"safety", 400},
+        {"recitation", 400},          {"prohibited_content", 400},  {"spii", 400},
+        {"blocklist", 400},           {"image_safety", 400},        {"image_prohibited_content", 400},
+        {"image_recitation", 400},    {"image_other", 400},         {"no_image", 400},
+    };
+    for (const auto& m : table)
+        if (m.code == code)
+            return errc_for_status(m.status);
+    return errc::api_error;
+}
+
+bool read_error_object(const json::value& error, diagnostics& diag)
+{
+    const auto* err = error.if_object();
+    if (!err)
+        return false;
+    if (const auto* code = err->if_contains("code"))
+    {
+        if (code->is_string())
+            diag.api_code = code->get_string();
+        else if (code->is_int64())
+            diag.rpc_code = static_cast<int>(code->get_int64());
+    }
+    if (const auto* status = err->if_contains("status"); status && status->is_string())
+        diag.api_status = status->get_string();
+    if (diag.api_code.empty())
+        diag.api_code = diag.api_status;
+    if (const auto* message = err->if_contains("message"); message && message->is_string())
+        diag.api_message = message->get_string();
+    if (const auto* details = err->if_contains("details"))
+        diag.details = *details;
+    return true;
+}
+
 namespace {
 
 std::optional<std::chrono::milliseconds> parse_number_ms(std::string_view text, long scale)
@@ -78,29 +125,10 @@ diagnostics diagnose_api_error(const response_info& info, std::string_view body)
 
     error_code ec;
     const json::value parsed = json::parse(body, ec);
-    const json::object* err = nullptr;
+    const json::value* err = nullptr;
     if (!ec && parsed.is_object())
-        if (const auto* e = parsed.get_object().if_contains("error"))
-            err = e->if_object();
-    if (err)
-    {
-        if (const auto* code = err->if_contains("code"))
-        {
-            if (code->is_string())
-                diag.api_code = code->get_string();
-            else if (code->is_int64())
-                diag.rpc_code = static_cast<int>(code->get_int64());
-        }
-        if (const auto* status = err->if_contains("status"); status && status->is_string())
-            diag.api_status = status->get_string();
-        if (diag.api_code.empty())
-            diag.api_code = diag.api_status;
-        if (const auto* message = err->if_contains("message"); message && message->is_string())
-            diag.api_message = message->get_string();
-        if (const auto* details = err->if_contains("details"))
-            diag.details = *details;
-    }
-    else
+        err = parsed.get_object().if_contains("error");
+    if (!err || !read_error_object(*err, diag))
     {
         constexpr std::size_t excerpt = 200;
         diag.library_message = "error body is not a JSON error object";

@@ -1,9 +1,11 @@
 #include "client_impl.hpp"
 
 #include "api_error_body.hpp"
+#include "retry.hpp"
 #include "transport/transport_failure.hpp"
 
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/http/error.hpp>
@@ -147,7 +149,7 @@ asio::awaitable<http::request<http::string_body>> client_impl::build_request(con
     http::request<http::string_body> req{call.method, pool_->where().base_path + call.path, 11};
     req.set(http::field::host, pool_->where().host_header);
     req.set(http::field::user_agent, options.user_agent);
-    req.set(http::field::accept, "application/json");
+    req.set(http::field::accept, call.event_stream ? "text/event-stream" : "application/json");
     req.keep_alive(true);
     for (const auto& [name, value] : options.headers)
         if (!call.options || !has_header(call.options->headers, name))
@@ -221,19 +223,17 @@ asio::awaitable<http_reply> client_impl::attempt(connection_pool::lease& conn, h
     reply.body = std::move(res.body());
     if (res.keep_alive())
         conn.give_back();
+    if (reply.info.status / 100 != 2)
+        throw error(make_error_code(errc_for_status(reply.info.status)), diagnose_api_error(reply.info, reply.body));
     co_return reply;
 }
 
-asio::awaitable<http_reply> client_impl::execute(http_call call)
+// Runs `attempt(lease&)` on a pooled connection. A reused keep-alive connection may have been
+// closed by the server while idle; when it fails before any response byte, the attempt is
+// made once more on a fresh connection.
+template <class T, class Attempt>
+asio::awaitable<T> client_impl::on_pooled_connection(clock::time_point deadline, Attempt attempt)
 {
-    const auto timeout = call.options && call.options->timeout.count() > 0 ? call.options->timeout
-                                                                           : options.timeout.request;
-    const auto deadline = clock::now() + timeout;
-    auto build = build_request(call);
-    auto req = co_await std::move(build);
-
-    // A reused keep-alive connection may have been closed by the server while idle; when it
-    // fails before any response byte, the request is sent once more on a fresh connection.
     bool fresh = false;
     for (;;)
     {
@@ -241,7 +241,7 @@ asio::awaitable<http_reply> client_impl::execute(http_call call)
         auto conn = co_await std::move(acquire);
         try
         {
-            auto exchange = attempt(conn, req);
+            auto exchange = attempt(conn);
             auto bounded = with_deadline(std::move(exchange), deadline, "waiting for the response");
             co_return co_await std::move(bounded);
         }
@@ -252,6 +252,156 @@ asio::awaitable<http_reply> client_impl::execute(http_call call)
         }
         fresh = true;
     }
+}
+
+clock::time_point client_impl::deadline_for(const http_call& call) const
+{
+    const auto timeout = call.options && call.options->timeout.count() > 0 ? call.options->timeout
+                                                                           : options.timeout.request;
+    return clock::now() + timeout;
+}
+
+// Retries what the policy allows (see retry.hpp), waiting between attempts; the last failure is
+// rethrown as it was.
+template <class T, class Once>
+asio::awaitable<T> client_impl::with_retries(const http_call& call, clock::time_point deadline, Once once)
+{
+    const retry_policy& policy = call.options && call.options->retry ? *call.options->retry : options.retry;
+    for (unsigned retries = 0;; ++retries)
+    {
+        std::exception_ptr failure;
+        error_code ec;
+        diagnostics diag;
+        bool before_response = false;
+        bool sent = true;
+        try
+        {
+            auto attempt = once();
+            co_return co_await std::move(attempt);
+        }
+        catch (const error& e)
+        {
+            if (e.diag().http_status == 0)
+                throw;
+            failure = std::current_exception();
+            ec = e.code();
+            diag = e.diag();
+        }
+        catch (const transport_failure& f)
+        {
+            failure = std::current_exception();
+            ec = make_error_code(f.code);
+            before_response = f.before_response;
+            sent = f.code == errc::connection_closed;
+        }
+        const auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now());
+        const auto decision = decide_retry(policy, retries, ec, diag, before_response, sent, call.idempotent,
+                                           remaining, jitter_sample());
+        if (!decision.retry)
+            std::rethrow_exception(failure);
+        if (policy.on_retry)
+            policy.on_retry(retry_event{call.operation, retries + 1, decision.delay, ec, diag.http_status,
+                                        decision.server_hint});
+        asio::steady_timer pause(co_await asio::this_coro::executor, decision.delay);
+        auto wait = pause.async_wait(asio::use_awaitable);
+        co_await std::move(wait);
+    }
+}
+
+asio::awaitable<http_reply> client_impl::execute_once(const http_call& call, clock::time_point deadline)
+{
+    auto build = build_request(call);   // per attempt: a token provider may refresh
+    auto req = co_await std::move(build);
+    auto run = [this, &req](connection_pool::lease& conn) { return attempt(conn, req); };
+    auto exchange = on_pooled_connection<http_reply>(deadline, run);
+    co_return co_await std::move(exchange);
+}
+
+asio::awaitable<http_reply> client_impl::execute(http_call call)
+{
+    const auto deadline = deadline_for(call);
+    auto once = [&] { return execute_once(call, deadline); };
+    auto exchange = with_retries<http_reply>(call, deadline, once);
+    co_return co_await std::move(exchange);
+}
+
+asio::awaitable<stream_exchange> client_impl::attempt_stream(connection_pool::lease& conn,
+                                                             http::request<http::string_body>& req)
+{
+    auto parser = std::make_unique<http::response_parser<http::buffer_body>>();
+    parser->body_limit(boost::none);   // streams are bounded per event, not in total
+    try
+    {
+        auto send = conn->write(req);
+        co_await std::move(send);
+    }
+    catch (const boost::system::system_error& e)
+    {
+        if (e.code() == asio::error::operation_aborted)
+            throw;
+        throw exchange_failure(e, "sending the request", true);
+    }
+    try
+    {
+        auto receive = conn->read_header(*parser);
+        co_await std::move(receive);
+    }
+    catch (const boost::system::system_error& e)
+    {
+        if (e.code() == asio::error::operation_aborted)
+            throw;
+        throw exchange_failure(e, "reading the response headers", !parser->got_some());
+    }
+
+    const auto& res = parser->get();
+    response_info info;
+    info.status = res.result_int();
+    for (const auto& field : res)
+        info.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    if (info.status != 200)
+    {
+        // Errors before streaming begins are ordinary JSON error bodies (spec 11.1).
+        std::string body;
+        std::array<char, 4096> chunk;
+        constexpr std::size_t error_body_limit = 1u << 20;
+        while (!parser->is_done() && body.size() < error_body_limit)
+        {
+            parser->get().body().data = chunk.data();
+            parser->get().body().size = chunk.size();
+            auto read = conn->read_some_body(*parser);
+            const error_code ec = co_await std::move(read);
+            body.append(chunk.data(), chunk.size() - parser->get().body().size);
+            if (ec)
+                break;
+        }
+        throw error(make_error_code(errc_for_status(info.status)), diagnose_api_error(info, body));
+    }
+    if (!info.header("content-type").starts_with("text/event-stream"))
+    {
+        diagnostics diag;
+        diag.http_status = info.status;
+        diag.library_message = "expected text/event-stream, got '" + std::string(info.header("content-type")) + "'";
+        throw error(make_error_code(errc::malformed_response), std::move(diag));
+    }
+    co_return stream_exchange{std::move(conn), std::move(parser)};
+}
+
+asio::awaitable<stream_exchange> client_impl::open_stream_once(const http_call& call, clock::time_point deadline)
+{
+    auto build = build_request(call);
+    auto req = co_await std::move(build);
+    auto run = [this, &req](connection_pool::lease& conn) { return attempt_stream(conn, req); };
+    auto exchange = on_pooled_connection<stream_exchange>(deadline, run);
+    co_return co_await std::move(exchange);
+}
+
+asio::awaitable<stream_exchange> client_impl::open_stream(http_call call)
+{
+    const auto deadline = deadline_for(call);
+    call.event_stream = true;
+    auto once = [&] { return open_stream_once(call, deadline); };
+    auto exchange = with_retries<stream_exchange>(call, deadline, once);
+    co_return co_await std::move(exchange);
 }
 
 } // namespace gemini::detail

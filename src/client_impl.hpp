@@ -12,6 +12,8 @@
 
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/verb.hpp>
 
@@ -29,6 +31,16 @@ struct http_call
     std::string path;              ///< after the base path, e.g. "/v1beta/interactions/ID"
     std::string body;              ///< JSON text; empty for no body
     const request_options* options = nullptr;
+    bool event_stream = false;     ///< Accept: text/event-stream
+    bool idempotent = true;        ///< false for POST create / cancel (see retry_policy)
+    const char* operation = "";    ///< for retry_event
+};
+
+/// A streaming response whose headers were read: the body is read incrementally by the owner.
+struct stream_exchange
+{
+    connection_pool::lease conn;
+    std::unique_ptr<http::response_parser<http::buffer_body>> parser;
 };
 
 struct http_reply
@@ -73,7 +85,12 @@ public:
     client_options options;              // environment defaults applied
     std::string version_path;            // "/v1beta"
 
+    /// A unary exchange with retries: the whole 2xx response, or the API's error thrown.
     asio::awaitable<http_reply> execute(http_call call);
+
+    /// Sends the request (with retries) and reads the response headers. A non-200 answer is
+    /// thrown as the API's error; a 200 that is not text/event-stream is malformed_response.
+    asio::awaitable<stream_exchange> open_stream(http_call call);
 
     /// Starts a tracked operation on its own strand; the strand serialises the coroutine and
     /// its deadline timers when the client is shared by several threads.
@@ -84,7 +101,16 @@ public:
     pool_stats stats() const { return pool_->stats(); }
 
 private:
+    clock::time_point deadline_for(const http_call& call) const;
+    template <class T, class Once>
+    asio::awaitable<T> with_retries(const http_call& call, clock::time_point deadline, Once once);
+    template <class T, class Attempt>
+    asio::awaitable<T> on_pooled_connection(clock::time_point deadline, Attempt attempt);
+    asio::awaitable<http_reply> execute_once(const http_call& call, clock::time_point deadline);
+    asio::awaitable<stream_exchange> open_stream_once(const http_call& call, clock::time_point deadline);
     asio::awaitable<http_reply> attempt(connection_pool::lease& conn, http::request<http::string_body>& req);
+    asio::awaitable<stream_exchange> attempt_stream(connection_pool::lease& conn,
+                                                    http::request<http::string_body>& req);
     asio::awaitable<http::request<http::string_body>> build_request(const http_call& call);
 
     std::shared_ptr<asio::ssl::context> tls_;

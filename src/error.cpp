@@ -30,6 +30,7 @@ public:
         case errc::connection_closed: return "connection closed by peer";
         case errc::malformed_response: return "malformed response";
         case errc::response_too_large: return "response too large";
+        case errc::incomplete_stream: return "stream ended before the interaction completed";
         case errc::invalid_argument: return "invalid argument";
         case errc::insecure_transport: return "plain HTTP is only allowed to loopback hosts";
         case errc::pool_exhausted: return "connection pool wait queue is full";

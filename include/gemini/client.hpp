@@ -5,6 +5,7 @@
 
 #include <gemini/client_options.hpp>
 #include <gemini/error.hpp>
+#include <gemini/interaction_stream.hpp>
 #include <gemini/model/interaction.hpp>
 #include <gemini/model/request.hpp>
 #include <gemini/pool_stats.hpp>
@@ -26,6 +27,7 @@ class client_impl;
 
 using interaction_handler = boost::asio::any_completion_handler<void(error_code, interaction)>;
 using response_handler = boost::asio::any_completion_handler<void(error_code, response_info)>;
+using stream_handler = boost::asio::any_completion_handler<void(error_code, interaction_stream)>;
 
 void initiate_create(const std::shared_ptr<client_impl>&, request, request_options, diagnostics*,
                      interaction_handler);
@@ -35,6 +37,10 @@ void initiate_cancel(const std::shared_ptr<client_impl>&, std::string id, reques
                      diagnostics*, interaction_handler);
 void initiate_remove(const std::shared_ptr<client_impl>&, std::string id, request_options,
                      diagnostics*, response_handler);
+void initiate_stream(const std::shared_ptr<client_impl>&, request, request_options, diagnostics*,
+                     stream_handler);
+void initiate_stream_get(const std::shared_ptr<client_impl>&, std::string id, std::string last_event_id,
+                         request_options, diagnostics*, stream_handler);
 
 // One initiation per operation signature: async_initiate calls it with the concrete handler,
 // which is erased here so that the network code is compiled once, in src/.
@@ -105,7 +111,32 @@ public:
             init{impl_}, token, std::move(id), std::move(opts));
     }
 
+    /// POST /{version}/interactions with stream:true. Completes once the response headers
+    /// arrived (an error answer before streaming begins fails here, like create()); the events
+    /// are then pulled from the interaction_stream.
+    template <class CompletionToken = use_awaitable_t>
+    auto async_stream(request req, request_options opts = {}, CompletionToken&& token = {})
+    {
+        using init = detail::erased_initiation<detail::stream_handler, &detail::initiate_stream>;
+        return boost::asio::async_initiate<CompletionToken, void(error_code, interaction_stream)>(
+            init{impl_}, token, std::move(req), std::move(opts));
+    }
+
+    /// GET /{version}/interactions/{id}?stream=true[&last_event_id=...]: follows a stored
+    /// interaction (from the start, or after `last_event_id`).
+    template <class CompletionToken = use_awaitable_t>
+    auto async_stream_get(std::string id, std::string last_event_id = {}, request_options opts = {},
+                          CompletionToken&& token = {})
+    {
+        using init = detail::erased_initiation<detail::stream_handler, &detail::initiate_stream_get>;
+        return boost::asio::async_initiate<CompletionToken, void(error_code, interaction_stream)>(
+            init{impl_}, token, std::move(id), std::move(last_event_id), std::move(opts));
+    }
+
     // co_await conveniences: return the value or throw gemini::error.
+    boost::asio::awaitable<interaction_stream> stream(request req, request_options opts = {});
+    boost::asio::awaitable<interaction_stream> stream_get(std::string id, std::string last_event_id = {},
+                                                          request_options opts = {});
     boost::asio::awaitable<interaction> create(request req, request_options opts = {});
     boost::asio::awaitable<interaction> get(std::string id, get_options opts = {});
     boost::asio::awaitable<interaction> cancel(std::string id, request_options opts = {});

@@ -2,6 +2,8 @@
 // Client-wide settings. A default-constructed value is a working configuration: empty strings
 // mean "take it from the environment, else the built-in default" (see each field).
 
+#include <gemini/retry_policy.hpp>
+
 #include <boost/asio/awaitable.hpp>
 
 #include <chrono>
@@ -39,6 +41,25 @@ struct timeouts
     std::chrono::milliseconds request = 600s;        ///< the service's own limit for unary calls
 };
 
+/// How streams behave (client::stream, client::stream_get).
+struct stream_params
+{
+    /// No byte for this long means the connection is dead (then: resume). Separate from the
+    /// request timeout, which bounds only the wait for the response headers of a stream.
+    std::chrono::milliseconds idle_timeout = 60s;
+    /// Reconnect with GET ...?stream=true&last_event_id=... when a stored interaction's stream
+    /// drops, and continue without losing or repeating an event.
+    bool resume = true;
+    /// Consecutive reconnect attempts that bring no new event before the stream fails.
+    unsigned max_resume_attempts = 5;
+    /// Wait before the first reconnect; doubles per consecutive attempt, up to 8 s.
+    std::chrono::milliseconds resume_backoff = 100ms;
+    /// Largest single event accepted (inline images need a few MiB).
+    std::size_t max_event_bytes = 16u << 20;
+    /// Bytes read from the socket per step: the socket is read only as fast as events are pulled.
+    std::size_t read_chunk_bytes = 16u << 10;
+};
+
 /// Returns a fresh OAuth2 access token; called before every attempt so tokens can refresh.
 using bearer_token_provider = std::function<boost::asio::awaitable<std::string>()>;
 
@@ -63,6 +84,8 @@ struct client_options
 
     timeouts timeout;
     pool_params pool;
+    stream_params streaming;
+    retry_policy retry;
 
     /// Sent with every request; a request_options header of the same name wins.
     std::vector<std::pair<std::string, std::string>> headers;

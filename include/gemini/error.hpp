@@ -40,6 +40,7 @@ enum class errc
     connection_closed,    ///< the peer closed or reset the connection mid-exchange
     malformed_response,   ///< the response was not valid HTTP, JSON or of the expected shape
     response_too_large,   ///< the response exceeded a configured size limit
+    incomplete_stream,    ///< a stream ended without interaction.completed or an error event
 
     // Local problems.
     invalid_argument,     ///< the caller passed something the API cannot accept

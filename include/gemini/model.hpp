@@ -13,10 +13,12 @@
 //     throws std::invalid_argument whose message starts with the JSON path of the problem,
 //     e.g. "steps[2].content[0].text: expected string".
 
+#include <gemini/model/accumulator.hpp>
 #include <gemini/model/annotation.hpp>
 #include <gemini/model/config.hpp>
 #include <gemini/model/content.hpp>
 #include <gemini/model/enums.hpp>
+#include <gemini/model/event.hpp>
 #include <gemini/model/input.hpp>
 #include <gemini/model/interaction.hpp>
 #include <gemini/model/open_enum.hpp>

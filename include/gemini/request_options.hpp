@@ -1,9 +1,11 @@
 #pragma once
 #include <gemini/error.hpp>
+#include <gemini/retry_policy.hpp>
 
 #include <boost/json/object.hpp>
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -17,8 +19,10 @@ struct request_options
     std::vector<std::pair<std::string, std::string>> headers;
     /// Merged into the JSON body's top level: for API fields newer than this library.
     boost::json::object extra_body;
-    /// Bounds the whole call; zero means the client's timeouts.request.
+    /// Bounds the whole call, retries included; zero means the client's timeouts.request.
     std::chrono::milliseconds timeout{0};
+    /// Replaces the client's retry policy for this call.
+    std::optional<retry_policy> retry;
     /// When set, receives the diagnostics of a failure (for completion tokens other than the
     /// default one, which puts them into the thrown gemini::error).
     diagnostics* diagnostics_out = nullptr;

@@ -6,11 +6,13 @@
 #include "transport/target.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 
@@ -70,6 +72,22 @@ public:
         auto op = visit_stream(
             [&](auto& s) { return http::async_read_some(s, buffer_, parser, asio::use_awaitable); });
         co_return co_await std::move(op);
+    }
+
+    /// Like read_some, for incremental bodies: Beast's need_buffer (the caller's buffer is full)
+    /// is success, other failures come back as the error code; cancellation still throws.
+    template <class Parser>
+    asio::awaitable<error_code> read_some_body(Parser& parser)
+    {
+        auto op = visit_stream([&](auto& s) {
+            return http::async_read_some(s, buffer_, parser, asio::as_tuple(asio::use_awaitable));
+        });
+        auto [ec, ignored] = co_await std::move(op);
+        if (ec == http::error::need_buffer)
+            ec = {};
+        if (ec == asio::error::operation_aborted)
+            throw boost::system::system_error(ec);
+        co_return ec;
     }
 
     /// Bytes already received beyond the last parsed message (must be zero to reuse).

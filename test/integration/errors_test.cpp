@@ -25,6 +25,7 @@ outcome create_with_fault(emulator_fixture& f, gemini::client& c, std::string fa
     f.run([&]() -> asio::awaitable<void> {
         gemini::request_options opts;
         opts.headers = {{"x-emulator-fault", fault}};
+        opts.retry = gemini::retry_policy::none();   // the first answer, as it came
         auto op = c.create({.model = "gemini-3.5-flash", .input = "hi"}, opts);
         try
         {

@@ -24,6 +24,9 @@ struct emulator_fixture
         o.base_url = server.base_url();
         o.api_version = "v1beta";
         o.ca_pem = server.ca_pem();
+        // Retries keep their rules but wait milliseconds, so that fault tests run fast.
+        o.retry.initial_backoff = std::chrono::milliseconds(1);
+        o.retry.max_backoff = std::chrono::milliseconds(8);
         return o;
     }
 

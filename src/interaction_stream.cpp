@@ -1,0 +1,88 @@
+#include <gemini/interaction_stream.hpp>
+
+#include "operation.hpp"
+#include "stream_state.hpp"
+
+namespace gemini {
+
+namespace detail {
+namespace {
+
+asio::awaitable<std::optional<event>> run_next(std::shared_ptr<stream_state> state)
+{
+    auto pull = state->next();
+    co_return co_await std::move(pull);
+}
+
+} // namespace
+
+void initiate_next(const std::shared_ptr<stream_state>& state, diagnostics* diag, event_handler handler)
+{
+    if (!state)
+        reject_argument("next() on an empty interaction_stream");
+    auto op = launch<std::optional<event>>(state->client(), "stream", state->interaction_id(), diag,
+                                           std::move(handler), run_next(state));
+    state->set_current_operation(op);
+}
+
+} // namespace detail
+
+interaction_stream::interaction_stream(std::shared_ptr<detail::stream_state> state) noexcept
+    : state_(std::move(state))
+{
+}
+
+interaction_stream& interaction_stream::operator=(interaction_stream&& other) noexcept
+{
+    if (this != &other)
+    {
+        close();
+        state_ = std::move(other.state_);
+    }
+    return *this;
+}
+
+interaction_stream::~interaction_stream() { close(); }
+
+boost::asio::awaitable<std::optional<event>> interaction_stream::next() { return async_next(use_awaitable); }
+
+std::optional<event> interaction_stream::try_next() { return state_ ? state_->try_next() : std::nullopt; }
+
+boost::asio::awaitable<interaction> interaction_stream::collect()
+{
+    accumulator folded;
+    for (;;)
+    {
+        auto pull = async_next(use_awaitable);
+        std::optional<event> e = co_await std::move(pull);
+        if (!e)
+            break;
+        folded.add(*e);
+    }
+    co_return folded.take();
+}
+
+namespace {
+const std::string no_text;
+}
+
+const std::string& interaction_stream::interaction_id() const noexcept
+{
+    return state_ ? state_->interaction_id() : no_text;
+}
+
+const std::string& interaction_stream::last_event_id() const noexcept
+{
+    return state_ ? state_->last_event_id() : no_text;
+}
+
+std::size_t interaction_stream::events_received() const noexcept { return state_ ? state_->events_received() : 0; }
+std::size_t interaction_stream::resumes() const noexcept { return state_ ? state_->resumes() : 0; }
+
+void interaction_stream::close()
+{
+    if (state_)
+        state_->close();
+}
+
+} // namespace gemini

@@ -1,0 +1,121 @@
+#include "operation.hpp"
+
+#include "api_error_body.hpp"
+#include "transport/transport_failure.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/value_to.hpp>
+#include <boost/url/encode.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
+
+namespace gemini::detail {
+
+namespace json = boost::json;
+
+// Turns whatever an operation threw into the error_code and diagnostics users see.
+error_code describe_failure(std::exception_ptr failure, diagnostics& diag)
+{
+    try
+    {
+        std::rethrow_exception(failure);
+    }
+    catch (const gemini::error& e)
+    {
+        const auto operation = std::move(diag.operation);
+        const auto id = std::move(diag.interaction_id);
+        diag = e.diag();
+        diag.operation = operation;
+        diag.interaction_id = id;
+        return e.code();
+    }
+    catch (const transport_failure& f)
+    {
+        diag.library_message = f.what + ": " + f.cause.message();
+        diag.transport_error = f.cause;
+        return make_error_code(f.code);
+    }
+    catch (const deadline_exceeded& d)
+    {
+        diag.library_message = std::string("deadline passed while ") + d.phase;
+        return make_error_code(errc::timeout);
+    }
+    catch (const boost::system::system_error& e)
+    {
+        if (e.code() == asio::error::operation_aborted)
+        {
+            diag.library_message = "operation cancelled";
+            return e.code();
+        }
+        if (e.code().category() == error_category())
+        {
+            diag.library_message = e.code().message();
+            return e.code();
+        }
+        diag.library_message = e.what();
+        diag.transport_error = e.code();
+        return make_error_code(errc::connection_closed);
+    }
+    catch (const std::exception& e)
+    {
+        diag.library_message = e.what();
+        return make_error_code(errc::malformed_response);
+    }
+}
+
+[[noreturn]] void reject_argument(std::string message)
+{
+    diagnostics diag;
+    diag.library_message = std::move(message);
+    throw error(make_error_code(errc::invalid_argument), std::move(diag));
+}
+
+std::string encode_id(std::string_view id)
+{
+    if (id.empty())
+    {
+        diagnostics diag;
+        diag.library_message = "interaction id must not be empty";
+        throw error(make_error_code(errc::invalid_argument), std::move(diag));
+    }
+    return boost::urls::encode(id, boost::urls::unreserved_chars);
+}
+
+interaction decode_interaction(http_reply reply)
+{
+    const auto content_type = reply.info.header("content-type");
+    if (content_type.substr(0, 16) != "application/json")
+    {
+        diagnostics diag;
+        diag.http_status = reply.info.status;
+        diag.library_message = "expected application/json, got '" + std::string(content_type) + "'";
+        throw error(make_error_code(errc::malformed_response), std::move(diag));
+    }
+    json::parse_options limits;
+    limits.max_depth = 256;
+    error_code ec;
+    json::value parsed = json::parse(reply.body, ec, {}, limits);
+    if (ec || !parsed.is_object())
+    {
+        diagnostics diag;
+        diag.http_status = reply.info.status;
+        diag.library_message = ec ? "response body is not valid JSON: " + ec.message()
+                                  : std::string("response body is not a JSON object");
+        throw error(make_error_code(errc::malformed_response), std::move(diag));
+    }
+    interaction result;
+    try
+    {
+        result = json::value_to<interaction>(parsed);
+    }
+    catch (const std::exception& e)
+    {
+        diagnostics diag;
+        diag.http_status = reply.info.status;
+        diag.library_message = std::string("unexpected interaction JSON: ") + e.what();
+        throw error(make_error_code(errc::malformed_response), std::move(diag));
+    }
+    result.http = std::move(reply.info);
+    return result;
+}
+
+} // namespace gemini::detail

@@ -1,0 +1,94 @@
+#pragma once
+// How every operation runs: a coroutine on its own strand, tracked for client::cancel(),
+// reachable by the caller's cancellation slot, completing the caller's handler on its own
+// executor with (error_code, T) and diagnostics. Shared by unary calls and streams.
+
+#include "client_impl.hpp"
+
+#include <gemini/model/interaction.hpp>
+
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+
+#include <exception>
+#include <memory>
+#include <string>
+
+namespace gemini::detail {
+
+/// Turns whatever an operation threw into the error_code and diagnostics users see.
+error_code describe_failure(std::exception_ptr failure, diagnostics& diag);
+
+/// Throws gemini::error(invalid_argument) with `message` as the library text.
+[[noreturn]] void reject_argument(std::string message);
+
+/// Percent-encodes an interaction id for a path segment; rejects an empty one.
+std::string encode_id(std::string_view id);
+
+/// A successful (2xx) answer decoded into an interaction; malformed_response when it is not one.
+interaction decode_interaction(http_reply reply);
+
+// The body of every operation, between the gates of operation_state. Partial cancellation is
+// let through as well as terminal: it leaves the client usable (the connection is closed,
+// nothing else changes).
+template <class T>
+asio::awaitable<T> cancellable(std::shared_ptr<operation_state> state, asio::awaitable<T> op)
+{
+    struct finish_on_exit
+    {
+        operation_state& state;
+        ~finish_on_exit()
+        {
+            state.running = false;
+            state.finished = true;
+        }
+    } finish{*state};
+    co_await asio::this_coro::reset_cancellation_state(asio::enable_partial_cancellation());
+    if (state->pending != asio::cancellation_type::none)
+        throw boost::system::system_error(asio::error::operation_aborted);
+    state->running = true;
+    co_return co_await std::move(op);
+}
+
+// Runs `op` as a tracked operation on its own strand and completes `handler` on the handler's
+// executor with (error_code, T). The caller's cancellation slot and client::cancel() both reach
+// the coroutine through the operation's signal. Returns the operation, so that an owner (a
+// stream) can cancel it later.
+template <class T, class Handler>
+std::shared_ptr<operation_state> launch(const std::shared_ptr<client_impl>& impl, const char* operation, std::string interaction_id,
+            diagnostics* diag_out, Handler handler, asio::awaitable<T> op_body)
+{
+    auto op = impl->begin_operation();
+    auto caller_slot = asio::get_associated_cancellation_slot(handler);
+    if (caller_slot.is_connected())
+        caller_slot.assign([op](asio::cancellation_type type) {
+            asio::post(op->strand, [op, type] { op->request_cancel(type); });
+        });
+
+    auto complete = [impl, op, operation, id = std::move(interaction_id), diag_out,
+                     handler = std::move(handler)](std::exception_ptr failure, T value) mutable {
+        impl->end_operation(op);
+        error_code ec;
+        if (failure)
+        {
+            diagnostics diag;
+            diag.operation = operation;
+            diag.interaction_id = id;
+            ec = describe_failure(failure, diag);
+            if (diag_out)
+                *diag_out = std::move(diag);
+        }
+        auto handler_executor = asio::get_associated_executor(handler, impl->executor);
+        asio::dispatch(handler_executor, [handler = std::move(handler), ec, value = std::move(value)]() mutable {
+            asio::get_associated_cancellation_slot(handler).clear();
+            std::move(handler)(ec, std::move(value));
+        });
+    };
+    asio::co_spawn(op->strand, cancellable(op, std::move(op_body)),
+                   asio::bind_cancellation_slot(op->signal.slot(), std::move(complete)));
+    return op;
+}
+
+} // namespace gemini::detail

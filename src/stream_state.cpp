@@ -1,0 +1,368 @@
+#include "stream_state.hpp"
+
+#include "api_error_body.hpp"
+#include "operation.hpp"
+#include "transport/transport_failure.hpp"
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/value_to.hpp>
+
+namespace gemini::detail {
+
+namespace json = boost::json;
+
+std::shared_ptr<stream_state> stream_state::for_create(std::shared_ptr<client_impl> impl, std::string create_body,
+                                                       bool stored, request_options opts)
+{
+    auto s = std::make_shared<stream_state>(std::move(impl), std::move(opts));
+    s->create_body_ = std::move(create_body);
+    s->stored_ = stored;
+    return s;
+}
+
+std::shared_ptr<stream_state> stream_state::for_get(std::shared_ptr<client_impl> impl, std::string id,
+                                                    std::string last_event_id, request_options opts)
+{
+    if (id.empty())
+        reject_argument("interaction id must not be empty");
+    auto s = std::make_shared<stream_state>(std::move(impl), std::move(opts));
+    s->interaction_id_ = std::move(id);
+    s->last_event_id_ = std::move(last_event_id);
+    return s;
+}
+
+stream_state::stream_state(std::shared_ptr<client_impl> impl, request_options opts)
+    : impl_(std::move(impl)), options_(std::move(opts)), params_(impl_->options.streaming),
+      chunk_(std::max<std::size_t>(params_.read_chunk_bytes, 512))
+{
+}
+
+void stream_state::set_current_operation(const std::shared_ptr<operation_state>& op)
+{
+    std::lock_guard lock(op_mutex_);
+    current_op_ = op;
+}
+
+void stream_state::close()
+{
+    std::shared_ptr<operation_state> op;
+    {
+        std::lock_guard lock(op_mutex_);
+        op = current_op_.lock();
+    }
+    if (op)
+        asio::post(op->strand, [op] { op->request_cancel(asio::cancellation_type::terminal); });
+}
+
+diagnostics stream_state::progress_diagnostics(std::string message) const
+{
+    diagnostics diag;
+    diag.interaction_id = interaction_id_;
+    diag.library_message = std::move(message) + " (after " + std::to_string(accepted_) + " events" +
+                           (last_event_id_.empty() ? std::string() : "; last event id " + last_event_id_) +
+                           ", " + std::to_string(resumes_) + " resumes)";
+    return diag;
+}
+
+void stream_state::fail(error_code ec, diagnostics diag)
+{
+    if (!pending_error_)
+        pending_error_ = std::make_exception_ptr(error(ec, std::move(diag)));
+    conn_.reset();
+    parser_.reset();
+}
+
+// POST create for the first exchange (or a retry of it when nothing arrived yet); GET
+// ?stream=true&last_event_id=... once the interaction id is known.
+asio::awaitable<void> stream_state::connect(bool resuming)
+{
+    http_call call;
+    call.options = &options_;
+    call.operation = "stream";
+    if (!create_body_.empty() && interaction_id_.empty())
+    {
+        call.idempotent = false;
+        call.method = http::verb::post;
+        call.path = impl_->version_path + "/interactions";
+        call.body = create_body_;
+    }
+    else
+    {
+        call.method = http::verb::get;
+        call.path = impl_->version_path + "/interactions/" + encode_id(interaction_id_) + "?stream=true";
+        if (!last_event_id_.empty())
+            call.path += "&last_event_id=" + encode_id(last_event_id_);
+    }
+    auto open = impl_->open_stream(std::move(call));
+    auto exchange = co_await std::move(open);
+    conn_.emplace(std::move(exchange.conn));
+    parser_ = std::move(exchange.parser);
+    sse_ = std::make_unique<sse::parser>(params_.max_event_bytes);
+    saw_done_ = false;
+    if (resuming)
+    {
+        ++resumes_;
+        // The server replays after last_event_id (or from the start): drop what we have.
+        skip_ = since_last_id_;
+    }
+}
+
+asio::awaitable<void> stream_state::open()
+{
+    auto first = connect(false);
+    co_await std::move(first);
+}
+
+void stream_state::connection_lost(const std::string& why, error_code cause)
+{
+    conn_.reset();
+    parser_.reset();
+    if (saw_terminal_)
+    {
+        finished_ = true;   // everything arrived but the [DONE] sentinel
+        return;
+    }
+    auto refuse = [&](const std::string& reason) {
+        auto diag = progress_diagnostics("stream interrupted: " + why + "; " + reason);
+        diag.transport_error = cause;
+        fail(make_error_code(errc::connection_closed), std::move(diag));
+    };
+    if (!params_.resume)
+        return refuse("resume is disabled");
+    if (interaction_id_.empty() && (create_body_.empty() || accepted_ > 0))
+        return refuse("no interaction id to resume from");
+    if (!stored_ && !interaction_id_.empty())
+        return refuse("store:false interactions cannot be resumed");
+    if (attempts_without_progress_ >= params_.max_resume_attempts)
+        return refuse("gave up after " + std::to_string(attempts_without_progress_) + " resume attempts");
+    need_reconnect_ = true;
+}
+
+asio::awaitable<void> stream_state::reconnect()
+{
+    need_reconnect_ = false;
+    const unsigned attempt = attempts_without_progress_++;
+    auto delay = params_.resume_backoff * (1u << std::min(attempt, 16u));
+    delay = std::min<std::chrono::milliseconds>(delay, std::chrono::seconds(8));
+    asio::steady_timer backoff(co_await asio::this_coro::executor, delay);
+    auto wait = backoff.async_wait(asio::use_awaitable);
+    co_await std::move(wait);
+    try
+    {
+        auto again = connect(true);
+        co_await std::move(again);
+    }
+    catch (const transport_failure& f)
+    {
+        connection_lost("reconnect failed: " + f.what, f.cause);
+    }
+    catch (const deadline_exceeded& d)
+    {
+        connection_lost(std::string("reconnect timed out while ") + d.phase, {});
+    }
+    catch (const error& e)
+    {
+        // The API answered: not resumable (e.g. 404 for an interaction that is gone).
+        auto diag = e.diag();
+        const auto progress = progress_diagnostics("resume refused by the API");
+        diag.interaction_id = progress.interaction_id;
+        diag.library_message = progress.library_message;
+        fail(e.code(), std::move(diag));
+    }
+}
+
+void stream_state::feed(std::string_view bytes)
+{
+    const auto result = sse_->feed(bytes, [this](const sse::event& e) { on_sse(e); });
+    if (result == sse::parse_error::event_too_large)
+        fail(make_error_code(errc::response_too_large),
+             progress_diagnostics("a stream event exceeds max_event_bytes (" +
+                                  std::to_string(params_.max_event_bytes) + ")"));
+}
+
+void stream_state::on_sse(const sse::event& e)
+{
+    if (pending_error_ || saw_done_)
+        return;
+    if (e.kind == sse::event_kind::done)
+    {
+        saw_done_ = true;
+        if (!saw_terminal_)
+            fail(make_error_code(errc::incomplete_stream),
+                 progress_diagnostics("the stream ended without interaction.completed or error"));
+        return;
+    }
+
+    json::parse_options limits;
+    limits.max_depth = 256;
+    error_code ec;
+    json::value payload = json::parse(e.data, ec, {}, limits);
+    if (e.kind == sse::event_kind::stray_json)
+    {
+        // A refusal sent as a bare JSON line (spec 11.7): an error, never dropped.
+        auto diag = progress_diagnostics("the service sent a JSON line outside SSE framing");
+        const json::value* err = !ec && payload.is_object() ? payload.get_object().if_contains("error") : nullptr;
+        if (err && read_error_object(*err, diag))
+            fail(make_error_code(errc_for_api_code(diag.api_code)), std::move(diag));
+        else
+        {
+            diag.api_message = std::string(e.data.substr(0, 200));
+            fail(make_error_code(errc::malformed_response), std::move(diag));
+        }
+        saw_terminal_ = true;
+        return;
+    }
+    if (ec || !payload.is_object())
+    {
+        fail(make_error_code(errc::malformed_response),
+             progress_diagnostics("a stream event is not a JSON object" + (ec ? ": " + ec.message() : "")));
+        return;
+    }
+    if (skip_ > 0)
+    {
+        --skip_;   // replayed after a resume: already delivered
+        return;
+    }
+
+    const auto& fields = payload.get_object();
+    const json::value* type = fields.if_contains("event_type");
+    const std::string_view event_type = type && type->is_string() ? std::string_view(type->get_string())
+                                                                  : std::string_view(e.type);
+    if (event_type == "error")
+    {
+        auto diag = progress_diagnostics("the stream reported an error");
+        if (const auto* err = fields.if_contains("error"))
+            read_error_object(*err, diag);
+        saw_terminal_ = true;
+        fail(make_error_code(errc_for_api_code(diag.api_code)), std::move(diag));
+        return;
+    }
+
+    event typed;
+    try
+    {
+        typed = json::value_to<event>(payload);
+    }
+    catch (const std::exception& x)
+    {
+        fail(make_error_code(errc::malformed_response),
+             progress_diagnostics(std::string("unexpected stream event: ") + x.what()));
+        return;
+    }
+    if (event_type == "interaction.created")
+        if (const auto* i = fields.if_contains("interaction"); i && i->is_object())
+            if (const auto* id = i->get_object().if_contains("id"); id && id->is_string())
+                interaction_id_ = id->get_string();
+    if (event_type == "interaction.completed")
+        saw_terminal_ = true;
+    if (const auto* id = fields.if_contains("event_id"); id && id->is_string())
+    {
+        last_event_id_ = id->get_string();
+        since_last_id_ = 0;
+    }
+    else
+        ++since_last_id_;
+    ++accepted_;
+    attempts_without_progress_ = 0;
+    ready_.push_back(std::move(typed));
+}
+
+asio::awaitable<void> stream_state::fill()
+{
+    if (need_reconnect_)
+    {
+        auto again = reconnect();
+        co_await std::move(again);
+        co_return;
+    }
+    if (!conn_)
+    {
+        connection_lost("the connection was closed by a cancelled read", {});
+        co_return;
+    }
+    auto& body = parser_->get().body();
+    body.data = chunk_.data();
+    body.size = chunk_.size();
+    error_code ec;
+    try
+    {
+        auto read = (*conn_)->read_some_body(*parser_);
+        auto bounded = with_deadline(std::move(read), clock::now() + params_.idle_timeout, "waiting for stream data");
+        ec = co_await std::move(bounded);
+    }
+    catch (const deadline_exceeded&)
+    {
+        connection_lost("no data for " + std::to_string(params_.idle_timeout.count()) + " ms", {});
+        co_return;
+    }
+    catch (...)
+    {
+        // Cancelled mid-response: the connection cannot be reused. A later next() resumes.
+        conn_.reset();
+        parser_.reset();
+        throw;
+    }
+    const std::size_t received = chunk_.size() - body.size;
+    if (received > 0)
+        feed(std::string_view(chunk_.data(), received));
+    if (!parser_)
+        co_return;   // failed while feeding
+    if (ec)
+    {
+        connection_lost("the connection dropped: " + ec.message(), ec);
+        co_return;
+    }
+    if (parser_->is_done())
+    {
+        if (!saw_terminal_ && !pending_error_)
+            fail(make_error_code(errc::incomplete_stream),
+                 progress_diagnostics("the response ended without interaction.completed or error"));
+        if (parser_ && parser_->get().keep_alive())
+            conn_->give_back();
+        conn_.reset();
+        parser_.reset();
+        finished_ = true;
+    }
+}
+
+asio::awaitable<std::optional<event>> stream_state::next()
+{
+    if (busy_.exchange(true))
+        reject_argument("next() called while another next() of the same stream is pending");
+    struct release_on_exit
+    {
+        std::atomic<bool>& busy;
+        ~release_on_exit() { busy = false; }
+    } release{busy_};
+
+    for (;;)
+    {
+        if (!ready_.empty())
+        {
+            std::optional<event> e(std::move(ready_.front()));
+            ready_.pop_front();
+            co_return e;
+        }
+        if (pending_error_)
+        {
+            finished_ = true;
+            std::rethrow_exception(std::exchange(pending_error_, nullptr));
+        }
+        if (finished_)
+            co_return std::nullopt;
+        auto more = fill();
+        co_await std::move(more);
+    }
+}
+
+std::optional<event> stream_state::try_next()
+{
+    if (busy_ || ready_.empty())
+        return std::nullopt;
+    std::optional<event> e(std::move(ready_.front()));
+    ready_.pop_front();
+    return e;
+}
+
+} // namespace gemini::detail

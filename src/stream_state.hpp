@@ -1,0 +1,94 @@
+#pragma once
+// The state behind one interaction_stream: the HTTP exchange being read, the SSE parser, events
+// parsed but not yet pulled, and what resuming needs (interaction id, last event id, how many
+// events arrived after it). Used by one next() at a time; each next() runs as an operation.
+
+#include "client_impl.hpp"
+#include "sse/parser.hpp"
+
+#include <gemini/client_options.hpp>
+#include <gemini/model/event.hpp>
+
+#include <atomic>
+#include <deque>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace gemini::detail {
+
+class stream_state
+{
+public:
+    /// A stream that starts with POST create (`create_body` has stream:true) ...
+    static std::shared_ptr<stream_state> for_create(std::shared_ptr<client_impl> impl, std::string create_body,
+                                                    bool stored, request_options opts);
+    /// ... or with GET ?stream=true on an existing interaction.
+    static std::shared_ptr<stream_state> for_get(std::shared_ptr<client_impl> impl, std::string id,
+                                                 std::string last_event_id, request_options opts);
+
+    stream_state(std::shared_ptr<client_impl> impl, request_options opts);
+
+    /// Opens the first exchange (errors before streaming begins are thrown as they are).
+    asio::awaitable<void> open();
+    asio::awaitable<std::optional<event>> next();
+    std::optional<event> try_next();
+
+    /// Cancels a pending next() and closes the connection.
+    void close();
+    void set_current_operation(const std::shared_ptr<operation_state>& op);
+
+    const std::shared_ptr<client_impl>& client() const noexcept { return impl_; }
+    const std::string& interaction_id() const noexcept { return interaction_id_; }
+    const std::string& last_event_id() const noexcept { return last_event_id_; }
+    std::size_t events_received() const noexcept { return accepted_; }
+    std::size_t resumes() const noexcept { return resumes_; }
+
+private:
+    asio::awaitable<void> connect(bool resuming);
+    asio::awaitable<void> fill();
+    asio::awaitable<void> reconnect();
+    void connection_lost(const std::string& why, error_code cause);
+    void feed(std::string_view bytes);
+    void on_sse(const sse::event& e);
+    void fail(error_code ec, diagnostics diag);
+    diagnostics progress_diagnostics(std::string message) const;
+
+    std::shared_ptr<client_impl> impl_;
+    request_options options_;
+    stream_params params_;
+
+    // How to (re)connect.
+    std::string create_body_;       // non-empty: the first exchange is POST create
+    bool stored_ = true;            // store:false streams cannot be resumed
+
+    // The exchange being read.
+    std::optional<connection_pool::lease> conn_;
+    std::unique_ptr<http::response_parser<http::buffer_body>> parser_;
+    std::unique_ptr<sse::parser> sse_;
+    std::vector<char> chunk_;
+
+    // What was read.
+    std::deque<event> ready_;
+    std::exception_ptr pending_error_;   // thrown once the events before it were pulled
+    std::string interaction_id_;
+    std::string last_event_id_;
+    std::size_t since_last_id_ = 0;      // events accepted after last_event_id_ (or from the start)
+    std::size_t skip_ = 0;               // replayed events to drop after a resume
+    std::size_t accepted_ = 0;
+    std::size_t resumes_ = 0;
+    unsigned attempts_without_progress_ = 0;
+    bool saw_terminal_ = false;
+    bool saw_done_ = false;
+    bool finished_ = false;
+    bool need_reconnect_ = false;
+    std::atomic<bool> busy_{false};
+
+    std::mutex op_mutex_;
+    std::weak_ptr<operation_state> current_op_;
+};
+
+} // namespace gemini::detail

@@ -1,0 +1,418 @@
+// Streams end to end: typed events over TLS, fold equals unary, resume after cuts at many
+// positions with nothing lost or repeated, errors, cancellation and many concurrent streams.
+
+#include "integration/fixture.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/deferred.hpp>
+#include <boost/asio/experimental/parallel_group.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value_from.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <atomic>
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+using gemini::test::emulator_fixture;
+
+namespace {
+
+gemini::request question(std::string text = "Tell me a story about streams.")
+{
+    return gemini::request{.model = "gemini-3.5-flash", .input = std::move(text)};
+}
+
+gemini::request_options words(int n)
+{
+    gemini::request_options o;
+    o.headers = {{"x-emulator-output-words", std::to_string(n)}};
+    return o;
+}
+
+// Event JSON with what legitimately differs between two runs removed: the interaction id and
+// timestamps.
+void normalize(json::value& v, const std::string& id)
+{
+    if (auto* o = v.if_object())
+    {
+        o->erase("created");
+        o->erase("updated");
+        for (auto& [key, value] : *o)
+        {
+            if (value.is_string() && value.get_string() == id)
+                value = "ID";
+            else
+                normalize(value, id);
+        }
+    }
+    else if (auto* a = v.if_array())
+        for (auto& e : *a)
+            normalize(e, id);
+}
+
+std::vector<std::string> normalized(const std::vector<gemini::event>& events, const std::string& id)
+{
+    std::vector<std::string> out;
+    for (const auto& e : events)
+    {
+        json::value v = json::value_from(e);
+        normalize(v, id);
+        out.push_back(json::serialize(v));
+    }
+    return out;
+}
+
+struct streamed
+{
+    std::vector<gemini::event> events;
+    std::string id;
+    std::size_t resumes = 0;
+    gemini::error_code ec;
+    gemini::diagnostics diag;
+};
+
+asio::awaitable<streamed> stream_all(gemini::client& c, gemini::request req, gemini::request_options opts)
+{
+    streamed out;
+    try
+    {
+        auto open = c.stream(std::move(req), std::move(opts));
+        auto s = co_await std::move(open);
+        for (;;)
+        {
+            auto pull = s.next();
+            auto e = co_await std::move(pull);
+            if (!e)
+                break;
+            out.events.push_back(std::move(*e));
+        }
+        out.id = s.interaction_id();
+        out.resumes = s.resumes();
+    }
+    catch (const gemini::error& e)
+    {
+        out.ec = e.code();
+        out.diag = e.diag();
+    }
+    co_return out;
+}
+
+gemini::client_options fast_resume(const emulator_fixture& f)
+{
+    auto o = f.client_settings();
+    o.streaming.resume_backoff = std::chrono::milliseconds(1);
+    return o;
+}
+
+} // namespace
+
+BOOST_FIXTURE_TEST_SUITE(streaming, emulator_fixture)
+
+BOOST_AUTO_TEST_CASE(streamed_fold_equals_unary_create)
+{
+    auto c = make_client();
+    run([&]() -> asio::awaitable<void> {
+        auto unary_op = c.create(question(), words(40));
+        auto unary = co_await std::move(unary_op);
+
+        auto open = c.stream(question(), words(40));
+        auto s = co_await std::move(open);
+        auto collect = s.collect();
+        auto folded = co_await std::move(collect);
+
+        BOOST_TEST(folded.output_text() == unary.output_text());
+        BOOST_TEST(folded.status == unary.status.known());
+        BOOST_REQUIRE(folded.steps.has_value());
+        BOOST_REQUIRE(unary.steps.has_value());
+        BOOST_TEST(json::serialize(json::value_from(*folded.steps)) == json::serialize(json::value_from(*unary.steps)));
+        BOOST_TEST(json::serialize(json::value_from(folded.usage)) == json::serialize(json::value_from(unary.usage)));
+        BOOST_TEST(s.interaction_id() == folded.id);
+    }());
+    BOOST_TEST(c.pool_statistics().in_use == 0u);
+    BOOST_TEST(c.pool_statistics().idle == 1u);   // a fully read stream returns its connection
+}
+
+BOOST_AUTO_TEST_CASE(function_call_arguments_assembled_from_deltas)
+{
+    auto c = make_client();
+    run([&]() -> asio::awaitable<void> {
+        auto req = question(R"(call get_weather {"city":"Paris","days":3})");
+        req.tools = std::vector<gemini::tool>{gemini::tool::function(
+            "get_weather", "Weather", json::parse(R"({"type":"object","properties":{"city":{"type":"string"}}})").as_object())};
+        auto open = c.stream(std::move(req));
+        auto s = co_await std::move(open);
+        auto collect = s.collect();
+        auto folded = co_await std::move(collect);
+        BOOST_TEST(folded.status == gemini::interaction_status::requires_action);
+        auto calls = folded.function_calls();
+        BOOST_REQUIRE_EQUAL(calls.size(), 1u);
+        BOOST_TEST(calls[0].name == "get_weather");
+        BOOST_TEST(json::serialize(calls[0].arguments) == R"({"city":"Paris","days":3})");
+    }());
+}
+
+BOOST_AUTO_TEST_CASE(resume_after_cuts_at_many_event_positions_is_exact)
+{
+    auto c = make_client(fast_resume(*this));
+    streamed reference;
+    run([&]() -> asio::awaitable<void> {
+        auto all = stream_all(c, question(), words(30));
+        reference = co_await std::move(all);
+    }());
+    BOOST_REQUIRE(!reference.ec);
+    const auto expected = normalized(reference.events, reference.id);
+    BOOST_REQUIRE_GT(expected.size(), 8u);
+
+    for (std::size_t cut = 0; cut < expected.size(); cut += 1 + cut / 4)
+    {
+        server.clear_fault_rules();
+        server.add_fault_rule("route=create;times=1;cut-after-events=" + std::to_string(cut));
+        streamed resumed;
+        run([&]() -> asio::awaitable<void> {
+            auto all = stream_all(c, question(), words(30));
+            resumed = co_await std::move(all);
+        }());
+        BOOST_TEST_CONTEXT("cut after " << cut << " events")
+        {
+            BOOST_TEST(!resumed.ec, resumed.diag.to_string());
+            BOOST_TEST(resumed.resumes == 1u);
+            BOOST_TEST((normalized(resumed.events, resumed.id) == expected));
+        }
+    }
+    BOOST_TEST(c.pool_statistics().in_use == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(resume_after_cuts_at_byte_positions_is_exact)
+{
+    auto c = make_client(fast_resume(*this));
+    streamed reference;
+    run([&]() -> asio::awaitable<void> {
+        auto all = stream_all(c, question(), words(20));
+        reference = co_await std::move(all);
+    }());
+    BOOST_REQUIRE(!reference.ec);
+    const auto expected = normalized(reference.events, reference.id);
+
+    for (std::size_t cut : {1, 10, 100, 333, 700, 1500, 2600})
+    {
+        server.clear_fault_rules();
+        server.add_fault_rule("route=create;times=1;cut-after-bytes=" + std::to_string(cut));
+        streamed resumed;
+        run([&]() -> asio::awaitable<void> {
+            auto all = stream_all(c, question(), words(20));
+            resumed = co_await std::move(all);
+        }());
+        BOOST_TEST_CONTEXT("cut after " << cut << " bytes")
+        {
+            BOOST_TEST(!resumed.ec, resumed.diag.to_string());
+            BOOST_TEST((normalized(resumed.events, resumed.id) == expected));
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(stream_get_follows_a_stored_interaction_from_the_start_or_an_event)
+{
+    auto c = make_client();
+    run([&]() -> asio::awaitable<void> {
+        auto all = stream_all(c, question(), words(10));
+        auto first = co_await std::move(all);
+        BOOST_REQUIRE(!first.ec);
+
+        auto replay_op = c.stream_get(first.id);
+        auto replay = co_await std::move(replay_op);
+        std::size_t n = 0;
+        for (;;)
+        {
+            auto pull = replay.next();
+            auto e = co_await std::move(pull);
+            if (!e)
+                break;
+            ++n;
+        }
+        BOOST_TEST(n == first.events.size());
+
+        // After the third delta's id, the rest only.
+        std::string third_id;
+        std::size_t after = 0, seen_ids = 0;
+        for (std::size_t i = 0; i < first.events.size(); ++i)
+            if (first.events[i].event_id && ++seen_ids == 3)
+            {
+                third_id = *first.events[i].event_id;
+                after = first.events.size() - i - 1;
+            }
+        BOOST_REQUIRE(!third_id.empty());
+        auto tail_op = c.stream_get(first.id, third_id);
+        auto tail = co_await std::move(tail_op);
+        std::size_t m = 0;
+        for (;;)
+        {
+            auto pull = tail.next();
+            auto e = co_await std::move(pull);
+            if (!e)
+                break;
+            ++m;
+        }
+        BOOST_TEST(m == after);
+    }());
+}
+
+BOOST_AUTO_TEST_CASE(stall_past_the_idle_timeout_resumes)
+{
+    auto settings = fast_resume(*this);
+    settings.streaming.idle_timeout = std::chrono::milliseconds(200);
+    auto c = make_client(settings);
+    run([&]() -> asio::awaitable<void> {
+        auto ref_op = stream_all(c, question(), words(10));
+        auto reference = co_await std::move(ref_op);
+        server.add_fault_rule("route=create;times=1;stall-ms=3000");
+        auto stalled_op = stream_all(c, question(), words(10));
+        auto stalled = co_await std::move(stalled_op);
+        BOOST_TEST(!stalled.ec, stalled.diag.to_string());
+        BOOST_TEST(stalled.resumes >= 1u);
+        BOOST_TEST((normalized(stalled.events, stalled.id) == normalized(reference.events, reference.id)));
+    }());
+}
+
+BOOST_AUTO_TEST_CASE(error_event_is_a_typed_error)
+{
+    auto c = make_client();
+    gemini::request_options o;
+    o.headers = {{"x-emulator-fault", "error-event=deadline_exceeded"}};
+    run([&]() -> asio::awaitable<void> {
+        auto all = stream_all(c, question(), o);
+        auto r = co_await std::move(all);
+        BOOST_TEST(r.ec == gemini::errc::server_error);
+        BOOST_TEST(r.diag.api_code == "deadline_exceeded");
+        BOOST_TEST(!r.diag.api_message.empty());
+        BOOST_TEST(r.diag.operation == "stream");
+        BOOST_TEST(!r.events.empty());   // the events before the error were delivered
+    }());
+}
+
+BOOST_AUTO_TEST_CASE(missing_terminal_event_is_an_error)
+{
+    auto c = make_client();
+    gemini::request_options o;
+    o.headers = {{"x-emulator-fault", "no-terminal"}};
+    run([&]() -> asio::awaitable<void> {
+        auto all = stream_all(c, question(), o);
+        auto r = co_await std::move(all);
+        BOOST_TEST(r.ec == gemini::errc::incomplete_stream);
+    }());
+}
+
+BOOST_AUTO_TEST_CASE(bare_json_refusal_is_surfaced)
+{
+    auto c = make_client();
+    gemini::request_options o;
+    o.headers = {{"x-emulator-fault", "refusal"}};
+    run([&]() -> asio::awaitable<void> {
+        auto all = stream_all(c, question(), o);
+        auto r = co_await std::move(all);
+        BOOST_TEST(r.ec == gemini::errc::bad_request);
+        BOOST_TEST(r.diag.api_code == "prohibited_content");
+    }());
+}
+
+BOOST_AUTO_TEST_CASE(error_before_streaming_is_the_unary_error)
+{
+    auto c = make_client();
+    gemini::request_options o;
+    o.headers = {{"x-emulator-fault", "status=429;retry-after=2"}};
+    o.retry = gemini::retry_policy::none();
+    run([&]() -> asio::awaitable<void> {
+        auto all = stream_all(c, question(), o);
+        auto r = co_await std::move(all);
+        BOOST_TEST(r.ec == gemini::errc::rate_limited);
+        BOOST_TEST(r.diag.http_status == 429u);
+        BOOST_TEST(r.diag.retry_after.value_or(std::chrono::milliseconds(0)).count() == 2000);
+    }());
+}
+
+BOOST_AUTO_TEST_CASE(store_false_cannot_resume_and_says_how_far_it_got)
+{
+    auto c = make_client(fast_resume(*this));
+    server.add_fault_rule("route=create;times=1;cut-after-events=4");
+    run([&]() -> asio::awaitable<void> {
+        auto req = question();
+        req.store = false;
+        auto all = stream_all(c, std::move(req), words(20));
+        auto r = co_await std::move(all);
+        BOOST_TEST(r.ec == gemini::errc::connection_closed);
+        BOOST_TEST(r.events.size() == 4u);
+        BOOST_TEST(r.diag.library_message.find("after 4 events") != std::string::npos, r.diag.library_message);
+        BOOST_TEST(r.diag.library_message.find("store:false") != std::string::npos);
+    }());
+}
+
+BOOST_AUTO_TEST_CASE(cancelling_next_mid_stream_leaves_the_pool_healthy)
+{
+    auto c = make_client();
+    gemini::request_options slow = words(50);
+    slow.headers.push_back({"x-emulator-stream-interval-ms", "20"});
+    run([&]() -> asio::awaitable<void> {
+        auto open = c.stream(question(), slow);
+        auto s = co_await std::move(open);
+        auto pull = s.next();
+        auto first = co_await std::move(pull);
+        BOOST_TEST(first.has_value());
+        asio::cancellation_signal signal;
+        auto pending = s.async_next(asio::bind_cancellation_slot(signal.slot(), asio::as_tuple(asio::use_awaitable)));
+        signal.emit(asio::cancellation_type::terminal);
+        auto [ec, ignored] = co_await std::move(pending);
+        BOOST_TEST(ec == asio::error::operation_aborted);
+        BOOST_TEST(c.pool_statistics().in_use == 0u);
+        BOOST_TEST(c.pool_statistics().open == 0u);   // unfinished response: closed, not pooled
+        s.close();
+        auto after_op = c.create(question());
+        auto after = co_await std::move(after_op);
+        BOOST_TEST(!after.output_text().empty());
+    }());
+    BOOST_TEST(c.pool_statistics().in_use == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(destroying_a_stream_closes_its_exchange)
+{
+    auto c = make_client();
+    run([&]() -> asio::awaitable<void> {
+        {
+            auto open = c.stream(question(), words(200));
+            auto s = co_await std::move(open);
+            auto pull = s.next();
+            co_await std::move(pull);
+        }
+        BOOST_TEST(c.pool_statistics().in_use == 0u);
+        BOOST_TEST(c.pool_statistics().open == 0u);
+    }());
+}
+
+BOOST_AUTO_TEST_CASE(five_hundred_concurrent_streams)
+{
+    auto settings = client_settings();
+    settings.pool.max_connections = 500;
+    auto c = make_client(settings);
+    std::atomic<int> complete{0};
+    run([&]() -> asio::awaitable<void> {
+        auto ex = co_await asio::this_coro::executor;
+        auto one = [&](int i) -> asio::awaitable<void> {
+            auto all = stream_all(c, question("stream " + std::to_string(i)), words(5));
+            auto r = co_await std::move(all);
+            if (!r.ec && !r.events.empty())
+                ++complete;
+        };
+        std::vector<decltype(asio::co_spawn(ex, one(0), asio::deferred))> ops;
+        for (int i = 0; i < 500; ++i)
+            ops.push_back(asio::co_spawn(ex, one(i), asio::deferred));
+        auto group = asio::experimental::make_parallel_group(std::move(ops));
+        auto all = group.async_wait(asio::experimental::wait_for_all(), asio::use_awaitable);
+        co_await std::move(all);
+    }());
+    BOOST_TEST(complete.load() == 500);
+    BOOST_TEST(c.pool_statistics().in_use == 0u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
