@@ -159,6 +159,27 @@ bool fault_item(fault& out, std::string_view k, std::string_view v, bool has) {
   } else if (k == "content-type") {
     need();
     out.content_type = std::string(v);
+  } else if (k == "cut-after-events") {
+    need();
+    out.stream.cut_after_events = static_cast<std::size_t>(to_uint(k, v));
+  } else if (k == "cut-after-bytes") {
+    need();
+    out.stream.cut_after_bytes = static_cast<std::size_t>(to_uint(k, v));
+  } else if (k == "error-event") {
+    need();
+    out.stream.error_event = std::string(v);
+  } else if (k == "no-terminal") {
+    if (has) throw std::invalid_argument("fault: no-terminal takes no value");
+    out.stream.no_terminal = true;
+  } else if (k == "refusal") {
+    if (has) throw std::invalid_argument("fault: refusal takes no value");
+    out.stream.refusal = true;
+  } else if (k == "stall-ms") {
+    need();
+    out.stream.stall = std::chrono::milliseconds(to_uint(k, v));
+  } else if (k == "after-events") {
+    need();
+    out.stream.after_events = static_cast<std::size_t>(to_uint(k, v));
   } else {
     return false;
   }
@@ -200,6 +221,8 @@ fault_rule parse_fault_rule(std::string_view spec) {
     }
   });
   if (!any_fault) throw std::invalid_argument("fault rule: no fault given (status, close, truncate, ...)");
+  if (rule.what.stream.after_events && !rule.what.stream.any())
+    throw std::invalid_argument("fault rule: after-events needs error-event, refusal or stall-ms");
   return rule;
 }
 

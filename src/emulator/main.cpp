@@ -23,6 +23,9 @@ const char* usage =
     "  --fault RULE       add a fault rule (repeatable), e.g. 'route=create;times=2;status=503'\n"
     "  --output-words N   default answer length in words (default: the bare sentence)\n"
     "  --idle-timeout-ms N  close keep-alive connections idle this long (default 30000)\n"
+    "  --stream-interval-ms N  real time between the events of a streamed interaction (default 0)\n"
+    "  --stream-chunk-bytes N  split each SSE event into writes of at most N bytes (default 0: whole)\n"
+    "  --event-ids-on-all-events  put event_id on every stream event (default: step.delta only)\n"
     "  --help             show this text\n"
     "The first line printed is 'listening on URL'. SIGINT/SIGTERM stop the server.\n";
 
@@ -82,6 +85,12 @@ int main(int argc, char** argv) {
         cert_out = value();
       } else if (a == "--fault") {
         opts.fault_rules.push_back(value());
+      } else if (a == "--stream-interval-ms") {
+        opts.stream_event_interval = std::chrono::milliseconds(number(a, value()));
+      } else if (a == "--stream-chunk-bytes") {
+        opts.stream_chunk_bytes = number(a, value());
+      } else if (a == "--event-ids-on-all-events") {
+        opts.event_ids_on_all_events = true;
       } else if (a == "--output-words") {
         opts.default_output_words = static_cast<unsigned>(number(a, value()));
       } else {

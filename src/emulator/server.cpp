@@ -120,6 +120,9 @@ struct server::impl {
         continue;
       }
       ++accepted;
+      // Small writes (one per SSE event) must leave at once, not wait for Nagle's ACK.
+      beast::error_code nd_ec;
+      sock.set_option(tcp::no_delay(true), nd_ec);
       asio::any_io_executor ex = strand;
       if (opts.tls) {
         auto c = std::make_shared<connection<tls_stream>>(ex, std::move(sock), ssl_ctx);
@@ -192,6 +195,14 @@ struct server::impl {
       }
       if (reply.close_before) break;
 
+      if (reply.stream) {
+        // A stream may wait for its interaction for long: close_idle_connections() spares it.
+        auto op = write_stream(*c, reply, version, keep_alive);
+        const bool again = co_await std::move(op);
+        if (!again || c->idle_closed) break;
+        continue;
+      }
+
       http::response<http::string_body> res;
       res.version(version);
       res.result(reply.status);
@@ -222,6 +233,175 @@ struct server::impl {
       }
     }
     c->close();
+  }
+
+  enum class emitted { ok, closed };
+
+  /// Writes `data` as HTTP chunks (or raw bytes when not chunked) of at most `max` bytes each
+  /// (0 = all at once), each its own write. With `cut_bytes`, closes the connection abruptly
+  /// once `sent` reaches it.
+  template <class Stream>
+  asio::awaitable<emitted> emit(connection<Stream>& c, std::string_view data, std::size_t max, bool chunked,
+                                std::optional<std::size_t> cut_bytes, std::size_t& sent) {
+    auto& lowest = beast::get_lowest_layer(c.stream);
+    bool cut = false;
+    if (cut_bytes && sent + data.size() >= *cut_bytes) {
+      data = data.substr(0, *cut_bytes - std::min(sent, *cut_bytes));
+      cut = true;
+    }
+    while (!data.empty()) {
+      const std::size_t n = max ? std::min(max, data.size()) : data.size();
+      const auto piece = asio::const_buffer(data.data(), n);
+      lowest.expires_after(write_timeout);
+      boost::system::error_code ec;
+      if (chunked) {
+        auto chunk = http::make_chunk(piece);
+        auto op = asio::async_write(c.stream, chunk, asio::as_tuple(asio::use_awaitable));
+        auto [wec, written] = co_await std::move(op);
+        (void)written;
+        ec = wec;
+      } else {
+        auto op = asio::async_write(c.stream, piece, asio::as_tuple(asio::use_awaitable));
+        auto [wec, written] = co_await std::move(op);
+        (void)written;
+        ec = wec;
+      }
+      if (ec) {
+        c.close();
+        co_return emitted::closed;
+      }
+      sent += n;
+      data.remove_prefix(n);
+    }
+    if (cut) {
+      c.close();  // abrupt: no last chunk, no TLS close_notify
+      co_return emitted::closed;
+    }
+    co_return emitted::ok;
+  }
+
+  template <class Stream>
+  asio::awaitable<void> pause(connection<Stream>& c, std::chrono::milliseconds d) {
+    asio::steady_timer timer(c.executor);
+    timer.expires_after(d);
+    auto op = timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    co_await std::move(op);
+  }
+
+  /// Writes a streamed reply event by event from the interaction's log, following it live until
+  /// it ends. Returns whether the connection can serve another request.
+  template <class Stream>
+  asio::awaitable<bool> write_stream(connection<Stream>& c, const detail::http_reply& reply, unsigned version,
+                                     bool keep_alive) {
+    const detail::stream_reply& sr = *reply.stream;
+    const detail::stream_fault& f = sr.fault;
+    auto& lowest = beast::get_lowest_layer(c.stream);
+    const bool chunked = version >= 11;
+    const bool close_after = !keep_alive || !chunked || reply.close_after || f.refusal ||
+                             f.cut_after_events.has_value() || f.cut_after_bytes.has_value();
+
+    http::response<http::empty_body> res;
+    res.version(version);
+    res.result(reply.status);
+    res.set(http::field::server, "gemini-emulator");
+    res.set(http::field::content_type, reply.content_type);
+    res.set(http::field::cache_control, "no-cache");
+    for (const auto& [k, v] : reply.headers) res.set(k, v);
+    res.keep_alive(!close_after);
+    if (chunked) res.chunked(true);
+    http::response_serializer<http::empty_body> ser(res);
+    lowest.expires_after(write_timeout);
+    auto header_op = http::async_write_header(c.stream, ser, asio::as_tuple(asio::use_awaitable));
+    auto [hec, hbytes] = co_await std::move(header_op);
+    (void)hbytes;
+    if (hec) co_return false;
+
+    // Wake-ups when the log grows: the log holds only a weak reference to this timer, and the
+    // cancel runs on this connection's strand (so it cannot slip in before the wait starts).
+    auto wake = std::make_shared<asio::steady_timer>(c.executor);
+    std::weak_ptr<asio::steady_timer> weak = wake;
+    asio::any_io_executor ex = c.executor;
+    const std::function<void()> waiter = [weak, ex] {
+      asio::post(ex, [weak] {
+        if (auto t = weak.lock()) t->cancel();
+      });
+    };
+
+    const std::size_t after = f.after_events.value_or(f.refusal ? 2 : 3);
+    std::size_t pos = sr.from, events = 0, sent = 0;
+    bool stalled = false;
+    enum class ending { normal, error, refusal } how = ending::normal;
+    for (bool ended = false; !ended && how == ending::normal;) {
+      std::vector<detail::log_frame> batch;
+      ended = sr.log->read(pos, batch, waiter);
+      if (batch.empty() && !ended) {
+        lowest.expires_never();
+        wake->expires_after(std::chrono::seconds(1));  // wake-ups come from the log; this is a safety net
+        auto wait_op = wake->async_wait(asio::as_tuple(asio::use_awaitable));
+        co_await std::move(wait_op);
+        continue;
+      }
+      for (auto& fr : batch) {
+        ++pos;
+        if (f.no_terminal && fr.name == "interaction.completed") continue;
+        if (events == after) {
+          if (f.stall && !stalled) {
+            stalled = true;
+            auto op = pause(c, *f.stall);
+            co_await std::move(op);
+          }
+          if (f.error_event) how = ending::error;
+          if (f.refusal) how = ending::refusal;
+          if (how != ending::normal) break;
+        }
+        if (events > 0 && sr.write_interval.count() > 0) {
+          auto op = pause(c, sr.write_interval);
+          co_await std::move(op);
+        }
+        auto op = emit(c, fr.bytes, sr.chunk_bytes, chunked, f.cut_after_bytes, sent);
+        if (co_await std::move(op) == emitted::closed) co_return false;
+        ++events;
+        if (f.cut_after_events && events >= *f.cut_after_events) {
+          c.close();
+          co_return false;
+        }
+      }
+    }
+    // A log that ended before the fault's position still gets the fault.
+    if (how == ending::normal && f.refusal) how = ending::refusal;
+    if (how == ending::normal && f.error_event) how = ending::error;
+
+    std::string tail;
+    if (how == ending::refusal) {
+      object err{{"code", "prohibited_content"},
+                 {"message", f.message.value_or("The response was blocked because it may contain prohibited content.")}};
+      tail = detail::json::serialize(object{{"error", std::move(err)}}) + "\n";
+    } else {
+      if (how == ending::error) {
+        object err{{"code", *f.error_event}, {"message", f.message.value_or("Injected stream error (emulator).")}};
+        tail = "event: error\ndata: " +
+               detail::json::serialize(object{{"error", std::move(err)}, {"event_type", "error"}}) + "\n\n";
+      }
+      tail += "event: done\ndata: [DONE]\n\n";
+    }
+    auto tail_op = emit(c, tail, sr.chunk_bytes, chunked, f.cut_after_bytes, sent);
+    if (co_await std::move(tail_op) == emitted::closed) co_return false;
+    if (chunked) {
+      lowest.expires_after(write_timeout);
+      auto last_op = asio::async_write(c.stream, http::make_chunk_last(), asio::as_tuple(asio::use_awaitable));
+      auto [lec, lbytes] = co_await std::move(last_op);
+      (void)lbytes;
+      if (lec) co_return false;
+    }
+    if (close_after) {
+      if constexpr (std::is_same_v<Stream, tls_stream>) {
+        lowest.expires_after(std::chrono::seconds(2));
+        auto shut_op = c.stream.async_shutdown(asio::as_tuple(asio::use_awaitable));
+        co_await std::move(shut_op);
+      }
+      co_return false;
+    }
+    co_return true;
   }
 
   void close_idle() {
@@ -293,6 +473,12 @@ server::server(options opts) : impl_(std::make_unique<impl>(std::move(opts))) {
     ctx.use_certificate_chain(asio::buffer(o.cert->cert_pem));
     ctx.use_private_key(asio::buffer(o.cert->key_pem), ssl::context::pem);
   }
+  impl_->svc.schedule = [this](std::chrono::milliseconds delay, std::function<void()> fn) {
+    auto timer = std::make_shared<asio::steady_timer>(impl_->ioc, delay);
+    timer->async_wait([timer, fn = std::move(fn)](const boost::system::error_code& ec) {
+      if (!ec) fn();
+    });
+  };
   impl_->svc.stats_json = [this] {
     const auto s = stats();
     object j;

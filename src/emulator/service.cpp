@@ -162,10 +162,27 @@ bool finished(const std::string& status) { return status != "in_progress" && sta
 
 // ---- SSE ------------------------------------------------------------------------------------
 
-struct sse_event {
-  std::string name;
-  json::object data;
-};
+constexpr std::size_t no_hold = static_cast<std::size_t>(-1);
+
+/// Splits a JSON text into fragments of `size` characters (at least two when it has two).
+std::vector<std::string> fragments(const std::string& text, std::size_t size) {
+  std::vector<std::string> out;
+  if (text.size() < 2) return {text};
+  const std::size_t piece = std::min(size, text.size() / 2);
+  for (std::size_t i = 0; i < text.size(); i += piece) out.push_back(text.substr(i, piece));
+  return out;
+}
+
+/// A non-negative integer request header, or nothing when absent.
+std::optional<std::uint64_t> uint_header(const http_request& req, std::string_view name) {
+  const auto* h = req.header(name);
+  if (!h) return std::nullopt;
+  std::uint64_t n = 0;
+  auto [p, e] = std::from_chars(h->data(), h->data() + h->size(), n);
+  if (e != std::errc{} || p != h->data() + h->size() || h->empty())
+    throw bad(std::string(name) + " must be a non-negative integer.");
+  return n;
+}
 
 std::vector<std::string> chunk_words(const std::string& text, std::size_t per_chunk) {
   std::vector<std::string> chunks;
@@ -188,6 +205,46 @@ std::vector<std::string> chunk_words(const std::string& text, std::size_t per_ch
 const std::string* http_request::header(std::string_view name) const {
   auto it = headers.find(std::string(name));
   return it == headers.end() ? nullptr : &it->second;
+}
+
+void event_log::append(log_frame f, bool end) {
+  std::vector<std::function<void()>> wake;
+  {
+    std::lock_guard lock(mu_);
+    if (ended_) return;
+    frames_.push_back(std::move(f));
+    ended_ = end;
+    wake.swap(waiters_);
+  }
+  for (auto& w : wake) w();
+}
+
+void event_log::end() {
+  std::vector<std::function<void()>> wake;
+  {
+    std::lock_guard lock(mu_);
+    if (ended_) return;
+    ended_ = true;
+    wake.swap(waiters_);
+  }
+  for (auto& w : wake) w();
+}
+
+bool event_log::read(std::size_t from, std::vector<log_frame>& out, const std::function<void()>& waiter) {
+  std::lock_guard lock(mu_);
+  for (std::size_t i = from; i < frames_.size(); ++i) out.push_back(frames_[i]);
+  if (from >= frames_.size() && !ended_ && waiter) waiters_.push_back(waiter);
+  return ended_;
+}
+
+std::size_t event_log::size() const {
+  std::lock_guard lock(mu_);
+  return frames_.size();
+}
+
+bool event_log::ended() const {
+  std::lock_guard lock(mu_);
+  return ended_;
 }
 
 service::service(const options& opts) : opts_(opts) {
@@ -235,11 +292,54 @@ std::int64_t service::now_ms_locked() const {
 
 void service::settle_locked() {
   for (auto& [id, r] : store_) {
-    if (r.background && !finished(r.status) && r.due_vms <= virtual_ms_) {
-      r.status = r.result.status;
-      r.updated_ms = now_ms_locked();
+    if (r.background && !finished(r.status) && r.due_vms <= virtual_ms_ && r.run->hold_at != no_hold) {
+      r.run->hold_at = no_hold;
+      pump_locked(r.run);
     }
   }
+}
+
+void service::pump_locked(const std::shared_ptr<run_state>& run) {
+  if (run->scheduled) return;  // the pending timer continues
+  auto more = [&] { return !run->stopped && run->next < run->planned.size() && run->next != run->hold_at; };
+  while (more()) {
+    publish_locked(*run, std::move(run->planned[run->next++]));
+    if (run->interval.count() > 0 && schedule && more()) {
+      run->scheduled = true;
+      std::shared_ptr<run_state> self = run;
+      schedule(run->interval, [this, self] {
+        std::lock_guard lock(mu_);
+        self->scheduled = false;
+        pump_locked(self);
+      });
+      return;
+    }
+  }
+}
+
+void service::publish_locked(run_state& run, planned_event ev) {
+  const std::size_t n = run.log->size() + 1;
+  const bool terminal = ev.name == "interaction.completed" || ev.name == "error";
+  if (ev.name == "interaction.completed") {
+    const auto now = now_ms_locked();
+    auto& inter = ev.data["interaction"].as_object();
+    inter["updated"] = rfc3339(now);
+    if (!run.id.empty()) {
+      if (auto it = store_.find(run.id); it != store_.end() && !finished(it->second.status)) {
+        it->second.status = it->second.result.status;
+        it->second.updated_ms = now;
+      }
+    }
+  }
+  if (opts_.event_ids_on_all_events || ev.name == "step.delta") ev.data["event_id"] = "evt_" + std::to_string(n);
+  ev.data["event_type"] = ev.name;
+  std::string bytes = "event: " + ev.name + "\ndata: " + json::serialize(ev.data) + "\n\n";
+  run.log->append(log_frame{std::move(ev.name), std::move(bytes)}, terminal);
+}
+
+void service::stop_run_locked(record& r, planned_event last) {
+  r.run->stopped = true;
+  if (!r.run->log->ended()) publish_locked(*r.run, std::move(last));
 }
 
 std::string service::new_id_locked(const std::string& suffix) {
@@ -352,22 +452,24 @@ http_reply service::handle(const http_request& req) {
       reply = f->shape == "rpc" ? rpc_error(*f->status, message, f->retry_delay)
                                 : flat_error(*f->status, f->code.value_or(flat_code_for(*f->status)), message);
     } else {
-      reply = dispatch(req, route, segs, query);
+      reply = dispatch(req, route, segs, query, &*f);
       if (f->status) reply.status = *f->status;
     }
     if (f->retry_after) reply.headers.emplace_back("Retry-After", *f->retry_after);
     if (f->retry_after_ms) reply.headers.emplace_back("retry-after-ms", *f->retry_after_ms);
-    if (f->malformed) reply.body = reply.body.substr(0, reply.body.size() / 2) + "<<malformed{\"";
     if (f->content_type) reply.content_type = *f->content_type;
-    if (f->truncate) reply.truncate_at = std::min(f->truncate_bytes.value_or(reply.body.size() / 2), reply.body.size() ? reply.body.size() - 1 : 0);
+    if (!reply.stream) {
+      if (f->malformed) reply.body = reply.body.substr(0, reply.body.size() / 2) + "<<malformed{\"";
+      if (f->truncate) reply.truncate_at = std::min(f->truncate_bytes.value_or(reply.body.size() / 2), reply.body.size() ? reply.body.size() - 1 : 0);
+    }
     reply.delay += f->delay;
     return reply;
   }
-  return dispatch(req, route, segs, query);
+  return dispatch(req, route, segs, query, nullptr);
 }
 
 http_reply service::dispatch(const http_request& req, const std::string& route, const std::vector<std::string>& segs,
-                             const json::object& query) {
+                             const json::object& query, const fault* f) {
   if (route == "unknown") {
     const bool known_path = segs.size() >= 2 && (segs[0] == "v1beta" || segs[0] == "v1") && segs[1] == "interactions";
     return rpc_error(404, known_path ? "Method not found." : "The requested URL was not found on this server.");
@@ -375,11 +477,11 @@ http_reply service::dispatch(const http_request& req, const std::string& route, 
   if (auto err = check_auth(req, query)) return flat_error(err->status, err->code, err->message);
   try {
     if (route == "create") {
-      auto r = create(req, segs[0]);
+      auto r = create(req, segs[0], f);
       r.delay += opts_.latency;
       return r;
     }
-    if (route == "get") return get(segs[2], query);
+    if (route == "get") return get(segs[2], query, req, f);
     if (route == "delete") return remove(segs[2]);
     return cancel(segs[2], req);
   } catch (const api_error& e) {
@@ -387,7 +489,7 @@ http_reply service::dispatch(const http_request& req, const std::string& route, 
   }
 }
 
-http_reply service::create(const http_request& req, const std::string& /*version*/) {
+http_reply service::create(const http_request& req, const std::string& /*version*/, const fault* f) {
   boost::system::error_code ec;
   json::value body = json::parse(req.body, ec);
   if (ec || !body.is_object()) throw bad("Invalid JSON payload received: the request body must be a JSON object.");
@@ -414,8 +516,6 @@ http_reply service::create(const http_request& req, const std::string& /*version
   const bool background = get_bool("background", false);
   const bool stream = get_bool("stream", false);
   if (background && !store) throw bad("background requires store: a background interaction must be stored.");
-  if (stream && background)
-    throw bad("The emulator does not support streaming background interactions yet.");
 
   generation_params params;
   if (const auto* gc = o.if_contains("generation_config")) {
@@ -473,6 +573,11 @@ http_reply service::create(const http_request& req, const std::string& /*version
   }
   std::string suffix;
   if (const auto* h = req.header("x-emulator-id-suffix")) suffix = *h;
+  std::chrono::milliseconds interval = opts_.stream_event_interval;
+  if (auto ms = uint_header(req, "x-emulator-stream-interval-ms")) interval = std::chrono::milliseconds(*ms);
+  const bool refused = f && f->stream.refusal;
+  if (refused && !stream)
+    throw api_error{400, "prohibited_content", f->message.value_or("The response was blocked because it may contain prohibited content.")};
 
   std::optional<std::string> prev_id;
   if (const auto* p = o.if_contains("previous_interaction_id")) {
@@ -513,30 +618,55 @@ http_reply service::create(const http_request& req, const std::string& /*version
   r.input_steps = std::move(new_steps);
   r.history_in = std::move(history);
   r.background = background;
-  if (background) {
-    r.status = "in_progress";
-    r.due_vms = virtual_ms_ + opts_.background_duration.count();
-  } else {
-    r.status = r.result.status;
+  r.status = background || stream ? "in_progress" : r.result.status;
+  if (background) r.due_vms = virtual_ms_ + opts_.background_duration.count();
+
+  // The event log: the whole transcript is planned now and published by the producer.
+  auto run = std::make_shared<run_state>();
+  r.run = run;
+  run->planned = plan_locked(r);
+  if (stream) run->interval = interval;
+  if (background && !stream) run->hold_at = 2;  // created + status_update, then the virtual clock
+  if (refused) run->hold_at = std::min<std::size_t>(f->stream.after_events.value_or(2), run->planned.size());
+  const bool keep = store && !refused;
+  const std::string id = r.id;
+  if (keep) {
+    run->id = id;
+    store_.emplace(id, std::move(r));
   }
+  const record& rec = keep ? store_.at(id) : r;
+  pump_locked(run);
+  if (refused) run->log->end();
 
   http_reply reply;
   if (stream) {
     reply.content_type = "text/event-stream";
-    reply.body = sse_locked(r, std::nullopt);
+    reply.stream = stream_reply_for(run, 0, req, f, false);
   } else {
-    reply.body = json::serialize(resource_locked(r, false, false));
+    reply.body = json::serialize(resource_locked(rec, false, false));
   }
-  if (store) store_.emplace(r.id, std::move(r));
   return reply;
 }
 
-std::string service::sse_locked(const record& r, const std::optional<std::string>& last_event_id) const {
-  std::vector<sse_event> events;
-  auto add = [&](std::string name, json::object data) {
-    data["event_type"] = name;
-    events.push_back({std::move(name), std::move(data)});
-  };
+stream_reply service::stream_reply_for(const std::shared_ptr<run_state>& run, std::size_t from, const http_request& req,
+                                       const fault* f, bool writer_paced) const {
+  stream_reply out;
+  out.log = run->log;
+  out.from = from;
+  out.chunk_bytes = opts_.stream_chunk_bytes;
+  if (auto n = uint_header(req, "x-emulator-stream-chunk-bytes")) out.chunk_bytes = static_cast<std::size_t>(*n);
+  if (writer_paced)
+    if (auto ms = uint_header(req, "x-emulator-stream-interval-ms")) out.write_interval = std::chrono::milliseconds(*ms);
+  if (f) {
+    out.fault = f->stream;
+    if (!out.fault.message) out.fault.message = f->message;
+  }
+  return out;
+}
+
+std::vector<planned_event> service::plan_locked(const record& r) const {
+  std::vector<planned_event> events;
+  auto add = [&](std::string name, json::object data) { events.push_back({std::move(name), std::move(data)}); };
   json::object head;
   head["id"] = r.id;
   head["status"] = "in_progress";
@@ -544,6 +674,7 @@ std::string service::sse_locked(const record& r, const std::optional<std::string
   for (auto key : {"model", "agent"})
     if (const auto* v = r.echo.if_contains(key)) head[key] = *v;
   head["created"] = rfc3339(r.created_ms);
+  if (const auto* v = r.echo.if_contains("service_tier")) head["service_tier"] = *v;
   add("interaction.created", json::object{{"interaction", head}});
   add("interaction.status_update", json::object{{"interaction_id", r.id}, {"status", "in_progress"}});
   std::size_t index = 0;
@@ -569,38 +700,21 @@ std::string service::sse_locked(const record& r, const std::optional<std::string
         for (auto& chunk : chunk_words(std::string(block.at("text").get_string()), 3))
           delta(json::object{{"type", "text"}, {"text", chunk}});
     } else if (type == "function_call") {
-      const std::string args = json::serialize(s.at("arguments"));
-      const auto half = args.size() / 2;
-      delta(json::object{{"type", "arguments_delta"}, {"arguments", args.substr(0, half)}});
-      delta(json::object{{"type", "arguments_delta"}, {"arguments", args.substr(half)}});
+      for (auto& piece : fragments(json::serialize(s.at("arguments")), 8))
+        delta(json::object{{"type", "arguments_delta"}, {"arguments", piece}});
     }
     add("step.stop", json::object{{"index", index}});
     ++index;
   }
   json::object done = resource_locked(r, false, false);
   done.erase("steps");
+  done["status"] = r.result.status;
+  done["usage"] = r.result.usage;
   add("interaction.completed", json::object{{"interaction", std::move(done)}});
-
-  std::size_t first = 0;
-  if (last_event_id) {
-    bool found = false;
-    for (std::size_t i = 0; i < events.size(); ++i)
-      if ("evt_" + std::to_string(i + 1) == *last_event_id) {
-        first = i + 1;
-        found = true;
-      }
-    if (!found) throw bad("Unknown last_event_id '" + *last_event_id + "'.");
-  }
-  std::string out;
-  for (std::size_t i = first; i < events.size(); ++i) {
-    events[i].data["event_id"] = "evt_" + std::to_string(i + 1);
-    out += "event: " + events[i].name + "\ndata: " + json::serialize(events[i].data) + "\n\n";
-  }
-  out += "event: done\ndata: [DONE]\n\n";
-  return out;
+  return events;
 }
 
-http_reply service::get(const std::string& id, const json::object& query) {
+http_reply service::get(const std::string& id, const json::object& query, const http_request& req, const fault* f) {
   auto flag = [&](std::string_view key) -> bool {
     const auto* v = query.if_contains(key);
     if (!v) return false;
@@ -621,10 +735,21 @@ http_reply service::get(const std::string& id, const json::object& query) {
   if (it == store_.end()) throw api_error{404, "not_found", "Interaction '" + id + "' was not found."};
   http_reply reply;
   if (stream) {
-    if (!finished(it->second.status))
-      throw bad("The emulator does not support streaming a running interaction yet.");
+    const auto& run = it->second.run;
+    std::size_t from = 0;
+    if (last_event_id) {
+      const std::string& e = *last_event_id;
+      std::uint64_t n = 0;
+      bool ok = e.rfind("evt_", 0) == 0 && e.size() > 4;
+      if (ok) {
+        auto [p, ec] = std::from_chars(e.data() + 4, e.data() + e.size(), n);
+        ok = ec == std::errc{} && p == e.data() + e.size() && n >= 1 && n <= run->log->size();
+      }
+      if (!ok) throw bad("Unknown last_event_id '" + e + "' for interaction '" + id + "'.");
+      from = static_cast<std::size_t>(n);
+    }
     reply.content_type = "text/event-stream";
-    reply.body = sse_locked(it->second, last_event_id);
+    reply.stream = stream_reply_for(run, from, req, f, true);
     return reply;
   }
   reply.body = json::serialize(resource_locked(it->second, true, include_input));
@@ -633,7 +758,12 @@ http_reply service::get(const std::string& id, const json::object& query) {
 
 http_reply service::remove(const std::string& id) {
   std::lock_guard lock(mu_);
-  if (store_.erase(id) == 0) throw api_error{404, "not_found", "Interaction '" + id + "' was not found."};
+  auto it = store_.find(id);
+  if (it == store_.end()) throw api_error{404, "not_found", "Interaction '" + id + "' was not found."};
+  // Followers of a running interaction learn that it is gone.
+  stop_run_locked(it->second, planned_event{"error", json::object{{"error", json::object{{"code", "not_found"},
+                                                                                             {"message", "Interaction '" + id + "' was deleted."}}}}});
+  store_.erase(it);
   http_reply reply;
   reply.body = "{}";
   return reply;
@@ -654,6 +784,14 @@ http_reply service::cancel(const std::string& id, const http_request& req) {
     throw bad("Only a background interaction that is still running can be cancelled (status is '" + r.status + "').");
   r.status = "cancelled";
   r.updated_ms = now_ms_locked();
+  if (!r.run->log->ended()) {
+    r.run->stopped = true;
+    publish_locked(*r.run, planned_event{"interaction.status_update",
+                                         json::object{{"interaction_id", r.id}, {"status", "cancelled"}}});
+    json::object last = resource_locked(r, false, false);
+    last.erase("steps");
+    publish_locked(*r.run, planned_event{"interaction.completed", json::object{{"interaction", std::move(last)}}});
+  }
   http_reply reply;
   reply.body = json::serialize(resource_locked(r, false, false));
   return reply;

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -33,6 +34,61 @@ struct http_request {
   const std::string* header(std::string_view name) const;
 };
 
+// ---- streams --------------------------------------------------------------------------------
+
+/// One published SSE event: its `event_type` and its complete `event: ...\ndata: ...\n\n` bytes.
+struct log_frame {
+  std::string name;
+  std::string bytes;
+};
+
+/// The append-only event log of one interaction. Thread-safe; lives as long as its last user
+/// (the store, a running producer, or a connection writing it).
+class event_log {
+ public:
+  /// Appends a frame (`end`: it is the last one) and calls every waiter once.
+  void append(log_frame f, bool end);
+  /// Ends the log without a frame (no-op when already ended).
+  void end();
+  /// Copies frames [from, size) into `out`. When there are none and the log has not ended,
+  /// registers `waiter` (called once, from any thread, when the log grows or ends).
+  /// Returns whether the log has ended.
+  bool read(std::size_t from, std::vector<log_frame>& out, const std::function<void()>& waiter);
+  std::size_t size() const;
+  bool ended() const;
+
+ private:
+  mutable std::mutex mu_;
+  std::vector<log_frame> frames_;
+  bool ended_ = false;
+  std::vector<std::function<void()>> waiters_;
+};
+
+/// Stream faults of one response (docs/emulator.md, "Stream faults").
+struct stream_fault {
+  std::optional<std::size_t> cut_after_events;
+  std::optional<std::size_t> cut_after_bytes;
+  std::optional<std::string> error_event;  ///< code of an `error` event
+  std::optional<std::string> message;       ///< error / refusal message
+  bool no_terminal = false;
+  bool refusal = false;
+  std::optional<std::chrono::milliseconds> stall;
+  std::optional<std::size_t> after_events;  ///< where error / refusal / stall happen
+
+  bool any() const {
+    return cut_after_events || cut_after_bytes || error_event || no_terminal || refusal || stall;
+  }
+};
+
+/// What the I/O layer needs to write one streamed (SSE) response.
+struct stream_reply {
+  std::shared_ptr<event_log> log;
+  std::size_t from = 0;                        ///< first log position to write
+  std::chrono::milliseconds write_interval{0};  ///< real-time wait between written events
+  std::size_t chunk_bytes = 0;                  ///< at most this many bytes per write (0 = one event)
+  stream_fault fault;
+};
+
 /// A reply plus the transport actions a fault may ask for.
 struct http_reply {
   unsigned status = 200;
@@ -44,6 +100,7 @@ struct http_reply {
   bool close_before = false;                ///< close the connection without answering
   std::optional<std::size_t> truncate_at;   ///< send only this many body bytes, then close
   bool close_after = false;                 ///< close after answering (Connection: close)
+  std::optional<stream_reply> stream;       ///< set: a 200 text/event-stream written event by event
 };
 
 /// An API error (flat `{"error":{"code":"...","message":"..."}}` body).
@@ -78,6 +135,7 @@ struct fault {
   std::optional<std::size_t> truncate_bytes;  ///< default: half of the body
   bool malformed = false;
   std::optional<std::string> content_type;
+  stream_fault stream;  ///< applies to streamed responses only (refusal also to unary creates)
 };
 
 /// A rule: which requests, how many of them, and the fault.
@@ -128,6 +186,24 @@ std::size_t count_words(std::string_view text);
 
 // ---- the service ----------------------------------------------------------------------------
 
+struct planned_event {
+  std::string name;
+  json::object data;  ///< without `event_type` / `event_id`
+};
+
+/// The producer of one interaction's events: the whole transcript is planned at create (the model
+/// is deterministic) and published into the log one event at a time, paced by a timer.
+struct run_state {
+  std::string id;                    ///< the stored record's id; empty for store:false
+  std::shared_ptr<event_log> log = std::make_shared<event_log>();
+  std::vector<planned_event> planned;
+  std::size_t next = 0;
+  std::chrono::milliseconds interval{0};
+  std::size_t hold_at = static_cast<std::size_t>(-1);  ///< stop before this event (background clock)
+  bool stopped = false;
+  bool scheduled = false;  ///< a timer will call pump again
+};
+
 struct record {
   std::string id;
   json::object echo;           ///< model/agent, previous_interaction_id, service_tier, ...
@@ -140,6 +216,7 @@ struct record {
   generation result;           ///< generated output (hidden while running)
   bool background = false;
   std::int64_t due_vms = 0;    ///< virtual time at which a background run finishes
+  std::shared_ptr<run_state> run;  ///< the event log and its producer
 };
 
 class service {
@@ -158,12 +235,15 @@ class service {
   std::atomic<std::uint64_t> faults_injected{0};
   /// Set by the server: statistics as JSON for GET /emulator/stats.
   std::function<json::object()> stats_json;
+  /// Set by the server: run `fn` after `delay` of real time (on the server's threads). Unset:
+  /// producers publish every event at once.
+  std::function<void(std::chrono::milliseconds, std::function<void()>)> schedule;
 
  private:
   http_reply dispatch(const http_request& req, const std::string& route,
-                      const std::vector<std::string>& segs, const json::object& query);
-  http_reply create(const http_request& req, const std::string& version);
-  http_reply get(const std::string& id, const json::object& query);
+                      const std::vector<std::string>& segs, const json::object& query, const fault* f);
+  http_reply create(const http_request& req, const std::string& version, const fault* f);
+  http_reply get(const std::string& id, const json::object& query, const http_request& req, const fault* f);
   http_reply remove(const std::string& id);
   http_reply cancel(const std::string& id, const http_request& req);
   http_reply control(const http_request& req, const std::vector<std::string>& segs,
@@ -177,7 +257,12 @@ class service {
   std::int64_t now_ms_locked() const;
   json::object resource_locked(const record& r, bool full_timeline, bool include_input) const;
   std::string new_id_locked(const std::string& suffix);
-  std::string sse_locked(const record& r, const std::optional<std::string>& last_event_id) const;
+  std::vector<planned_event> plan_locked(const record& r) const;
+  void pump_locked(const std::shared_ptr<run_state>& run);
+  void publish_locked(run_state& run, planned_event ev);
+  void stop_run_locked(record& r, planned_event last);
+  stream_reply stream_reply_for(const std::shared_ptr<run_state>& run, std::size_t from, const http_request& req,
+                                const fault* f, bool writer_paced) const;
 
   options opts_;
   mutable std::mutex mu_;

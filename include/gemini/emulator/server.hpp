@@ -37,6 +37,15 @@ struct options {
   unsigned default_output_words = 0;
   /// Maximum accepted request body size in bytes.
   std::size_t body_limit = 32 * 1024 * 1024;
+  /// Real time between the events of a streamed interaction (its generation speed; the
+  /// interaction runs this long whether or not a client is connected). Per request:
+  /// header `x-emulator-stream-interval-ms`.
+  std::chrono::milliseconds stream_event_interval{0};
+  /// Split each SSE event into writes of at most this many bytes (0 = one write per event).
+  /// Per request: header `x-emulator-stream-chunk-bytes`.
+  std::size_t stream_chunk_bytes = 0;
+  /// Put `event_id` on every stream event, not only on `step.delta` events.
+  bool event_ids_on_all_events = false;
 };
 
 /// Counters for tests that check connection reuse.
