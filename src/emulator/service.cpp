@@ -575,6 +575,7 @@ http_reply service::create(const http_request& req, const std::string& /*version
   if (const auto* h = req.header("x-emulator-id-suffix")) suffix = *h;
   std::chrono::milliseconds interval = opts_.stream_event_interval;
   if (auto ms = uint_header(req, "x-emulator-stream-interval-ms")) interval = std::chrono::milliseconds(*ms);
+  (void)uint_header(req, "x-emulator-stream-chunk-bytes");  // validated before anything is stored
   const bool refused = f && f->stream.refusal;
   if (refused && !stream)
     throw api_error{400, "prohibited_content", f->message.value_or("The response was blocked because it may contain prohibited content.")};

@@ -5,6 +5,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <map>
+#include <memory>
 #include <set>
 #include <thread>
 
@@ -256,9 +257,13 @@ BOOST_AUTO_TEST_CASE(pacing_and_chunked_writes) {
   check_fold_equals_unary(fold(c2.read_events()), unary.obj());
   for (auto size : c2.chunk_sizes()) BOOST_TEST(size <= 3u);
 
-  auto bad = c.post(interactions, stream_request("x"), {{"x-emulator-stream-interval-ms", "soon"}});
-  BOOST_TEST(bad.status == 400u);
-  BOOST_TEST(error_code_of(bad) == "invalid_request");
+  const auto stored = srv.stats().interactions_stored;
+  for (std::string header : {"x-emulator-stream-interval-ms", "x-emulator-stream-chunk-bytes"}) {
+    auto bad = c.post(interactions, stream_request("x"), {{header, "soon"}});
+    BOOST_TEST(bad.status == 400u);
+    BOOST_TEST(error_code_of(bad) == "invalid_request");
+  }
+  BOOST_TEST(srv.stats().interactions_stored == stored);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
@@ -376,6 +381,26 @@ BOOST_AUTO_TEST_CASE(get_stream_follows_a_running_background_interaction_live) {
   tail = follower.read_events();
   BOOST_TEST_REQUIRE(tail.size() == 2u);
   BOOST_TEST(tail[0].obj().at("error").at("code") == "not_found");
+}
+
+BOOST_AUTO_TEST_CASE(stop_while_following) {
+  auto srv = std::make_unique<emu::server>();
+  client c(*srv);
+  auto req = model_request("never finishes");
+  req["background"] = true;
+  const std::string id(c.post(interactions, req).obj().at("id").as_string());
+  client follower(*srv);
+  BOOST_TEST_REQUIRE(follower.begin_stream(http::verb::get, interactions + "/" + id + "?stream=true") == 200u);
+  follower.next_event();
+  follower.next_event();
+  auto paced = stream_request("slow");
+  BOOST_TEST_REQUIRE(c.begin_stream_post(interactions, paced, {{"x-emulator-stream-interval-ms", "10000"}}) == 200u);
+  c.next_event();
+  srv->stop();
+  srv.reset();  // waiting streams, a pending producer timer: all torn down cleanly
+  BOOST_TEST(!follower.next_event().has_value());
+  BOOST_TEST(follower.stream_error().failed());
+  BOOST_TEST(!c.next_event().has_value());
 }
 
 BOOST_AUTO_TEST_CASE(background_and_stream_together) {
