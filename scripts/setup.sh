@@ -27,4 +27,10 @@ gemini_configure() {
 }
 
 GEMINI_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# ccache across clones of the repository (CI builds a fresh clone): paths relative to the
+# root, and precompiled headers accepted.
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/gemini-asio-ccache}
+export CCACHE_BASEDIR=$GEMINI_ROOT
+export CCACHE_NOHASHDIR=1
+export CCACHE_SLOPPINESS=pch_defines,time_macros,include_file_mtime,include_file_ctime
+export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-5G}

@@ -263,6 +263,29 @@ clock::time_point client_impl::deadline_for(const http_call& call) const
 
 // Retries what the policy allows (see retry.hpp), waiting between attempts; the last failure is
 // rethrown as it was.
+namespace {
+
+unsigned status_of(const http_reply& r) { return r.info.status; }
+unsigned status_of(const stream_exchange& s) { return s.parser->get().result_int(); }
+
+} // namespace
+
+void client_impl::trace(const http_call& call, unsigned attempt, clock::time_point start, unsigned status,
+                        error_code ec) const
+{
+    if (!options.trace)
+        return;
+    trace_event e;
+    e.operation = call.operation;
+    e.method = std::string(http::to_string(call.method));
+    e.path = call.path;
+    e.attempt = attempt;
+    e.status = status;
+    e.elapsed = std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - start);
+    e.error = ec;
+    options.trace(e);
+}
+
 template <class T, class Once>
 asio::awaitable<T> client_impl::with_retries(const http_call& call, clock::time_point deadline, Once once)
 {
@@ -274,13 +297,17 @@ asio::awaitable<T> client_impl::with_retries(const http_call& call, clock::time_
         diagnostics diag;
         bool before_response = false;
         bool sent = true;
+        const auto start = clock::now();
         try
         {
             auto attempt = once();
-            co_return co_await std::move(attempt);
+            T result = co_await std::move(attempt);
+            trace(call, retries + 1, start, status_of(result), {});
+            co_return result;
         }
         catch (const error& e)
         {
+            trace(call, retries + 1, start, e.diag().http_status, e.code());
             if (e.diag().http_status == 0)
                 throw;
             failure = std::current_exception();
@@ -289,10 +316,16 @@ asio::awaitable<T> client_impl::with_retries(const http_call& call, clock::time_
         }
         catch (const transport_failure& f)
         {
+            trace(call, retries + 1, start, 0, make_error_code(f.code));
             failure = std::current_exception();
             ec = make_error_code(f.code);
             before_response = f.before_response;
             sent = f.code == errc::connection_closed;
+        }
+        catch (const deadline_exceeded&)
+        {
+            trace(call, retries + 1, start, 0, make_error_code(errc::timeout));
+            throw;
         }
         const auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now());
         const auto decision = decide_retry(policy, retries, ec, diag, before_response, sent, call.idempotent,

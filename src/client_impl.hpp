@@ -102,6 +102,8 @@ public:
 
 private:
     clock::time_point deadline_for(const http_call& call) const;
+    void trace(const http_call& call, unsigned attempt, clock::time_point start, unsigned status,
+               error_code ec) const;
     template <class T, class Once>
     asio::awaitable<T> with_retries(const http_call& call, clock::time_point deadline, Once once);
     template <class T, class Attempt>

@@ -204,7 +204,10 @@ void stream_state::on_sse(const sse::event& e)
         auto diag = progress_diagnostics("the service sent a JSON line outside SSE framing");
         const json::value* err = !ec && payload.is_object() ? payload.get_object().if_contains("error") : nullptr;
         if (err && read_error_object(*err, diag))
-            fail(make_error_code(errc_for_api_code(diag.api_code)), std::move(diag));
+        {
+            const auto ec = make_error_code(errc_for_api_code(diag.api_code));
+            fail(ec, std::move(diag));
+        }
         else
         {
             diag.api_message = std::string(e.data.substr(0, 200));
@@ -235,7 +238,8 @@ void stream_state::on_sse(const sse::event& e)
         if (const auto* err = fields.if_contains("error"))
             read_error_object(*err, diag);
         saw_terminal_ = true;
-        fail(make_error_code(errc_for_api_code(diag.api_code)), std::move(diag));
+        const auto ec = make_error_code(errc_for_api_code(diag.api_code));
+        fail(ec, std::move(diag));
         return;
     }
 

@@ -2,6 +2,7 @@
 // Client-wide settings. A default-constructed value is a working configuration: empty strings
 // mean "take it from the environment, else the built-in default" (see each field).
 
+#include <gemini/error.hpp>
 #include <gemini/retry_policy.hpp>
 
 #include <boost/asio/awaitable.hpp>
@@ -60,6 +61,19 @@ struct stream_params
     std::size_t read_chunk_bytes = 16u << 10;
 };
 
+/// One HTTP attempt, as the trace hook sees it. Holds no header values, so credentials can
+/// never reach a trace.
+struct trace_event
+{
+    std::string operation;                 ///< "create", "get", "stream", ...
+    std::string method;                    ///< "POST", "GET", ...
+    std::string path;                      ///< request target after the base URL's path
+    unsigned attempt = 0;                  ///< from 1; retries count up
+    unsigned status = 0;                   ///< HTTP status, 0 when none was received
+    std::chrono::microseconds elapsed{0};  ///< connection wait + exchange (to the headers, for streams)
+    error_code error;                      ///< empty on success
+};
+
 /// Returns a fresh OAuth2 access token; called before every attempt so tokens can refresh.
 using bearer_token_provider = std::function<boost::asio::awaitable<std::string>()>;
 
@@ -90,6 +104,8 @@ struct client_options
     /// Sent with every request; a request_options header of the same name wins.
     std::vector<std::pair<std::string, std::string>> headers;
     std::string user_agent = "gemini-asio/0.1";
+    /// Called after every HTTP attempt (debugging, metrics). Runs on the operation's strand.
+    std::function<void(const trace_event&)> trace;
     /// Largest response body accepted for unary calls.
     std::size_t max_response_bytes = 64u << 20;
 };

@@ -212,6 +212,30 @@ BOOST_AUTO_TEST_CASE(api_key_never_appears_in_errors)
         BOOST_TEST(t.find(gemini::test::test_api_key) == std::string::npos, t);
 }
 
+BOOST_AUTO_TEST_CASE(trace_hook_shows_each_attempt_without_credentials)
+{
+    emulator_fixture f;
+    f.server.add_fault_rule("route=create;times=1;status=503");
+    auto settings = f.client_settings();
+    std::vector<gemini::trace_event> seen;
+    settings.trace = [&seen](const gemini::trace_event& e) { seen.push_back(e); };
+    auto c = f.make_client(settings);
+    f.run([&]() -> asio::awaitable<void> {
+        auto op = c.create({.model = "gemini-3.5-flash", .input = "trace me"});
+        co_await std::move(op);
+    }());
+    BOOST_REQUIRE_EQUAL(seen.size(), 2u);
+    BOOST_TEST(seen[0].method == "POST");
+    BOOST_TEST(seen[0].path == "/v1beta/interactions");
+    BOOST_TEST(seen[0].status == 503u);
+    BOOST_TEST(seen[0].error == gemini::errc::server_error);
+    BOOST_TEST(seen[1].attempt == 2u);
+    BOOST_TEST(seen[1].status == 200u);
+    BOOST_TEST(!seen[1].error);
+    for (const auto& e : seen)
+        BOOST_TEST((e.operation + e.method + e.path).find(gemini::test::test_api_key) == std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(missing_credentials_fail_locally)
 {
     emulator_fixture f;

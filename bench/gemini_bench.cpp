@@ -1,0 +1,254 @@
+// gemini-bench: a load generator that drives the public API exactly as a user would.
+//
+//   gemini-bench --base-url URL [--ca FILE] -n N -c C [--stream] [--events K] [--pool P]
+//                [--words W] [--threads T]
+//
+// Runs N creates (or N streams) with C in flight, decodes every answer into the typed
+// interaction and checks its text, then prints requests per second, latency p50/p99, errors,
+// its own CPU time (user+sys) per request and peak RSS. Exits non-zero if any request failed.
+
+#include <gemini/gemini.hpp>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+namespace asio = boost::asio;
+using clock_type = std::chrono::steady_clock;
+
+namespace {
+
+struct settings
+{
+    std::string base_url;
+    std::string ca_file;
+    std::size_t requests = 1000;
+    std::size_t concurrency = 10;
+    std::size_t pool = 0;          // 0: = concurrency
+    bool stream = false;
+    std::size_t events = 0;        // stream: answer words asked for (each delta carries a few)
+    std::size_t words = 0;         // unary: answer words asked for
+    unsigned threads = 1;
+};
+
+[[noreturn]] void usage(int code)
+{
+    (code ? std::cerr : std::cout)
+        << "usage: gemini-bench --base-url URL [--ca FILE] -n N -c C [--stream] [--events K]\n"
+           "                    [--pool P] [--words W] [--threads T]\n"
+           "  -n N          requests (or streams) in total (default 1000)\n"
+           "  -c C          requests in flight at once (default 10)\n"
+           "  --stream      stream each answer; --events K asks for about K text deltas\n"
+           "  --pool P      pool size (default: C)\n"
+           "  --words W     answer length of unary requests, in words\n"
+           "  --threads T   threads running the io_context (default 1)\n"
+           "GEMINI_API_KEY is used when set, else a placeholder key (emulator).\n";
+    std::exit(code);
+}
+
+settings parse(int argc, char** argv)
+{
+    settings s;
+    for (int i = 1; i < argc; ++i)
+    {
+        std::string a = argv[i];
+        auto value = [&]() -> std::string {
+            if (i + 1 >= argc)
+                usage(2);
+            return argv[++i];
+        };
+        if (a == "--base-url")
+            s.base_url = value();
+        else if (a == "--ca")
+            s.ca_file = value();
+        else if (a == "-n")
+            s.requests = std::stoul(value());
+        else if (a == "-c")
+            s.concurrency = std::stoul(value());
+        else if (a == "--pool")
+            s.pool = std::stoul(value());
+        else if (a == "--stream")
+            s.stream = true;
+        else if (a == "--events")
+            s.events = std::stoul(value());
+        else if (a == "--words")
+            s.words = std::stoul(value());
+        else if (a == "--threads")
+            s.threads = static_cast<unsigned>(std::stoul(value()));
+        else if (a == "--help" || a == "-h")
+            usage(0);
+        else
+            usage(2);
+    }
+    if (s.base_url.empty() || s.concurrency == 0)
+        usage(2);
+    return s;
+}
+
+struct results
+{
+    std::vector<double> latencies_ms;
+    std::size_t errors = 0;
+    std::size_t events = 0;
+    std::string first_error;
+};
+
+struct run_state
+{
+    const settings& cfg;
+    gemini::client& client;
+    std::atomic<std::size_t> next{0};
+    std::mutex mutex;
+    results out;
+};
+
+asio::awaitable<void> worker(run_state& st)
+{
+    gemini::request_options opts;
+    const std::size_t words = st.cfg.stream ? st.cfg.events * 3 : st.cfg.words;
+    if (words)
+        opts.headers = {{"x-emulator-output-words", std::to_string(words)}};
+    for (;;)
+    {
+        const std::size_t i = st.next++;
+        if (i >= st.cfg.requests)
+            co_return;
+        const std::string prompt = "bench request " + std::to_string(i);
+        const auto start = clock_type::now();
+        std::size_t events = 0;
+        std::string failure;
+        try
+        {
+            gemini::request req{.model = "gemini-3.5-flash", .input = prompt};
+            std::string text;
+            if (st.cfg.stream)
+            {
+                auto open = st.client.stream(std::move(req), opts);
+                auto s = co_await std::move(open);
+                auto collect = s.collect();
+                auto folded = co_await std::move(collect);
+                events = s.events_received();
+                text = folded.output_text();
+            }
+            else
+            {
+                auto op = st.client.create(std::move(req), opts);
+                auto answer = co_await std::move(op);
+                text = answer.output_text();
+            }
+            if (text.empty())
+                failure = "empty answer";
+        }
+        catch (const std::exception& e)
+        {
+            failure = e.what();
+        }
+        const double ms = std::chrono::duration<double, std::milli>(clock_type::now() - start).count();
+        std::lock_guard lock(st.mutex);
+        st.out.latencies_ms.push_back(ms);
+        st.out.events += events;
+        if (!failure.empty())
+        {
+            if (st.out.errors++ == 0)
+                st.out.first_error = failure;
+        }
+    }
+}
+
+double percentile(std::vector<double>& v, double p)
+{
+    if (v.empty())
+        return 0;
+    const auto k = static_cast<std::size_t>(p * static_cast<double>(v.size() - 1));
+    std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
+    return v[k];
+}
+
+double cpu_seconds()
+{
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+           static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+long peak_rss_kib()
+{
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return u.ru_maxrss;
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    const settings cfg = parse(argc, argv);
+    gemini::client_options o;
+    o.base_url = cfg.base_url;
+    o.ca_file = cfg.ca_file;
+    if (const char* key = std::getenv("GEMINI_API_KEY"); !(key && *key))
+        o.api_key = "bench-placeholder-key";
+    o.pool.max_connections = cfg.pool ? cfg.pool : cfg.concurrency;
+    o.pool.max_waiters = std::max<std::size_t>(o.pool.max_waiters, cfg.concurrency);
+
+    asio::io_context ioc(static_cast<int>(cfg.threads));
+    gemini::client client(ioc.get_executor(), o);
+    run_state st{cfg, client, {}, {}, {}};
+
+    const double cpu_before = cpu_seconds();
+    const auto start = clock_type::now();
+    for (std::size_t w = 0; w < std::min(cfg.concurrency, cfg.requests); ++w)
+        asio::co_spawn(ioc, worker(st), [](std::exception_ptr e) {
+            if (e)
+                std::rethrow_exception(e);
+        });
+    std::vector<std::thread> extra;
+    for (unsigned t = 1; t < cfg.threads; ++t)
+        extra.emplace_back([&] { ioc.run(); });
+    ioc.run();
+    for (auto& t : extra)
+        t.join();
+    const double wall = std::chrono::duration<double>(clock_type::now() - start).count();
+    const double cpu = cpu_seconds() - cpu_before;
+    const auto stats = client.pool_statistics();
+
+    auto& lat = st.out.latencies_ms;
+    const std::size_t done = lat.size();
+    std::cout << std::fixed << std::setprecision(1);
+    std::cout << (cfg.stream ? "streams" : "creates") << ": " << done << " in " << std::setprecision(2) << wall
+              << " s, concurrency " << cfg.concurrency << ", pool " << o.pool.max_connections << "\n";
+    std::cout << std::setprecision(1) << "requests/s: " << static_cast<double>(done) / wall << "\n";
+    std::cout << std::setprecision(2) << "latency ms: p50 " << percentile(lat, 0.50) << ", p99 " << percentile(lat, 0.99)
+              << "\n";
+    if (cfg.stream)
+        std::cout << "events: " << st.out.events << ", events/s " << std::setprecision(0)
+                  << static_cast<double>(st.out.events) / wall << ", client CPU per event "
+                  << std::setprecision(2)
+                  << (st.out.events ? cpu * 1e6 / static_cast<double>(st.out.events) : 0.0) << " us\n";
+    std::cout << std::setprecision(1) << "client CPU: " << cpu << " s, per request "
+              << (done ? cpu * 1e6 / static_cast<double>(done) : 0.0) << " us\n";
+    std::cout << "TLS handshakes (connections opened): " << stats.created_total << ", reused " << stats.reused_total
+              << "\n";
+    std::cout << "peak RSS: " << peak_rss_kib() / 1024 << " MiB\n";
+    std::cout << "errors: " << st.out.errors << "\n";
+    if (st.out.errors)
+    {
+        std::cerr << "first error: " << st.out.first_error << "\n";
+        return 1;
+    }
+    return 0;
+}
