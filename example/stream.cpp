@@ -6,9 +6,6 @@
 
 #include "support/environment.hpp"
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
-
 #include <iostream>
 
 namespace asio = boost::asio;
@@ -43,21 +40,5 @@ asio::awaitable<void> stream_answer(gemini::client& client)
 
 int main()
 {
-    try
-    {
-        auto env = example::choose_api();
-        asio::io_context ioc;
-        gemini::client client(ioc.get_executor(), env.options);
-        std::exception_ptr failure;
-        asio::co_spawn(ioc, stream_answer(client), [&](std::exception_ptr e) { failure = e; });
-        ioc.run();
-        if (failure)
-            std::rethrow_exception(failure);
-        return 0;
-    }
-    catch (const std::exception& e)
-    {
-        std::cerr << "stream: " << e.what() << "\n";
-        return 1;
-    }
+    return example::run_example("stream", stream_answer);
 }

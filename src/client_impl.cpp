@@ -9,6 +9,7 @@
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/http/error.hpp>
+#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/parser.hpp>
 
 #include <openssl/ssl.h>
@@ -87,6 +88,23 @@ transport_failure exchange_failure(const boost::system::system_error& e, const c
         ec != http::error::end_of_stream && ec != http::error::partial_message)
         return {errc::malformed_response, ec, std::string("invalid HTTP while ") + phase, false};
     return {errc::connection_closed, ec, std::string("connection lost while ") + phase, before_response};
+}
+
+// One I/O step of an exchange; a failure becomes a transport_failure naming the phase, and
+// says whether any response byte had arrived (none: the request may be retried).
+template <class Parser = http::response_parser<http::empty_body>>
+asio::awaitable<void> io_step(asio::awaitable<void> step, const char* phase, const Parser* parser = nullptr)
+{
+    try
+    {
+        co_await std::move(step);
+    }
+    catch (const boost::system::system_error& e)
+    {
+        if (e.code() == asio::error::operation_aborted)
+            throw;
+        throw exchange_failure(e, phase, !parser || !parser->got_some());
+    }
 }
 
 } // namespace
@@ -188,31 +206,13 @@ asio::awaitable<http::request<http::string_body>> client_impl::build_request(con
 
 asio::awaitable<http_reply> client_impl::attempt(connection_pool::lease& conn, http::request<http::string_body>& req)
 {
-    try
-    {
-        auto send = conn->write(req);
-        co_await std::move(send);
-    }
-    catch (const boost::system::system_error& e)
-    {
-        if (e.code() == asio::error::operation_aborted)
-            throw;
-        throw exchange_failure(e, "sending the request", true);
-    }
+    auto send = io_step(conn->write(req), "sending the request");
+    co_await std::move(send);
 
     http::response_parser<http::string_body> parser;
     parser.body_limit(options.max_response_bytes);
-    try
-    {
-        auto receive = conn->read(parser);
-        co_await std::move(receive);
-    }
-    catch (const boost::system::system_error& e)
-    {
-        if (e.code() == asio::error::operation_aborted)
-            throw;
-        throw exchange_failure(e, "reading the response", !parser.got_some());
-    }
+    auto receive = io_step(conn->read(parser), "reading the response", &parser);
+    co_await std::move(receive);
 
     auto& res = parser.get();
     http_reply reply;
@@ -363,28 +363,10 @@ asio::awaitable<stream_exchange> client_impl::attempt_stream(connection_pool::le
 {
     auto parser = std::make_unique<http::response_parser<http::buffer_body>>();
     parser->body_limit(boost::none);   // streams are bounded per event, not in total
-    try
-    {
-        auto send = conn->write(req);
-        co_await std::move(send);
-    }
-    catch (const boost::system::system_error& e)
-    {
-        if (e.code() == asio::error::operation_aborted)
-            throw;
-        throw exchange_failure(e, "sending the request", true);
-    }
-    try
-    {
-        auto receive = conn->read_header(*parser);
-        co_await std::move(receive);
-    }
-    catch (const boost::system::system_error& e)
-    {
-        if (e.code() == asio::error::operation_aborted)
-            throw;
-        throw exchange_failure(e, "reading the response headers", !parser->got_some());
-    }
+    auto send = io_step(conn->write(req), "sending the request");
+    co_await std::move(send);
+    auto receive = io_step(conn->read_header(*parser), "reading the response headers", parser.get());
+    co_await std::move(receive);
 
     const auto& res = parser->get();
     response_info info;

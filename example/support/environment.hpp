@@ -8,6 +8,9 @@
 #include <gemini/emulator.hpp>
 #include <gemini/gemini.hpp>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+
 #include <cstdlib>
 #include <iostream>
 #include <memory>
@@ -58,6 +61,30 @@ inline std::string model_name()
 {
     const char* m = std::getenv("GEMINI_MODEL");
     return m && *m ? m : "gemini-3.5-flash";
+}
+
+/// The body of every example's main(): picks the API, runs `body(client)` to completion, and
+/// turns a failure into a one-line message and exit status 1.
+template <class Body>
+int run_example(const char* name, Body body)
+{
+    try
+    {
+        auto env = choose_api();
+        boost::asio::io_context ioc;
+        gemini::client client(ioc.get_executor(), env.options);
+        std::exception_ptr failure;
+        boost::asio::co_spawn(ioc, body(client), [&](std::exception_ptr e) { failure = e; });
+        ioc.run();
+        if (failure)
+            std::rethrow_exception(failure);
+        return 0;
+    }
+    catch (const std::exception& e)
+    {
+        std::cerr << name << ": " << e.what() << "\n";
+        return 1;
+    }
 }
 
 } // namespace example
