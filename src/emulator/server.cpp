@@ -316,15 +316,23 @@ struct server::impl {
     (void)hbytes;
     if (hec) co_return false;
 
-    // Wake-ups when the log grows: the log holds only a weak reference to this timer, and the
-    // cancel runs on this connection's strand (so it cannot slip in before the wait starts).
-    auto wake = std::make_shared<asio::steady_timer>(c.executor);
-    std::weak_ptr<asio::steady_timer> weak = wake;
-    asio::any_io_executor ex = c.executor;
-    const std::function<void()> waiter = [weak, ex] {
-      asio::post(ex, [weak] {
-        if (auto t = weak.lock()) t->cancel();
-      });
+    // Wake-ups when the log grows: the log holds only a weak reference to this frame's timer and
+    // executor (nothing of the io_context may outlive it in the service), and the cancel runs on
+    // this connection's strand (so it cannot slip in before the wait starts).
+    struct wake_state {
+      explicit wake_state(const asio::any_io_executor& e) : ex(e), timer(e) {}
+      asio::any_io_executor ex;
+      asio::steady_timer timer;
+    };
+    auto wake_owner = std::make_shared<wake_state>(c.executor);
+    asio::steady_timer* wake = &wake_owner->timer;
+    std::weak_ptr<wake_state> weak = wake_owner;
+    const std::function<void()> waiter = [weak] {
+      if (auto w = weak.lock()) {
+        asio::post(w->ex, [weak] {
+          if (auto alive = weak.lock()) alive->timer.cancel();
+        });
+      }
     };
 
     const std::size_t after = f.after_events.value_or(f.refusal ? 2 : 3);
