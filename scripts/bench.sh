@@ -40,3 +40,22 @@ LUA
     wrk -t2 -c"$c" -d5s -s "$work/create.lua" "$url/v1beta/interactions"
   done
 fi
+
+# The official-SDK anchor: the same loads through @google/genai (pinned in bench/node) on Node,
+# same emulator, same certificate.
+if command -v node >/dev/null && command -v npm >/dev/null; then
+  node_dir="$GEMINI_ROOT/bench/node"
+  if (cd "$node_dir" && npm ci --engine-strict=false --no-audit --no-fund --loglevel=error); then
+    export NODE_EXTRA_CA_CERTS="$work/ca.pem"
+    for c in 1 10 100 1000; do
+      echo "== @google/genai $(node -p "require('$node_dir/node_modules/@google/genai/package.json').version") (node $(node --version)) unary, concurrency $c"
+      node "$node_dir/driver.mjs" --base-url "$url" -n "$n" -c "$c"
+    done
+    echo "== @google/genai streams of ~1000 text deltas, concurrency 1"
+    node "$node_dir/driver.mjs" --base-url "$url" -n 20 -c 1 --stream --words 3000
+    echo "== @google/genai streams of ~1000 text deltas, concurrency 10"
+    node "$node_dir/driver.mjs" --base-url "$url" -n 100 -c 10 --stream --words 3000
+  else
+    echo "== @google/genai: npm ci failed in $node_dir, SDK anchor skipped"
+  fi
+fi

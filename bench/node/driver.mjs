@@ -1,0 +1,129 @@
+// The official-SDK anchor of the benchmark: the same load as gemini-bench, sent through
+// @google/genai's Interactions API exactly as a user would call it.
+//
+//   node driver.mjs --base-url URL -n N -c C [--stream] [--words W] [--warmup K]
+//
+// N creates (or streamed creates, every event consumed) with C in flight at once, after K
+// uncounted ones (default 0) that let V8 compile the SDK's request path. Trust the
+// emulator's certificate with NODE_EXTRA_CA_CERTS=<pem>. GEMINI_API_KEY is used when set, else
+// a placeholder key (the emulator takes any non-empty key). Exits 1 if any request failed.
+import { GoogleGenAI } from '@google/genai';
+
+function usage(message) {
+  if (message) console.error(`driver.mjs: ${message}`);
+  console.error('usage: node driver.mjs --base-url URL -n N -c C [--stream] [--words W] [--warmup K]');
+  process.exit(2);
+}
+
+function parseArgs(argv) {
+  const o = { baseUrl: '', n: 1000, c: 10, stream: false, words: 0, warmup: 0 };
+  const count = (flag, v, min = 1) => {
+    const x = Number(v);
+    if (!Number.isInteger(x) || x < min) usage(`${flag} wants an integer >= ${min}, got ${v}`);
+    return x;
+  };
+  for (let i = 0; i < argv.length; ++i) {
+    const a = argv[i];
+    const value = () => (i + 1 < argv.length ? argv[++i] : usage(`${a} wants a value`));
+    if (a === '--base-url') o.baseUrl = value();
+    else if (a === '-n') o.n = count(a, value());
+    else if (a === '-c') o.c = count(a, value());
+    else if (a === '--stream') o.stream = true;
+    else if (a === '--words') o.words = count(a, value());
+    else if (a === '--warmup') o.warmup = count(a, value(), 0);
+    else if (a === '-h' || a === '--help') usage();
+    else usage(`unknown argument ${a}`);
+  }
+  if (!o.baseUrl) usage('--base-url is required');
+  return o;
+}
+
+const opt = parseArgs(process.argv.slice(2));
+const headers = opt.words ? { 'x-emulator-output-words': String(opt.words) } : undefined;
+const ai = new GoogleGenAI({
+  apiKey: process.env.GEMINI_API_KEY || 'bench-placeholder-key',
+  httpOptions: { baseUrl: opt.baseUrl, apiVersion: 'v1beta', ...(headers && { headers }) },
+});
+const model = 'gemini-3.5-flash';
+
+// One unary create; returns the answer's text.
+async function createOnce() {
+  const interaction = await ai.interactions.create({ model, input: 'bench request' });
+  if (interaction.status !== 'completed') throw new Error(`status ${interaction.status}`);
+  return interaction.output_text ?? '';
+}
+
+// One streamed create, every event consumed; returns the text folded from the deltas.
+async function streamOnce() {
+  const stream = await ai.interactions.create({ model, input: 'bench request', stream: true });
+  let text = '';
+  let status = '';
+  for await (const event of stream) {
+    ++events;
+    if (event.event_type === 'step.delta' && event.delta?.type === 'text') text += event.delta.text;
+    else if (event.event_type === 'interaction.completed') status = event.interaction?.status;
+    else if (event.event_type === 'error') throw new Error(`stream error ${JSON.stringify(event.error)}`);
+  }
+  if (status !== 'completed') throw new Error(`stream ended with status '${status}'`);
+  return text;
+}
+
+const one = opt.stream ? streamOnce : createOnce;
+let latencies = [];
+let errorSamples = new Map();
+let errors = 0;
+let events = 0;
+let next = 0;
+
+async function worker(total) {
+  while (next < total) {
+    ++next;
+    const t0 = process.hrtime.bigint();
+    try {
+      const text = await one();
+      if (!text) throw new Error('answer has no text');
+      if (opt.words && text.trim().split(/\s+/).length !== opt.words)
+        throw new Error(`answer has ${text.trim().split(/\s+/).length} words, wanted ${opt.words}`);
+      latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    } catch (e) {
+      ++errors;
+      let key = `${e?.constructor?.name ?? 'Error'}: ${e?.message ?? e}`;
+      for (let cause = e?.cause; cause; cause = cause.cause) key += ` <- ${cause.code ?? ''} ${cause.message ?? cause}`;
+      key = key.slice(0, 400);
+      errorSamples.set(key, (errorSamples.get(key) ?? 0) + 1);
+    }
+  }
+}
+
+const run = (total) => Promise.all(Array.from({ length: Math.min(opt.c, total) }, () => worker(total)));
+if (opt.warmup) {
+  await run(opt.warmup);
+  if (errors) console.log(`warm-up: ${errors} of ${opt.warmup} failed`);
+  [latencies, errorSamples, errors, events, next] = [[], new Map(), 0, 0, 0];
+}
+const cpu0 = process.cpuUsage();
+const t0 = process.hrtime.bigint();
+await run(opt.n);
+const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+const cpu = process.cpuUsage(cpu0);
+const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+
+latencies.sort((a, b) => a - b);
+const pct = (p) =>
+  latencies.length ? latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)] : NaN;
+const what = opt.stream ? 'streams' : 'creates';
+console.log(`@google/genai interactions.create${opt.stream ? ' (stream)' : ''}, node ${process.version}`);
+console.log(`${what}: ${opt.n} in ${seconds.toFixed(2)} s, concurrency ${opt.c}` +
+  (opt.warmup ? `, after ${opt.warmup} uncounted` : ''));
+console.log(`requests/s: ${(opt.n / seconds).toFixed(1)}`);
+console.log(`latency ms: p50 ${pct(50).toFixed(2)}, p99 ${pct(99).toFixed(2)}`);
+if (opt.stream)
+  console.log(`events: ${events}, events/s ${(events / seconds).toFixed(0)},` +
+    ` client CPU per event ${events ? ((cpuSeconds * 1e6) / events).toFixed(2) : 'n/a'} us`);
+console.log(
+  `client CPU: ${cpuSeconds.toFixed(1)} s (user ${(cpu.user / 1e6).toFixed(1)}, system ${(cpu.system / 1e6).toFixed(1)}),` +
+    ` per request ${((cpuSeconds * 1e6) / opt.n).toFixed(1)} us`);
+console.log(`peak RSS: ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB`);
+console.log(`errors: ${errors}`);
+for (const [message, count] of errorSamples) console.log(`  ${count} x ${message}`);
+process.exit(errors ? 1 : 0);
