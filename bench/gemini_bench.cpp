@@ -2,6 +2,10 @@
 //
 //   gemini-bench --base-url URL [--ca FILE] -n N -c C [--stream] [--events K] [--pool P]
 //                [--words W] [--threads T]
+//   gemini-bench --base-url URL [--ca FILE] --idle-streams N
+//
+// The second form opens N streams that the emulator paces slowly, reads one event from each,
+// and reports the client's resident memory per open stream.
 //
 // Runs N creates (or N streams) with C in flight, decodes every answer into the typed
 // interaction and checks its text, then prints requests per second, latency p50/p99, errors,
@@ -10,6 +14,7 @@
 #include <gemini/gemini.hpp>
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/thread_pool.hpp>
 
@@ -42,6 +47,7 @@ struct settings
     std::size_t events = 0;        // stream: answer words asked for (each delta carries a few)
     std::size_t words = 0;         // unary: answer words asked for
     unsigned threads = 1;
+    std::size_t idle_streams = 0;  // memory mode: hold this many streams open
 };
 
 [[noreturn]] void usage(int code)
@@ -55,6 +61,7 @@ struct settings
            "  --pool P      pool size (default: C)\n"
            "  --words W     answer length of unary requests, in words\n"
            "  --threads T   threads running the io_context (default 1)\n"
+           "  --idle-streams N  hold N slow streams open and report resident memory per stream\n"
            "GEMINI_API_KEY is used when set, else a placeholder key (emulator).\n";
     std::exit(code);
 }
@@ -86,6 +93,8 @@ settings parse(int argc, char** argv)
             s.events = std::stoul(value());
         else if (a == "--words")
             s.words = std::stoul(value());
+        else if (a == "--idle-streams")
+            s.idle_streams = std::stoul(value());
         else if (a == "--threads")
             s.threads = static_cast<unsigned>(std::stoul(value()));
         else if (a == "--help" || a == "-h")
@@ -185,11 +194,64 @@ double cpu_seconds()
            static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
 
+// Resident set size now, from /proc (ru_maxrss only knows the peak).
+long current_rss_kib()
+{
+    std::ifstream status("/proc/self/status");
+    std::string line;
+    while (std::getline(status, line))
+        if (line.rfind("VmRSS:", 0) == 0)
+            return std::stol(line.substr(6));
+    return 0;
+}
+
 long peak_rss_kib()
 {
     rusage u{};
     getrusage(RUSAGE_SELF, &u);
     return u.ru_maxrss;
+}
+
+// Opens `count` streams whose events come a minute apart, takes the first event of each, and
+// measures what holding them open costs.
+int hold_idle_streams(const settings& cfg, gemini::client& client, asio::io_context& ioc)
+{
+    std::vector<gemini::interaction_stream> streams(cfg.idle_streams);
+    std::size_t opened = 0;
+    std::size_t failed = 0;
+    std::string first_error;
+    const long rss_before = current_rss_kib();
+    auto open_one = [&](std::size_t i) -> asio::awaitable<void> {
+        gemini::request_options slow;
+        slow.headers = {{"x-emulator-stream-interval-ms", "60000"}, {"x-emulator-output-words", "20"}};
+        try
+        {
+            auto open = client.stream({.model = "gemini-3.5-flash", .input = "idle " + std::to_string(i)}, slow);
+            streams[i] = co_await std::move(open);
+            auto pull = streams[i].next();
+            auto first = co_await std::move(pull);
+            if (first)
+                ++opened;
+        }
+        catch (const std::exception& e)
+        {
+            if (failed++ == 0)
+                first_error = e.what();
+        }
+    };
+    for (std::size_t i = 0; i < cfg.idle_streams; ++i)
+        asio::co_spawn(ioc, open_one(i), asio::detached);
+    ioc.run();   // returns once every stream delivered its first event and waits for the next
+    const long rss_after = current_rss_kib();
+    const auto stats = client.pool_statistics();
+    std::cout << "idle streams open: " << opened << " (connections in use " << stats.in_use << ")\n";
+    std::cout << "client RSS: " << rss_before / 1024 << " MiB before, " << rss_after / 1024 << " MiB with them open\n";
+    std::cout << std::fixed << std::setprecision(1) << "resident memory per open stream: "
+              << (opened ? static_cast<double>(rss_after - rss_before) / static_cast<double>(opened) : 0.0) << " KiB\n";
+    std::cout << "errors: " << failed << "\n";
+    if (failed)
+        std::cerr << "first error: " << first_error << "\n";
+    return failed ? 1 : 0;
 }
 
 } // namespace
@@ -202,11 +264,13 @@ int main(int argc, char** argv)
     o.ca_file = cfg.ca_file;
     if (const char* key = std::getenv("GEMINI_API_KEY"); !(key && *key))
         o.api_key = "bench-placeholder-key";
-    o.pool.max_connections = cfg.pool ? cfg.pool : cfg.concurrency;
+    o.pool.max_connections = cfg.pool ? cfg.pool : std::max(cfg.concurrency, cfg.idle_streams);
     o.pool.max_waiters = std::max<std::size_t>(o.pool.max_waiters, cfg.concurrency);
 
     asio::io_context ioc(static_cast<int>(cfg.threads));
     gemini::client client(ioc.get_executor(), o);
+    if (cfg.idle_streams)
+        return hold_idle_streams(cfg, client, ioc);
     run_state st{cfg, client, {}, {}, {}};
 
     const double cpu_before = cpu_seconds();

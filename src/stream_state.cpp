@@ -34,7 +34,8 @@ std::shared_ptr<stream_state> stream_state::for_get(std::shared_ptr<client_impl>
 
 stream_state::stream_state(std::shared_ptr<client_impl> impl, request_options opts)
     : impl_(std::move(impl)), options_(std::move(opts)), params_(impl_->options.streaming),
-      chunk_(std::max<std::size_t>(params_.read_chunk_bytes, 512))
+      chunk_size_(std::max<std::size_t>(params_.read_chunk_bytes, 512)),
+      chunk_(new char[chunk_size_])
 {
 }
 
@@ -286,8 +287,8 @@ asio::awaitable<void> stream_state::fill()
         co_return;
     }
     auto& body = parser_->get().body();
-    body.data = chunk_.data();
-    body.size = chunk_.size();
+    body.data = chunk_.get();
+    body.size = chunk_size_;
     error_code ec;
     try
     {
@@ -307,9 +308,9 @@ asio::awaitable<void> stream_state::fill()
         parser_.reset();
         throw;
     }
-    const std::size_t received = chunk_.size() - body.size;
+    const std::size_t received = chunk_size_ - body.size;
     if (received > 0)
-        feed(std::string_view(chunk_.data(), received));
+        feed(std::string_view(chunk_.get(), received));
     if (!parser_)
         co_return;   // failed while feeding
     if (ec)

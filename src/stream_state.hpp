@@ -69,7 +69,9 @@ private:
     std::optional<connection_pool::lease> conn_;
     std::unique_ptr<http::response_parser<http::buffer_body>> parser_;
     std::unique_ptr<sse::parser> sse_;
-    std::vector<char> chunk_;
+    // Read buffer; left uninitialised so that pages an idle stream never filled stay unbacked.
+    std::size_t chunk_size_;
+    std::unique_ptr<char[]> chunk_;
 
     // What was read.
     std::deque<event> ready_;

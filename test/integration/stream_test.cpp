@@ -167,7 +167,13 @@ BOOST_AUTO_TEST_CASE(resume_after_cuts_at_many_event_positions_is_exact)
     const auto expected = normalized(reference.events, reference.id);
     BOOST_REQUIRE_GT(expected.size(), 8u);
 
+    // Cuts from before the first event to just before [DONE] (after the last event).
+    std::vector<std::size_t> cuts;
     for (std::size_t cut = 0; cut < expected.size(); cut += 1 + cut / 4)
+        cuts.push_back(cut);
+    cuts.push_back(expected.size() - 1);
+    cuts.push_back(expected.size());
+    for (std::size_t cut : cuts)
     {
         server.clear_fault_rules();
         server.add_fault_rule("route=create;times=1;cut-after-events=" + std::to_string(cut));
@@ -179,7 +185,8 @@ BOOST_AUTO_TEST_CASE(resume_after_cuts_at_many_event_positions_is_exact)
         BOOST_TEST_CONTEXT("cut after " << cut << " events")
         {
             BOOST_TEST(!resumed.ec, resumed.diag.to_string());
-            BOOST_TEST(resumed.resumes == 1u);
+            // Everything but [DONE] arrived: nothing to resume.
+            BOOST_TEST(resumed.resumes == (cut == expected.size() ? 0u : 1u));
             BOOST_TEST((normalized(resumed.events, resumed.id) == expected));
         }
     }
@@ -212,6 +219,21 @@ BOOST_AUTO_TEST_CASE(resume_after_cuts_at_byte_positions_is_exact)
             BOOST_TEST((normalized(resumed.events, resumed.id) == expected));
         }
     }
+}
+
+BOOST_AUTO_TEST_CASE(events_split_into_tiny_writes_parse_the_same)
+{
+    auto c = make_client();
+    run([&]() -> asio::awaitable<void> {
+        auto whole_op = stream_all(c, question(), words(15));
+        auto whole = co_await std::move(whole_op);
+        auto tiny = words(15);
+        tiny.headers.push_back({"x-emulator-stream-chunk-bytes", "3"});
+        auto split_op = stream_all(c, question(), tiny);
+        auto split = co_await std::move(split_op);
+        BOOST_TEST(!split.ec, split.diag.to_string());
+        BOOST_TEST((normalized(split.events, split.id) == normalized(whole.events, whole.id)));
+    }());
 }
 
 BOOST_AUTO_TEST_CASE(stream_get_follows_a_stored_interaction_from_the_start_or_an_event)
