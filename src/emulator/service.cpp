@@ -291,7 +291,12 @@ std::int64_t service::now_ms_locked() const {
 }
 
 void service::settle_locked() {
-  for (auto& [id, r] : store_) {
+  while (!held_.empty() && held_.begin()->first <= virtual_ms_) {
+    const std::string id = std::move(held_.begin()->second);
+    held_.erase(held_.begin());
+    auto it = store_.find(id);
+    if (it == store_.end()) continue;
+    record& r = it->second;
     if (r.background && !finished(r.status) && r.due_vms <= virtual_ms_ && r.run->hold_at != no_hold) {
       r.run->hold_at = no_hold;
       pump_locked(r.run);
@@ -314,6 +319,11 @@ void service::pump_locked(const std::shared_ptr<run_state>& run) {
       });
       return;
     }
+  }
+  // Published events are moved out of the plan: once nothing more will be published, drop it.
+  if (run->stopped || run->next >= run->planned.size()) {
+    run->planned.clear();
+    run->planned.shrink_to_fit();
   }
 }
 
@@ -602,10 +612,12 @@ http_reply service::create(const http_request& req, const std::string& /*version
     const record& prev = it->second;
     if (!finished(prev.status))
       throw bad("Interaction '" + *prev_id + "' is still " + prev.status + "; wait until it finishes before continuing it.");
-    history = prev.history_in;
+    history = prev.history_before;
+    for (const auto& s : prev.input_steps) history.push_back(s);
     if (prev.status != "cancelled")
       for (const auto& s : prev.result.steps) history.push_back(s);
   }
+  const std::size_t before = history.size();
   for (const auto& s : new_steps) history.push_back(s);
 
   record r;
@@ -617,7 +629,8 @@ http_reply service::create(const http_request& req, const std::string& /*version
   r.created_ms = r.updated_ms = now_ms_locked();
   r.input = *input;
   r.input_steps = std::move(new_steps);
-  r.history_in = std::move(history);
+  history.resize(before);
+  r.history_before = std::move(history);
   r.background = background;
   r.status = background || stream ? "in_progress" : r.result.status;
   if (background) r.due_vms = virtual_ms_ + opts_.background_duration.count();
@@ -633,6 +646,7 @@ http_reply service::create(const http_request& req, const std::string& /*version
   const std::string id = r.id;
   if (keep) {
     run->id = id;
+    if (background && run->hold_at != no_hold) held_.emplace(r.due_vms, id);
     store_.emplace(id, std::move(r));
   }
   const record& rec = keep ? store_.at(id) : r;
@@ -764,6 +778,7 @@ http_reply service::remove(const std::string& id) {
   // Followers of a running interaction learn that it is gone.
   stop_run_locked(it->second, planned_event{"error", json::object{{"error", json::object{{"code", "not_found"},
                                                                                              {"message", "Interaction '" + id + "' was deleted."}}}}});
+  held_.erase({it->second.due_vms, it->second.id});
   store_.erase(it);
   http_reply reply;
   reply.body = "{}";
@@ -784,6 +799,7 @@ http_reply service::cancel(const std::string& id, const http_request& req) {
   if (!r.background || finished(r.status))
     throw bad("Only a background interaction that is still running can be cancelled (status is '" + r.status + "').");
   r.status = "cancelled";
+  held_.erase({r.due_vms, r.id});
   r.updated_ms = now_ms_locked();
   if (!r.run->log->ended()) {
     r.run->stopped = true;

@@ -14,6 +14,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -212,7 +213,9 @@ struct record {
   std::int64_t updated_ms = 0;
   json::value input;           ///< the request's `input` as sent (include_input)
   json::array input_steps;     ///< this request's client steps (normalised)
-  json::array history_in;      ///< whole conversation up to and including input_steps
+  /// The conversation before input_steps (empty for a first turn): the whole conversation up to
+  /// and including input_steps is history_before + input_steps (not stored twice).
+  json::array history_before;
   generation result;           ///< generated output (hidden while running)
   bool background = false;
   std::int64_t due_vms = 0;    ///< virtual time at which a background run finishes
@@ -267,6 +270,9 @@ class service {
   options opts_;
   mutable std::mutex mu_;
   std::unordered_map<std::string, record> store_;
+  /// Stored background runs held for the virtual clock, by (due_vms, id): settle_locked() looks
+  /// only at the due ones instead of scanning the whole store on every request.
+  std::set<std::pair<std::int64_t, std::string>> held_;
   std::int64_t virtual_ms_ = 0;
   std::int64_t start_wall_ms_ = 0;
   std::chrono::steady_clock::time_point start_steady_;
