@@ -343,19 +343,23 @@ asio::awaitable<T> client_impl::with_retries(const http_call& call, clock::time_
     }
 }
 
-asio::awaitable<http_reply> client_impl::execute_once(const http_call& call, clock::time_point deadline)
+// One attempt: build the request (a token provider may refresh per attempt) and run `attempt_fn`
+// on a pooled connection.
+template <class T>
+asio::awaitable<T> client_impl::exchange_once(const http_call& call, clock::time_point deadline,
+                                              attempt_function<T> attempt_fn)
 {
-    auto build = build_request(call);   // per attempt: a token provider may refresh
+    auto build = build_request(call);
     auto req = co_await std::move(build);
-    auto run = [this, &req](connection_pool::lease& conn) { return attempt(conn, req); };
-    auto exchange = on_pooled_connection<http_reply>(deadline, run);
+    auto run = [this, &req, attempt_fn](connection_pool::lease& conn) { return (this->*attempt_fn)(conn, req); };
+    auto exchange = on_pooled_connection<T>(deadline, run);
     co_return co_await std::move(exchange);
 }
 
 asio::awaitable<http_reply> client_impl::execute(http_call call)
 {
     const auto deadline = deadline_for(call);
-    auto once = [&] { return execute_once(call, deadline); };
+    auto once = [&] { return exchange_once<http_reply>(call, deadline, &client_impl::attempt); };
     auto exchange = with_retries<http_reply>(call, deadline, once);
     co_return co_await std::move(exchange);
 }
@@ -403,20 +407,11 @@ asio::awaitable<stream_exchange> client_impl::attempt_stream(connection_pool::le
     co_return stream_exchange{std::move(conn), std::move(parser)};
 }
 
-asio::awaitable<stream_exchange> client_impl::open_stream_once(const http_call& call, clock::time_point deadline)
-{
-    auto build = build_request(call);
-    auto req = co_await std::move(build);
-    auto run = [this, &req](connection_pool::lease& conn) { return attempt_stream(conn, req); };
-    auto exchange = on_pooled_connection<stream_exchange>(deadline, run);
-    co_return co_await std::move(exchange);
-}
-
 asio::awaitable<stream_exchange> client_impl::open_stream(http_call call)
 {
     const auto deadline = deadline_for(call);
     call.event_stream = true;
-    auto once = [&] { return open_stream_once(call, deadline); };
+    auto once = [&] { return exchange_once<stream_exchange>(call, deadline, &client_impl::attempt_stream); };
     auto exchange = with_retries<stream_exchange>(call, deadline, once);
     co_return co_await std::move(exchange);
 }

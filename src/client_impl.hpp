@@ -108,8 +108,12 @@ private:
     asio::awaitable<T> with_retries(const http_call& call, clock::time_point deadline, Once once);
     template <class T, class Attempt>
     asio::awaitable<T> on_pooled_connection(clock::time_point deadline, Attempt attempt);
-    asio::awaitable<http_reply> execute_once(const http_call& call, clock::time_point deadline);
-    asio::awaitable<stream_exchange> open_stream_once(const http_call& call, clock::time_point deadline);
+    template <class T>
+    using attempt_function = asio::awaitable<T> (client_impl::*)(connection_pool::lease&,
+                                                                 http::request<http::string_body>&);
+    template <class T>
+    asio::awaitable<T> exchange_once(const http_call& call, clock::time_point deadline,
+                                     attempt_function<T> attempt_fn);
     asio::awaitable<http_reply> attempt(connection_pool::lease& conn, http::request<http::string_body>& req);
     asio::awaitable<stream_exchange> attempt_stream(connection_pool::lease& conn,
                                                     http::request<http::string_body>& req);

@@ -27,18 +27,8 @@ asio::awaitable<void> one_create(gemini::client& c, int n, std::atomic<int>& ok)
 // Starts `count` creates at once and waits for all of them.
 void run_concurrently(emulator_fixture& f, gemini::client& c, int count, unsigned threads, std::atomic<int>& ok)
 {
-    f.run([&]() -> asio::awaitable<void> {
-        auto ex = co_await asio::this_coro::executor;
-        std::vector<decltype(asio::co_spawn(ex, one_create(c, 0, ok), asio::deferred))> ops;
-        for (int i = 0; i < count; ++i)
-            ops.push_back(asio::co_spawn(ex, one_create(c, i, ok), asio::deferred));
-        auto group = asio::experimental::make_parallel_group(std::move(ops));
-        auto all = group.async_wait(asio::experimental::wait_for_all(), asio::use_awaitable);
-        auto [order, errors] = co_await std::move(all);
-        for (const auto& e : errors)
-            if (e)
-                std::rethrow_exception(e);
-    }(), threads);
+    auto create = [&](std::size_t i) { return one_create(c, static_cast<int>(i), ok); };
+    f.run(gemini::test::all_of(static_cast<std::size_t>(count), create), threads);
 }
 
 } // namespace
@@ -122,26 +112,18 @@ BOOST_AUTO_TEST_CASE(wait_queue_is_bounded)
     auto c = f.make_client(settings);
     std::atomic<int> exhausted{0};
     std::atomic<int> ok{0};
-    f.run([&]() -> asio::awaitable<void> {
-        auto ex = co_await asio::this_coro::executor;
-        auto attempt = [&](int i) -> asio::awaitable<void> {
-            gemini::request_options slow;
-            slow.headers = {{"x-emulator-fault", "delay-ms=200"}};
-            auto op = c.async_create({.model = "m", .input = "q" + std::to_string(i)}, slow,
-                                     asio::as_tuple(asio::use_awaitable));
-            auto [ec, answer] = co_await std::move(op);
-            if (ec == gemini::errc::pool_exhausted)
-                ++exhausted;
-            else if (!ec)
-                ++ok;
-        };
-        std::vector<decltype(asio::co_spawn(ex, attempt(0), asio::deferred))> ops;
-        for (int i = 0; i < 5; ++i)
-            ops.push_back(asio::co_spawn(ex, attempt(i), asio::deferred));
-        auto group = asio::experimental::make_parallel_group(std::move(ops));
-        auto all = group.async_wait(asio::experimental::wait_for_all(), asio::use_awaitable);
-        co_await std::move(all);
-    }());
+    auto attempt = [&](std::size_t i) -> asio::awaitable<void> {
+        gemini::request_options slow;
+        slow.headers = {{"x-emulator-fault", "delay-ms=200"}};
+        auto op = c.async_create({.model = "m", .input = "q" + std::to_string(i)}, slow,
+                                 asio::as_tuple(asio::use_awaitable));
+        auto [ec, answer] = co_await std::move(op);
+        if (ec == gemini::errc::pool_exhausted)
+            ++exhausted;
+        else if (!ec)
+            ++ok;
+    };
+    f.run(gemini::test::all_of(5, attempt));
     BOOST_TEST(ok.load() == 3);   // one on the connection, two waiting
     BOOST_TEST(exhausted.load() == 2);
 }

@@ -442,21 +442,13 @@ BOOST_AUTO_TEST_CASE(five_hundred_concurrent_streams)
     settings.pool.max_connections = 500;
     auto c = make_client(settings);
     std::atomic<int> complete{0};
-    run([&]() -> asio::awaitable<void> {
-        auto ex = co_await asio::this_coro::executor;
-        auto one = [&](int i) -> asio::awaitable<void> {
-            auto all = stream_all(c, question("stream " + std::to_string(i)), words(5));
-            auto r = co_await std::move(all);
-            if (!r.ec && !r.events.empty())
-                ++complete;
-        };
-        std::vector<decltype(asio::co_spawn(ex, one(0), asio::deferred))> ops;
-        for (int i = 0; i < 500; ++i)
-            ops.push_back(asio::co_spawn(ex, one(i), asio::deferred));
-        auto group = asio::experimental::make_parallel_group(std::move(ops));
-        auto all = group.async_wait(asio::experimental::wait_for_all(), asio::use_awaitable);
-        co_await std::move(all);
-    }());
+    auto one = [&](std::size_t i) -> asio::awaitable<void> {
+        auto all = stream_all(c, question("stream " + std::to_string(i)), words(5));
+        auto r = co_await std::move(all);
+        if (!r.ec && !r.events.empty())
+            ++complete;
+    };
+    run(gemini::test::all_of(500, one));
     BOOST_TEST(complete.load() == 500);
     BOOST_TEST(c.pool_statistics().in_use == 0u);
 }
