@@ -7,6 +7,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <initializer_list>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -16,10 +17,15 @@ using gemini::accumulator;
 namespace {
 
 /// Adds the events (JSON payloads) in order.
-void feed(accumulator& acc, std::initializer_list<std::string_view> events)
+void feed(accumulator& acc, std::span<const std::string_view> events)
 {
     for (std::string_view text : events)
         acc.add(gemini::parse_event(text));
+}
+
+void feed(accumulator& acc, std::initializer_list<std::string_view> events)
+{
+    feed(acc, std::span<const std::string_view>(events.begin(), events.size()));
 }
 
 /// Folds the events and returns the result as JSON.
@@ -61,23 +67,12 @@ BOOST_AUTO_TEST_SUITE(model_accumulator)
 BOOST_AUTO_TEST_CASE(spec_11_5_text_transcript)
 {
     accumulator acc;
-    feed(acc, {
-        R"({"interaction":{"id":"v1_S1","status":"in_progress","object":"interaction","model":"gemini-3.5-flash"},"event_type":"interaction.created"})",
-        R"({"interaction_id":"v1_S1","status":"in_progress","event_type":"interaction.status_update"})",
-        R"({"index":0,"step":{"type":"thought"},"event_type":"step.start"})",
-        R"({"index":0,"delta":{"type":"thought_signature","signature":"c2ln"},"event_type":"step.delta"})",
-        R"({"index":0,"event_type":"step.stop"})",
-        R"({"index":1,"step":{"type":"model_output"},"event_type":"step.start"})",
-        R"({"index":1,"delta":{"type":"text","text":"Hello"},"event_id":"evt_1","event_type":"step.delta"})",
-    });
+    const std::span<const std::string_view> transcript(gemini::test::spec_text_events);
+    feed(acc, transcript.first(7));   // up to the first text delta
     BOOST_TEST(!acc.finished());
     BOOST_TEST(acc.current().output_text() == "Hello");
     BOOST_TEST((acc.current().status == gemini::interaction_status::in_progress));
-    feed(acc, {
-        R"({"index":1,"delta":{"type":"text","text":", world."},"event_id":"evt_2","event_type":"step.delta"})",
-        R"({"index":1,"event_type":"step.stop"})",
-        R"({"interaction":{"id":"v1_S1","status":"completed","object":"interaction","model":"gemini-3.5-flash","created":"2026-09-01T10:00:00Z","updated":"2026-09-01T10:00:02Z","usage":{"total_input_tokens":5,"total_output_tokens":4,"total_tokens":9}},"event_type":"interaction.completed"})",
-    });
+    feed(acc, transcript.subspan(7));
     BOOST_TEST(acc.finished());
     gemini::interaction it = acc.take();
     check_json(json::value_from(it), R"({"id":"v1_S1","status":"completed","object":"interaction","model":"gemini-3.5-flash",

@@ -11,6 +11,33 @@
 
 namespace gemini::test {
 
+/// The data lines of the spec's section 11.5 text transcript, in order.
+inline constexpr std::string_view spec_text_events[] = {
+    R"({"interaction":{"id":"v1_S1","status":"in_progress","object":"interaction","model":"gemini-3.5-flash"},"event_type":"interaction.created"})",
+    R"({"interaction_id":"v1_S1","status":"in_progress","event_type":"interaction.status_update"})",
+    R"({"index":0,"step":{"type":"thought"},"event_type":"step.start"})",
+    R"({"index":0,"delta":{"type":"thought_signature","signature":"c2ln"},"event_type":"step.delta"})",
+    R"({"index":0,"event_type":"step.stop"})",
+    R"({"index":1,"step":{"type":"model_output"},"event_type":"step.start"})",
+    R"({"index":1,"delta":{"type":"text","text":"Hello"},"event_id":"evt_1","event_type":"step.delta"})",
+    R"({"index":1,"delta":{"type":"text","text":", world."},"event_id":"evt_2","event_type":"step.delta"})",
+    R"({"index":1,"event_type":"step.stop"})",
+    R"({"interaction":{"id":"v1_S1","status":"completed","object":"interaction","model":"gemini-3.5-flash","created":"2026-09-01T10:00:00Z","updated":"2026-09-01T10:00:02Z","usage":{"total_input_tokens":5,"total_output_tokens":4,"total_tokens":9}},"event_type":"interaction.completed"})",
+};
+
+/// The data lines of the spec's section 11.5 function-call transcript.
+inline constexpr std::string_view spec_function_call_events[] = {
+    R"({"index":1,"step":{"type":"function_call","id":"fc_7k2","name":"get_weather","arguments":{}},"event_type":"step.start"})",
+    R"({"index":1,"delta":{"type":"arguments_delta","arguments":"{\"city\":"},"event_type":"step.delta"})",
+    R"({"index":1,"delta":{"type":"arguments_delta","arguments":"\"Paris\"}"},"event_type":"step.delta"})",
+    R"({"index":1,"event_type":"step.stop"})",
+    R"({"interaction":{"id":"v1_F1","status":"requires_action"},"event_type":"interaction.completed"})",
+};
+
+/// The data line of the spec's section 11.5 error transcript.
+inline constexpr std::string_view spec_error_event =
+    R"({"error":{"code":"deadline_exceeded","message":"Deadline expired before operation could complete."},"event_type":"error"})";
+
 /// Parses `text` into T and writes it back.
 template<class T>
 boost::json::value round_trip(const boost::json::value& original)
