@@ -9,3 +9,4 @@
 #include <gemini/request_options.hpp>
 #include <gemini/response_info.hpp>
 #include <gemini/use_awaitable.hpp>
+#include <gemini/version.hpp>

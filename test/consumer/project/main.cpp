@@ -11,6 +11,12 @@
 
 int main()
 {
+    // A package whose headers and library disagree would misbehave in subtle ways.
+    if (!gemini::headers_match_library())
+    {
+        std::cerr << "headers " GEMINI_VERSION_STRING " but library " << gemini::version().text << "\n";
+        return 1;
+    }
     gemini::emulator::server emulator;
     boost::asio::io_context ioc;
     gemini::client client(ioc.get_executor(),
@@ -27,5 +33,6 @@ int main()
     });
     ioc.run();
     std::cout << text << "\n";
+    std::cout << "gemini-asio " << gemini::version().text << "\n";
     return text.empty() ? 1 : 0;
 }
