@@ -10,7 +10,8 @@
 //
 // Supported member types: described structs (nested), described enums (string enums of the
 // enumerator names), std::vector<U>, std::optional<U> (a member that may be absent), bool,
-// integers (not character types), floating point, std::string. Anything else is a compile-time
+// integers (std::int8_t and std::uint8_t too, but not char, wchar_t, char8/16/32_t), floating
+// point, std::string. Anything else is a compile-time
 // error naming the supported set.
 //
 // The templates only walk the type; JSON parsing, error text and the JSON-path bookkeeping are
@@ -77,10 +78,11 @@ template <class T> struct is_std_optional<std::optional<T>> : std::true_type {};
 template <class T> struct is_std_vector : std::false_type {};
 template <class T, class A> struct is_std_vector<std::vector<T, A>> : std::true_type {};
 
+/// Refused as integers: a `char` member more likely holds a character than a number.
+/// signed / unsigned char (std::int8_t, std::uint8_t) are small integers.
 template <class T>
-concept character = std::same_as<T, char> || std::same_as<T, signed char> || std::same_as<T, unsigned char> ||
-                    std::same_as<T, wchar_t> || std::same_as<T, char8_t> || std::same_as<T, char16_t> ||
-                    std::same_as<T, char32_t>;
+concept character = std::same_as<T, char> || std::same_as<T, wchar_t> || std::same_as<T, char8_t> ||
+                    std::same_as<T, char16_t> || std::same_as<T, char32_t>;
 
 template <class T>
 concept schema_integer = std::is_integral_v<T> && !std::same_as<T, bool> && !character<T>;

@@ -115,6 +115,32 @@ BOOST_AUTO_TEST_CASE(instances_validate_and_are_deterministic) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(the_validator_rejects_what_it_should) {
+  // The checks above are only as good as the validator: it must see each kind of violation.
+  auto violation = [](std::string_view instance, std::string_view schema) {
+    return schema_violation(json::parse(instance), json::parse(schema));
+  };
+  BOOST_TEST(violation("5", R"({"type": "string"})") == R"($: 5 is not of type "string")");
+  BOOST_TEST(violation("2.5", R"({"type": "integer"})") != "");
+  BOOST_TEST(violation("null", R"({"type": ["string", "null"]})") == "");
+  BOOST_TEST(violation(R"({"a": 1})", R"({"type": "object", "required": ["a", "b"]})") == "$: missing required b");
+  BOOST_TEST(violation(R"({"a": 1, "z": 2})", R"({"properties": {"a": {}}, "additionalProperties": false})") ==
+             "$.z: not an allowed property");
+  BOOST_TEST(violation(R"({"a": [1, "x"]})", R"({"properties": {"a": {"items": {"type": "integer"}}}})") ==
+             R"($.a[1]: "x" is not of type "integer")");
+  BOOST_TEST(violation(R"("teal")", R"({"enum": ["red"]})") != "");
+  BOOST_TEST(violation("[1]", R"({"minItems": 2})") != "");
+  BOOST_TEST(violation("[1, 2, 3]", R"({"maxItems": 2})") != "");
+  BOOST_TEST(violation("11", R"({"maximum": 10})") != "");
+  BOOST_TEST(violation("10", R"({"exclusiveMaximum": 10})") != "");
+  BOOST_TEST(violation("9", R"({"multipleOf": 7})") != "");
+  BOOST_TEST(violation(R"("2026-13-01T00:00:00Z")", R"({"format": "date-time"})") != "");
+  BOOST_TEST(violation(R"("ab")", R"({"minLength": 3})") != "");
+  BOOST_TEST(violation("true", R"({"anyOf": [{"type": "string"}, {"type": "null"}]})") != "");
+  BOOST_TEST(violation("1", R"({"oneOf": [{"type": "integer"}, {"type": "number"}]})") != "");
+  BOOST_TEST(violation("2", R"({"const": 1})") != "");
+}
+
 BOOST_AUTO_TEST_CASE(optional_parts_are_sometimes_present_and_sometimes_absent) {
   const json::value schema = json::parse(schemas[26]);
   std::map<std::string, int> present;

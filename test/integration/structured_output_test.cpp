@@ -197,6 +197,11 @@ BOOST_AUTO_TEST_CASE(mismatch_names_the_path)
     run([&]() -> asio::awaitable<void> {
         auto op = c.create(plan_request("Plan a trip to check types."));
         gemini::interaction answer = co_await std::move(op);
+        // The request carried the generated schema (the emulator echoes response_format).
+        const json::value* echoed = answer.extra.if_contains("response_format");
+        BOOST_REQUIRE(echoed);
+        BOOST_TEST(echoed->at("mime_type").as_string() == "application/json");
+        BOOST_TEST(echoed->at("schema") == json::value(gemini::json_schema_of<trip::plan>()));
         try
         {
             (void)answer.parse<trip::wrong_plan>();

@@ -160,6 +160,10 @@ BOOST_AUTO_TEST_CASE(scalar_schemas)
     BOOST_TEST(schema_text(gemini::json_schema_of<int>()) == expected(R"({"type": "integer"})"));
     BOOST_TEST(schema_text(gemini::json_schema_of<std::int64_t>()) == expected(R"({"type": "integer"})"));
     BOOST_TEST(schema_text(gemini::json_schema_of<unsigned>()) == expected(R"({"type": "integer", "minimum": 0})"));
+    // int8_t / uint8_t are small integers (char is refused at compile time).
+    BOOST_TEST(schema_text(gemini::json_schema_of<std::uint8_t>()) == expected(R"({"type": "integer", "minimum": 0})"));
+    BOOST_TEST(gemini::from_json<std::int8_t>(json::parse("-7")) == -7);
+    BOOST_TEST(gemini::to_json(std::uint8_t{200}) == json::value(200));
     BOOST_TEST(schema_text(gemini::json_schema_of<float>()) == expected(R"({"type": "number"})"));
     BOOST_TEST(schema_text(gemini::json_schema_of<double>()) == expected(R"({"type": "number"})"));
     BOOST_TEST(schema_text(gemini::json_schema_of<bool>()) == expected(R"({"type": "boolean"})"));
@@ -308,6 +312,9 @@ BOOST_AUTO_TEST_CASE(mismatches_name_the_json_path)
                "$.box.height: missing required field");
     BOOST_TEST(from_json_error<shop::order>("[]") == "$: expected an object, got an array");
     BOOST_TEST(from_json_error<int>("3000000000") == "$: 3000000000 is out of range (-2147483648..2147483647)");
+    BOOST_TEST(from_json_error<std::int8_t>("-200") == "$: -200 is out of range (-128..127)");
+    BOOST_TEST(from_json_error<std::uint64_t>("-1") == "$: -1 is out of range (0..18446744073709551615)");
+    BOOST_TEST(from_json_error<std::int64_t>("1e19") == "$: 1e+19 is out of range (-9223372036854775808..9223372036854775807)");
 }
 
 BOOST_AUTO_TEST_CASE(output_as_parses_the_text_output)
