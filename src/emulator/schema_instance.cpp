@@ -28,6 +28,8 @@ constexpr const char* words[] = {"amber", "birch",  "cobalt", "delta", "ember", 
 /// that recursive schemas ($ref) end.
 constexpr int shallow_depth = 6;
 constexpr int max_depth = 48;
+/// More values than this in one answer: the schema is "overly complex" (spec 7.2), not a hang.
+constexpr std::size_t max_values = 100000;
 
 class generator {
  public:
@@ -35,6 +37,9 @@ class generator {
 
   json::value instance(const json::value& schema, const std::string& path, int depth) {
     if (depth > max_depth) throw schema_error(path, "the schema is nested too deeply (or recursive without an end)");
+    if (++values_ > max_values)
+      throw schema_error(path, "the schema is too complex: an instance would exceed " + std::to_string(max_values) +
+                                   " values");
     if (schema.is_bool()) {
       if (!schema.get_bool()) throw schema_error(path, "the schema `false` admits no value");
       return string_instance({}, path);
@@ -301,6 +306,7 @@ class generator {
 
   const json::value& root_;
   std::uint32_t seed_;
+  std::size_t values_ = 0;
 };
 
 void text_into(const json::value& v, std::string& out) {

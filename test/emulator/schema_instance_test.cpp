@@ -184,6 +184,8 @@ BOOST_AUTO_TEST_CASE(unsupported_or_unsatisfiable_schemas_are_400) {
   BOOST_TEST(error_of(R"(false)") == "response_format.schema: the schema `false` admits no value");
   BOOST_TEST(error_of(R"({"$ref": "#/$defs/missing"})") == "response_format.schema: `$ref` #/$defs/missing points nowhere");
   BOOST_TEST(error_of(R"({"$ref": "#"})").find("nested too deeply") != std::string::npos);
+  BOOST_TEST(error_of(R"({"type": "array", "minItems": 1000, "items": {"type": "array", "minItems": 1000}})")
+                 .ends_with(": the schema is too complex: an instance would exceed 100000 values"));
   BOOST_TEST(error_of(R"({"type": "array", "minItems": 1, "items": 3})") ==
              "response_format.schema[0]: a schema must be an object");
 }
