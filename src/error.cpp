@@ -34,6 +34,7 @@ public:
         case errc::invalid_argument: return "invalid argument";
         case errc::insecure_transport: return "plain HTTP is only allowed to loopback hosts";
         case errc::pool_exhausted: return "connection pool wait queue is full";
+        case errc::output_mismatch: return "model output does not match the expected type";
         }
         return "unknown gemini error";
     }

@@ -46,6 +46,9 @@ enum class errc
     invalid_argument,     ///< the caller passed something the API cannot accept
     insecure_transport,   ///< plain HTTP to a host that is not loopback
     pool_exhausted,       ///< the connection pool's wait queue is full
+
+    // Structured output (gemini/structured_output.hpp).
+    output_mismatch,      ///< the model's output is not JSON or does not match the requested type
 };
 
 /// The category of gemini::errc codes.

@@ -8,5 +8,6 @@
 #include <gemini/pool_stats.hpp>
 #include <gemini/request_options.hpp>
 #include <gemini/response_info.hpp>
+#include <gemini/structured_output.hpp>
 #include <gemini/use_awaitable.hpp>
 #include <gemini/version.hpp>

@@ -375,6 +375,12 @@ generation generate(const json::array& history, const generation_params& params)
       g.steps.push_back(std::move(call));
     }
     g.status = "requires_action";
+  } else if (params.json_schema) {
+    auto answer = structured_output(*params.json_schema, g.digest, params.max_output_tokens);
+    output_tokens = answer.tokens;
+    if (answer.truncated) g.status = "incomplete";
+    json::object block{{"type", "text"}, {"text", std::move(answer.text)}};
+    g.steps.push_back(json::object{{"type", "model_output"}, {"content", json::array{std::move(block)}}});
   } else {
     std::string text = prefix;
     if (!results.empty()) {

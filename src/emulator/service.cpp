@@ -563,6 +563,7 @@ http_reply service::create(const http_request& req, const std::string& /*version
       }
     }
   }
+  params.json_schema = structured_output_schema(o);
   if (const auto* h = req.header("x-emulator-function-call")) {
     std::string_view rest = *h;
     while (!rest.empty()) {

@@ -165,6 +165,7 @@ struct generation_params {
   bool thinking_summaries = false;
   bool tool_choice_none = false;
   std::string system_instruction;
+  std::optional<json::value> json_schema;  ///< structured output: the answer is an instance of it
 };
 
 struct generation {
@@ -184,6 +185,25 @@ std::string base64(std::string_view in);
 /// Throws api_error (400) when the history is inconsistent (e.g. unanswered function calls).
 generation generate(const json::array& history, const generation_params& params);
 std::size_t count_words(std::string_view text);
+
+// ---- structured output (schema_instance.cpp) ------------------------------------------------
+
+/// The schema a create request asks the answer to follow: a text response_format with mime_type
+/// application/json (its `schema`, or `{}` without one), or the deprecated response_mime_type
+/// with a bare schema as response_format. Empty for plain text.
+std::optional<json::value> structured_output_schema(const json::object& request);
+/// A deterministic instance of `schema`, varied by `seed`. Throws api_error (400) for schemas it
+/// does not support or that admit no value.
+json::value schema_instance(const json::value& schema, std::uint32_t seed);
+/// JSON text laid out as a model writes it: `", "` and `": "` separators, no newlines.
+std::string model_json_text(const json::value& v);
+struct structured_answer {
+  std::string text;
+  std::size_t tokens = 0;
+  bool truncated = false;  ///< cut by max_output_tokens: not valid JSON any more
+};
+structured_answer structured_output(const json::value& schema, std::uint32_t digest,
+                                    std::optional<std::int64_t> max_output_tokens);
 
 // ---- the service ----------------------------------------------------------------------------
 

@@ -66,6 +66,10 @@ struct interaction
     std::vector<function_call_step> function_calls() const;
     /// The steps of the last model turn, in order (empty when there are none).
     std::vector<const step*> last_turn() const;
+    /// output_text() parsed as JSON and converted into T (see gemini::output_as): structured
+    /// output. Defined in <gemini/structured_output.hpp> (included by <gemini/gemini.hpp>).
+    template <class T>
+    T parse() const;
 };
 
 /// JSON conversions for boost::json::value_from / value_to (rules: gemini/model.hpp).
