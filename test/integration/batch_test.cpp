@@ -492,7 +492,8 @@ BOOST_AUTO_TEST_CASE(request_limit_holds_in_every_window_the_emulator_sees)
     auto times = sampler.arrivals(gap);
     BOOST_TEST(r.code == 0, r.err);
     BOOST_TEST(times.size() == 30u);
-    BOOST_TEST_MESSAGE("largest sampling gap " << std::chrono::duration<double, std::milli>(gap).count() << " ms");
+    const double gap_ms = std::chrono::duration<double, std::milli>(gap).count();
+    BOOST_TEST_MESSAGE("largest sampling gap " << gap_ms << " ms");
     BOOST_TEST((gap < window / 4));
     const auto most = max_in_window(times, std::vector<std::int64_t>(times.size(), 1), window - gap);
     BOOST_TEST(most <= 8, most);

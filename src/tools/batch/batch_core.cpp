@@ -31,7 +31,8 @@ std::size_t text_chars(const json::value& v)
             n += text_chars(e);
     else if (v.is_object())
         for (const auto& [k, e] : v.get_object())
-            n += text_chars(e);
+            if (k != "type")   // block and step tags are not text the model reads
+                n += text_chars(e);
     return n;
 }
 
@@ -274,7 +275,8 @@ std::string result_line(const item_result& r)
         o["interaction_id"] = r.interaction_id;
     }
     o["attempts"] = r.attempts;
-    o["latency_ms"] = std::round(r.latency_ms * 10) / 10;
+    // Whole milliseconds: Boost.JSON writes every double in exponent form ("8.2E0").
+    o["latency_ms"] = static_cast<std::int64_t>(std::llround(r.latency_ms));
     return json::serialize(o) + "\n";
 }
 
