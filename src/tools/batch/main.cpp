@@ -339,6 +339,7 @@ struct runner
     unsigned workers_left = 0;
     bool stopping = false;
     bool interrupted = false;
+    bool bar_drawn = false;          // a progress bar line is open on the terminal
     std::optional<std::string> fatal;
     progress prog;
     summary sum;
@@ -546,12 +547,18 @@ asio::awaitable<void> report_progress(runner& r, bool tty)
         co_await std::move(op);
         r.prog.elapsed_s = std::chrono::duration<double>(clock::now() - r.start).count();
         if (tty)
+        {
             std::cerr << "\r" << format_progress_bar(r.prog, terminal_width() - 1) << "\x1b[K" << std::flush;
+            r.bar_drawn = true;
+        }
         else if (r.workers_left > 0)
             std::cerr << format_progress_line(r.prog) << std::endl;
     }
     if (tty)
+    {
         std::cerr << "\n";
+        r.bar_drawn = false;
+    }
 }
 
 int run(const config& cfg)
@@ -667,6 +674,8 @@ int run(const config& cfg)
     ioc.run();
 
     r.sum.wall_s = std::chrono::duration<double>(clock::now() - r.start).count();
+    if (r.bar_drawn)
+        std::cerr << "\n";   // interrupted mid-bar: the summary starts on its own line
     if (!cfg.quiet)
         std::cerr << format_summary(r.sum);
     if (r.fatal)
