@@ -27,18 +27,18 @@ namespace gemini {
 /// A file stored by the Files API. The JSON members are camelCase on the wire.
 struct file
 {
-    std::string name;                     ///< "files/abc123"
-    std::string uri;                      ///< what content blocks refer to
-    std::string mime_type;
-    std::optional<std::int64_t> size_bytes;
-    std::string display_name;
-    std::string state;                    ///< "PROCESSING", "ACTIVE", "FAILED"
-    std::string create_time;              ///< RFC 3339
-    std::string update_time;
-    std::string expiration_time;
-    std::string sha256_hash;              ///< as the service reports it (base64)
-    boost::json::object extra;            ///< members this library does not model (error, videoMetadata, ...)
-    response_info http;                   ///< the exchange that returned it
+    std::string name{};                     ///< "files/abc123"
+    std::string uri{};                      ///< what content blocks refer to
+    std::string mime_type{};
+    std::optional<std::int64_t> size_bytes{};
+    std::string display_name{};
+    std::string state{};                    ///< "PROCESSING", "ACTIVE", "FAILED"
+    std::string create_time{};              ///< RFC 3339
+    std::string update_time{};
+    std::string expiration_time{};
+    std::string sha256_hash{};              ///< as the service reports it (base64)
+    boost::json::object extra{};            ///< members this library does not model (error, videoMetadata, ...)
+    response_info http{};                   ///< the exchange that returned it
 
     bool is_active() const noexcept { return state == "ACTIVE"; }
     bool is_failed() const noexcept { return state == "FAILED"; }
@@ -55,9 +55,9 @@ file parse_file(const boost::json::value& v);
 struct upload_options
 {
     /// Default: from the magic bytes, then the file extension; unknown → invalid_argument.
-    std::optional<std::string> mime_type;
+    std::optional<std::string> mime_type{};
     /// Default: the file name (for path uploads).
-    std::optional<std::string> display_name;
+    std::optional<std::string> display_name{};
     /// Bytes per upload request. The real service wants a multiple of 256 KiB (except the last
     /// chunk); the file is read one chunk at a time.
     std::size_t chunk_size = 8u << 20;
@@ -68,7 +68,7 @@ struct upload_options
     unsigned max_chunk_attempts = 4;
     /// Extra headers, per-HTTP-call timeout, and the retry policy (its backoff paces chunk
     /// retries; the start request is retried by it as usual).
-    request_options request;
+    request_options request{};
 };
 
 /// Settings of wait_until_active().
@@ -76,7 +76,7 @@ struct wait_options
 {
     std::chrono::milliseconds interval{1000}; ///< between two GETs
     std::chrono::milliseconds timeout{300000}; ///< overall deadline → errc::timeout
-    request_options request;
+    request_options request{};
 };
 
 namespace detail {

@@ -113,8 +113,8 @@ content document_from_file(const std::filesystem::path& path, std::optional<std:
 /// Decoded inline media.
 struct media_bytes
 {
-    std::string mime_type;          ///< as the block declared it (empty when it did not)
-    std::vector<std::byte> data;
+    std::string mime_type{};        ///< as the block declared it (empty when it did not)
+    std::vector<std::byte> data{};
 
     /// Writes `data` to `path` (created or truncated). Throws gemini::error(invalid_argument)
     /// when the file cannot be written.

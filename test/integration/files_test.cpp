@@ -215,6 +215,33 @@ BOOST_AUTO_TEST_CASE(wait_until_active_honours_its_deadline_then_sees_active)
     }());
 }
 
+BOOST_AUTO_TEST_CASE(a_connection_lost_mid_chunk_resumes_from_the_servers_offset)
+{
+    // The second chunk's connection drops after 5 of its bytes arrived. Whatever the client tries
+    // first (a transparent resend on a fresh connection gets 400 for its stale offset), it must
+    // end up asking the session and continuing from byte 4096 + 5.
+    emulator_fixture fx;
+    fx.server.add_fault_rule("route=upload;skip=1;times=1;close;upload-keep=5");
+    auto c = fx.make_client();
+    fx.run([&]() -> asio::awaitable<void> {
+        std::string data(3 * 4096 + 17, '\0');
+        std::mt19937 gen(5);
+        for (auto& ch : data)
+            ch = static_cast<char>(gen() & 0xff);
+        gemini::upload_options o;
+        o.mime_type = "application/octet-stream";
+        o.chunk_size = 4096;
+        auto up = gemini::upload_bytes(c, data, o);
+        gemini::file f = co_await std::move(up);
+        BOOST_TEST(f.size_bytes.value_or(0) == static_cast<std::int64_t>(data.size()));
+        unsigned char digest[EVP_MAX_MD_SIZE];
+        unsigned int len = 0;
+        EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr);
+        BOOST_TEST(f.sha256_hash == gemini::base64_encode(std::span(reinterpret_cast<const std::byte*>(digest), len)));
+        BOOST_TEST(fx.server.stats().faults_injected == 1u);
+    }());
+}
+
 BOOST_AUTO_TEST_CASE(an_upload_gives_up_after_its_attempts)
 {
     emulator_fixture fx;
