@@ -152,5 +152,9 @@ boost::asio::awaitable<file> upload_bytes(client& c, std::string bytes, upload_o
 boost::asio::awaitable<file> get_file(client& c, std::string name, request_options opts = {});
 boost::asio::awaitable<response_info> delete_file(client& c, std::string name, request_options opts = {});
 boost::asio::awaitable<file> wait_until_active(client& c, std::string name, wait_options opts = {});
+inline boost::asio::awaitable<file> wait_until_active(client& c, const file& f, wait_options opts = {})
+{
+    return wait_until_active(c, f.name, std::move(opts));
+}
 
 } // namespace gemini

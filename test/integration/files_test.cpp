@@ -9,6 +9,7 @@
 #include <gemini/media.hpp>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/test/unit_test.hpp>
 
 #include <openssl/evp.h>
@@ -121,7 +122,7 @@ BOOST_AUTO_TEST_CASE(fifty_megabytes_in_chunks_survive_a_failed_chunk)
         BOOST_TEST(upload.back().path.find("upload_id=") != std::string::npos);
         BOOST_TEST(fx.server.stats().faults_injected == 1u);
 
-        auto ready_op = gemini::wait_until_active(c, f.name, {.interval = 10ms, .timeout = 10s});
+        auto ready_op = gemini::wait_until_active(c, f, {.interval = 10ms, .timeout = 10s});
         f = co_await std::move(ready_op);
         BOOST_TEST(f.is_active());
 
@@ -239,6 +240,30 @@ BOOST_AUTO_TEST_CASE(a_connection_lost_mid_chunk_resumes_from_the_servers_offset
         EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr);
         BOOST_TEST(f.sha256_hash == gemini::base64_encode(std::span(reinterpret_cast<const std::byte*>(digest), len)));
         BOOST_TEST(fx.server.stats().faults_injected == 1u);
+    }());
+}
+
+BOOST_AUTO_TEST_CASE(an_upload_is_cancelled_through_the_callers_slot)
+{
+    emulator_fixture fx;
+    auto settings = fx.client_settings();
+    asio::cancellation_signal cancel;
+    int chunks = 0;
+    settings.trace = [&](const gemini::trace_event& e) {
+        if (e.path.find("upload_id=") != std::string::npos && ++chunks == 2)
+            cancel.emit(asio::cancellation_type::terminal);
+    };
+    auto c = fx.make_client(settings);
+    fx.run([&]() -> asio::awaitable<void> {
+        gemini::upload_options o;
+        o.mime_type = "text/plain";
+        o.chunk_size = 1000;
+        auto op = gemini::async_upload_bytes(c, std::string(100000, 'x'), o,
+                                             asio::bind_cancellation_slot(cancel.slot(), asio::as_tuple(asio::use_awaitable)));
+        auto [ec, f] = co_await std::move(op);
+        BOOST_TEST(ec == asio::error::operation_aborted);
+        BOOST_TEST(f.name.empty());
+        BOOST_TEST(chunks < 100);   // it stopped long before the last chunk
     }());
 }
 
