@@ -166,7 +166,8 @@ void client_impl::cancel_all()
 
 asio::awaitable<http::request<http::string_body>> client_impl::build_request(const http_call& call)
 {
-    http::request<http::string_body> req{call.method, pool_->where().base_path + call.path, 11};
+    http::request<http::string_body> req{call.method, call.raw_target ? call.path : pool_->where().base_path + call.path,
+                                         11};
     req.set(http::field::host, pool_->where().host_header);
     req.set(http::field::user_agent, options.user_agent);
     req.set(http::field::accept, call.event_stream ? "text/event-stream" : "application/json");
@@ -199,7 +200,7 @@ asio::awaitable<http::request<http::string_body>> client_impl::build_request(con
     }
     if (!call.body.empty())
     {
-        req.set(http::field::content_type, "application/json");
+        req.set(http::field::content_type, call.content_type);
         req.body() = call.body;
     }
     req.prepare_payload();

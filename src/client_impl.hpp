@@ -34,6 +34,8 @@ struct http_call
     bool event_stream = false;     ///< Accept: text/event-stream
     bool idempotent = true;        ///< false for POST create / cancel (see retry_policy)
     const char* operation = "";    ///< for retry_event
+    std::string content_type = "application/json";  ///< of a non-empty body (uploads send raw bytes)
+    bool raw_target = false;       ///< `path` is the whole target, not under the base URL's path
 };
 
 /// A streaming response whose headers were read: the body is read incrementally by the owner.

@@ -4,6 +4,8 @@
 #include <gemini/client.hpp>
 #include <gemini/client_options.hpp>
 #include <gemini/error.hpp>
+#include <gemini/files.hpp>
+#include <gemini/media.hpp>
 #include <gemini/model.hpp>
 #include <gemini/pool_stats.hpp>
 #include <gemini/request_options.hpp>

@@ -156,6 +156,9 @@ bool fault_item(fault& out, std::string_view k, std::string_view v, bool has) {
   } else if (k == "malformed") {
     if (has) throw std::invalid_argument("fault: malformed takes no value");
     out.malformed = true;
+  } else if (k == "upload-keep") {
+    need();
+    out.upload_keep = static_cast<std::size_t>(to_uint(k, v));
   } else if (k == "content-type") {
     need();
     out.content_type = std::string(v);
@@ -201,8 +204,9 @@ fault_rule parse_fault_rule(std::string_view spec) {
   bool any_fault = false;
   for_each_item(spec, [&](std::string_view k, std::string_view v, bool has) {
     if (k == "route") {
-      if (v != "any" && v != "create" && v != "get" && v != "delete" && v != "cancel" && v != "unknown")
-        throw std::invalid_argument("fault rule: route is any|create|get|delete|cancel|unknown");
+      if (v != "any" && v != "create" && v != "get" && v != "delete" && v != "cancel" && v != "unknown" &&
+          v != "upload" && v != "files")
+        throw std::invalid_argument("fault rule: route is any|create|get|delete|cancel|unknown|upload|files");
       rule.route = std::string(v);
     } else if (k == "method") {
       if (!has || v.empty()) throw std::invalid_argument("fault rule: method needs a value");

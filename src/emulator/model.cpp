@@ -1,6 +1,8 @@
 // The deterministic fake model: the answer depends only on the request and the conversation.
 #include "emulator/service.hpp"
 
+#include "emulator/media.hpp"
+
 #include <algorithm>
 #include <set>
 
@@ -383,6 +385,7 @@ generation generate(const json::array& history, const generation_params& params)
     g.steps.push_back(json::object{{"type", "model_output"}, {"content", json::array{std::move(block)}}});
   } else {
     std::string text = prefix;
+    for (const auto& note : params.media_notes) text += " " + note;
     if (!results.empty()) {
       for (const auto* r : results) {
         text += " Function " + string_or_empty(*r, "name") + " returned: " + result_text(r->if_contains("result")) +
@@ -409,6 +412,8 @@ generation generate(const json::array& history, const generation_params& params)
     json::object out;
     out["type"] = "model_output";
     out["content"] = json::array{std::move(block)};
+    if (params.image_width > 0)
+      out["content"].get_array().push_back(image_block(make_png(params.image_width, params.image_height, g.digest)));
     g.steps.push_back(std::move(out));
   }
 

@@ -1,6 +1,9 @@
 // Routing, authentication, validation, the interaction store and the background clock.
 #include "emulator/service.hpp"
 
+#include "emulator/files.hpp"
+#include "emulator/media.hpp"
+
 #include <boost/url.hpp>
 
 #include <algorithm>
@@ -255,6 +258,7 @@ service::service(const options& opts) : opts_(opts) {
   std::random_device rd;
   id_nonce_ = hex32(rd());
   for (const auto& r : opts_.fault_rules) rules_.push_back(parse_fault_rule(r));
+  files_ = std::make_shared<file_store>(opts_.file_processing_duration);
 }
 
 void service::add_fault_rule(const std::string& rule) {
@@ -435,6 +439,7 @@ http_reply service::handle(const http_request& req) {
     else if (segs.size() == 3 && !segs[2].empty() && req.method == "DELETE") route = "delete";
     else if (segs.size() == 4 && !segs[2].empty() && segs[3] == "cancel" && req.method == "POST") route = "cancel";
   }
+  if (route == "unknown") route = file_store::classify(req, segs, query);
   if (route == "control") return control(req, segs, query);
   ++api_requests;
 
@@ -452,6 +457,7 @@ http_reply service::handle(const http_request& req) {
 
   if (f) {
     ++faults_injected;
+    if (route == "upload" && f->upload_keep) files_->keep_partial(req, query, *f->upload_keep);
     if (f->close) {
       reply.close_before = true;
       reply.delay = f->delay;
@@ -485,6 +491,15 @@ http_reply service::dispatch(const http_request& req, const std::string& route, 
     return rpc_error(404, known_path ? "Method not found." : "The requested URL was not found on this server.");
   }
   if (auto err = check_auth(req, query)) return flat_error(err->status, err->code, err->message);
+  if (route == "files" || route == "upload") {
+    std::int64_t now = 0, vms = 0;
+    {
+      std::lock_guard lock(mu_);
+      now = now_ms_locked();
+      vms = virtual_ms_;
+    }
+    return files_->handle(req, segs, query, now, vms, opts_.tls);
+  }
   try {
     if (route == "create") {
       auto r = create(req, segs[0], f);
@@ -582,6 +597,10 @@ http_reply service::create(const http_request& req, const std::string& /*version
     if (e != std::errc{} || p != h->data() + h->size()) throw bad("x-emulator-output-words must be an integer.");
     params.output_words = n;
   }
+  if (auto image = image_output_request(o)) {
+    params.image_width = image->width;
+    params.image_height = image->height;
+  }
   std::string suffix;
   if (const auto* h = req.header("x-emulator-id-suffix")) suffix = *h;
   std::chrono::milliseconds interval = opts_.stream_event_interval;
@@ -620,6 +639,7 @@ http_reply service::create(const http_request& req, const std::string& /*version
   }
   const std::size_t before = history.size();
   for (const auto& s : new_steps) history.push_back(s);
+  params.media_notes = files_->describe(history, virtual_ms_);
 
   record r;
   r.result = generate(history, params);
@@ -712,9 +732,14 @@ std::vector<planned_event> service::plan_locked(const record& r) const {
           delta(json::object{{"type", "thought_summary"}, {"content", block}});
       delta(json::object{{"type", "thought_signature"}, {"signature", s.at("signature")}});
     } else if (type == "model_output") {
-      for (const auto& block : s.at("content").get_array())
+      for (const auto& block : s.at("content").get_array()) {
+        if (block.at("type").as_string() != "text") {
+          delta(block.get_object());  // a media delta carries the block's members
+          continue;
+        }
         for (auto& chunk : chunk_words(std::string(block.at("text").get_string()), 3))
           delta(json::object{{"type", "text"}, {"text", chunk}});
+      }
     } else if (type == "function_call") {
       for (auto& piece : fragments(json::serialize(s.at("arguments")), 8))
         delta(json::object{{"type", "arguments_delta"}, {"arguments", piece}});

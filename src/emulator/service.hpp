@@ -136,12 +136,13 @@ struct fault {
   std::optional<std::size_t> truncate_bytes;  ///< default: half of the body
   bool malformed = false;
   std::optional<std::string> content_type;
+  std::optional<std::size_t> upload_keep;  ///< route=upload: keep this many bytes of the failed chunk
   stream_fault stream;  ///< applies to streamed responses only (refusal also to unary creates)
 };
 
 /// A rule: which requests, how many of them, and the fault.
 struct fault_rule {
-  std::string route = "any";  ///< any | create | get | delete | cancel | unknown
+  std::string route = "any";  ///< any | create | get | delete | cancel | unknown | upload | files
   std::optional<std::string> method;
   std::optional<std::string> path;  ///< glob on the decoded path, `*` matches anything
   std::uint64_t skip = 0;
@@ -166,6 +167,9 @@ struct generation_params {
   bool tool_choice_none = false;
   std::string system_instruction;
   std::optional<json::value> json_schema;  ///< structured output: the answer is an instance of it
+  std::vector<std::string> media_notes;  ///< descriptions of this turn's media inputs (files.cpp)
+  std::uint32_t image_width = 0;         ///< > 0: the answer carries a PNG of this size (media.cpp)
+  std::uint32_t image_height = 0;
 };
 
 struct generation {
@@ -206,6 +210,8 @@ structured_answer structured_output(const json::value& schema, std::uint32_t dig
                                     std::optional<std::int64_t> max_output_tokens);
 
 // ---- the service ----------------------------------------------------------------------------
+
+class file_store;  // files.hpp
 
 struct planned_event {
   std::string name;
@@ -301,6 +307,7 @@ class service {
 
   std::mutex faults_mu_;
   std::vector<fault_rule> rules_;
+  std::shared_ptr<file_store> files_;  ///< the Files API (files.cpp)
 };
 
 }  // namespace gemini::emulator::detail

@@ -46,6 +46,8 @@ struct options {
   std::size_t stream_chunk_bytes = 0;
   /// Put `event_id` on every stream event, not only on `step.delta` events.
   bool event_ids_on_all_events = false;
+  /// Virtual time (see server::advance()) an uploaded file stays PROCESSING before it is ACTIVE.
+  std::chrono::milliseconds file_processing_duration{0};
 };
 
 /// Counters for tests that check connection reuse.
