@@ -34,6 +34,7 @@ public:
         case errc::invalid_argument: return "invalid argument";
         case errc::insecure_transport: return "plain HTTP is only allowed to loopback hosts";
         case errc::pool_exhausted: return "connection pool wait queue is full";
+        case errc::too_many_rounds: return "function calling exceeded its maximum number of rounds";
         }
         return "unknown gemini error";
     }

@@ -24,6 +24,7 @@ namespace gemini {
 
 namespace detail {
 class client_impl;
+struct client_access; // the library's own operations built on a client (chat, run_functions)
 
 using interaction_handler = boost::asio::any_completion_handler<void(error_code, interaction)>;
 using response_handler = boost::asio::any_completion_handler<void(error_code, response_info)>;
@@ -153,6 +154,7 @@ public:
     const std::string& api_version() const noexcept;
 
 private:
+    friend struct detail::client_access;
     std::shared_ptr<detail::client_impl> impl_;
 };
 

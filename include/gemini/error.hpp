@@ -46,6 +46,7 @@ enum class errc
     invalid_argument,     ///< the caller passed something the API cannot accept
     insecure_transport,   ///< plain HTTP to a host that is not loopback
     pool_exhausted,       ///< the connection pool's wait queue is full
+    too_many_rounds,      ///< automatic function calling hit its maximum number of rounds
 };
 
 /// The category of gemini::errc codes.

@@ -4,6 +4,8 @@
 
 #include <gemini/emulator/server.hpp>
 
+#include "emulator/request_log.hpp"
+
 #include <boost/json.hpp>
 
 #include <atomic>
@@ -165,6 +167,7 @@ struct generation_params {
   bool thinking_summaries = false;
   bool tool_choice_none = false;
   std::string system_instruction;
+  std::optional<json::object> extra_step;  ///< from x-emulator-extra-step, after the thought
 };
 
 struct generation {
@@ -236,6 +239,8 @@ class service {
 
   std::atomic<std::uint64_t> api_requests{0};
   std::atomic<std::uint64_t> faults_injected{0};
+  /// Filled by the server after each answer (server::request_log()).
+  detail::request_log requests;
   /// Set by the server: statistics as JSON for GET /emulator/stats.
   std::function<json::object()> stats_json;
   /// Set by the server: run `fn` after `delay` of real time (on the server's threads). Unset:
