@@ -12,6 +12,7 @@
 #include <boost/json.hpp>
 
 #include <chrono>
+#include <cstdio>
 #include <iostream>
 #include <stdexcept>
 
@@ -36,7 +37,9 @@ asio::awaitable<json::value> convert_currency(json::object args)
     const double amount = args.at("amount").to_number<double>();
     if (args.at("from").as_string() != "EUR" || args.at("to").as_string() != "USD")
         throw std::invalid_argument("only EUR to USD is supported"); // the model sees this message
-    co_return json::object{{"amount", amount * 1.08}, {"currency", "USD"}};
+    char text[32];
+    std::snprintf(text, sizeof text, "%.2f", amount * 1.08); // a money amount, not a binary double
+    co_return json::object{{"amount", text}, {"currency", "USD"}};
 }
 
 json::object schema(std::string_view text) { return json::parse(text).as_object(); }
