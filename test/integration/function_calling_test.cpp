@@ -119,6 +119,25 @@ void check_two_call_results(const json::object& body)
     BOOST_TEST(results[1].at("result").as_string() == "station offline");
 }
 
+/// Waits long unless cancelled; the second one to start cancels the turn it belongs to.
+struct slow_calls
+{
+    asio::cancellation_signal* cancel = nullptr;
+    int started = 0;
+    int aborted = 0;
+};
+
+asio::awaitable<json::value> slow_handler(slow_calls* s, json::object)
+{
+    asio::steady_timer long_wait(co_await asio::this_coro::executor, 10s);
+    if (++s->started == 2)
+        s->cancel->emit(asio::cancellation_type::terminal); // delivered once both wait
+    auto wait = long_wait.async_wait(asio::as_tuple(asio::use_awaitable));
+    auto [ec] = co_await std::move(wait);
+    s->aborted += ec == asio::error::operation_aborted;
+    co_return json::value("too late");
+}
+
 } // namespace
 
 BOOST_FIXTURE_TEST_SUITE(function_calling, emulator_fixture)
@@ -358,6 +377,35 @@ BOOST_AUTO_TEST_CASE(run_functions_for_a_single_request)
     BOOST_TEST(stats.rounds == 2u);
     BOOST_TEST(stats.failed_calls == 1u);
     check_two_call_results(create_bodies(server).at(1));
+}
+
+BOOST_AUTO_TEST_CASE(cancelling_a_turn_while_its_handlers_run)
+{
+    auto c = make_client();
+    asio::cancellation_signal cancel;
+    slow_calls slow{.cancel = &cancel};
+    gemini::function_registry functions;
+    functions.add("slow", "Takes long", json::object{{"type", "object"}},
+                  [&slow](json::object args) { return slow_handler(&slow, std::move(args)); });
+    gemini::chat chat(c, {.model = model}, {.functions = functions});
+    run([&]() -> asio::awaitable<void> {
+        auto t1 = chat.send("Hello.");
+        co_await std::move(t1);
+        const std::string before = json::serialize(chat.to_json());
+        auto turn = chat.async_send("call slow {} and call slow {}", {},
+                                    asio::bind_cancellation_slot(cancel.slot(), asio::as_tuple(asio::use_awaitable)));
+        auto [ec, ignored] = co_await std::move(turn);
+        BOOST_TEST(ec == asio::error::operation_aborted);
+        BOOST_TEST(json::serialize(chat.to_json()) == before);
+        BOOST_TEST(!chat.busy());
+        auto t3 = chat.send("Still here.");
+        auto r3 = co_await std::move(t3);
+        BOOST_TEST(r3.output_text().starts_with("Turn 2."));
+    }());
+    BOOST_TEST(slow.started == 2);
+    BOOST_TEST(slow.aborted == 2);
+    // Hello, the call request, and the next turn: the results of the cancelled round never left.
+    BOOST_TEST(create_bodies(server).size() == 3u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
