@@ -159,4 +159,21 @@ BOOST_AUTO_TEST_CASE(stateless_history_with_unknown_steps_calls_and_signatures) 
   BOOST_TEST(c.post("/v1beta/interactions", req).status == 400u);
 }
 
+BOOST_AUTO_TEST_CASE(store_false_may_extend_a_stored_chain_but_is_not_kept) {
+  emu::server srv;
+  client c(srv);
+  auto first = c.post("/v1beta/interactions", model_request("Remember 7.")).obj();
+  auto req = model_request("What did I say?");
+  req["previous_interaction_id"] = first.at("id");
+  req["store"] = false;
+  auto r = c.post("/v1beta/interactions", req);
+  BOOST_TEST_REQUIRE(r.status == 200u);
+  BOOST_TEST(output_text(r.obj()).find("Turn 2.") == 0u);  // the stored history counts
+  const std::string id(r.obj().at("id").as_string());
+  BOOST_TEST(c.get("/v1beta/interactions/" + id).status == 404u);
+  auto onto = model_request("And then?");
+  onto["previous_interaction_id"] = id;
+  BOOST_TEST(c.post("/v1beta/interactions", onto).status == 404u);  // nothing to chain onto
+}
+
 BOOST_AUTO_TEST_SUITE_END()
