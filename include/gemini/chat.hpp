@@ -25,8 +25,9 @@
 // who answers with a send() of function_result steps (gemini::step::function_result).
 //
 // A chat is not thread-safe: one turn at a time (a second concurrent turn fails with
-// errc::invalid_argument), and no access from other threads while a turn runs. The client
-// must outlive the chat's operations.
+// errc::invalid_argument), and no access from other threads while a turn runs. A moved-from
+// chat may only be assigned to or destroyed. Operations keep what they need alive, so a chat
+// may be destroyed while a turn runs (the turn then completes without anyone to commit to).
 
 #include <gemini/client.hpp>
 #include <gemini/error.hpp>

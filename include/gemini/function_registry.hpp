@@ -88,7 +88,8 @@ template <class F>
 boost::asio::awaitable<function_result_value> call_awaitable(std::shared_ptr<F> f, boost::json::object args)
 {
     auto op = std::invoke(*f, std::move(args));
-    co_return to_function_result(co_await std::move(op));
+    auto result = co_await std::move(op);
+    co_return to_function_result(std::move(result));
 }
 
 template <class Handler>
