@@ -408,4 +408,24 @@ BOOST_AUTO_TEST_CASE(cancelling_a_turn_while_its_handlers_run)
     BOOST_TEST(create_bodies(server).size() == 3u);
 }
 
+BOOST_AUTO_TEST_CASE(automatic_loop_on_a_multithreaded_io_context)
+{
+    // Handlers of a turn share one strand even when four threads run the io_context.
+    auto c = make_client();
+    for (int i = 0; i < 10; ++i)
+    {
+        rendezvous meeting(ioc.get_executor());
+        gemini::chat chat(c, {.model = model}, {.functions = meeting_functions(meeting)});
+        run(
+            [&]() -> asio::awaitable<void> {
+                auto turn = chat.send(two_calls);
+                auto reply = co_await std::move(turn);
+                check_two_call_answer(reply);
+            }(),
+            4);
+        BOOST_TEST(meeting.met == 2);
+        BOOST_TEST(chat.history().size() == 8u);
+    }
+}
+
 BOOST_AUTO_TEST_SUITE_END()
