@@ -35,6 +35,7 @@ public:
         case errc::insecure_transport: return "plain HTTP is only allowed to loopback hosts";
         case errc::pool_exhausted: return "connection pool wait queue is full";
         case errc::output_mismatch: return "model output does not match the expected type";
+        case errc::too_many_rounds: return "function calling exceeded its maximum number of rounds";
         }
         return "unknown gemini error";
     }

@@ -24,7 +24,7 @@ namespace gemini {
 
 namespace detail {
 class client_impl;
-struct client_access; // free operations (gemini/files.hpp) reach the impl through it
+struct client_access; // how the library's own operations built on a client reach its state
 
 using interaction_handler = boost::asio::any_completion_handler<void(error_code, interaction)>;
 using response_handler = boost::asio::any_completion_handler<void(error_code, response_info)>;
@@ -157,5 +157,16 @@ private:
     friend struct detail::client_access;
     std::shared_ptr<detail::client_impl> impl_;
 };
+
+namespace detail {
+
+/// The library's own operations built on a client (chat, run_functions, the Files API) share
+/// its connection pool and operation tracking through this accessor.
+struct client_access
+{
+    static const std::shared_ptr<client_impl>& impl(const client& c) noexcept { return c.impl_; }
+};
+
+} // namespace detail
 
 } // namespace gemini

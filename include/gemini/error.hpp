@@ -49,6 +49,9 @@ enum class errc
 
     // Structured output (gemini/structured_output.hpp).
     output_mismatch,      ///< the model's output is not JSON or does not match the requested type
+
+    // Automatic function calling (gemini/chat.hpp, gemini/function_registry.hpp).
+    too_many_rounds,      ///< automatic function calling hit its maximum number of rounds
 };
 
 /// The category of gemini::errc codes.

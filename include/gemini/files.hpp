@@ -81,11 +81,6 @@ struct wait_options
 
 namespace detail {
 
-struct client_access
-{
-    static const std::shared_ptr<client_impl>& impl(const client& c) noexcept { return c.impl_; }
-};
-
 using file_handler = boost::asio::any_completion_handler<void(error_code, file)>;
 
 void initiate_upload_file(const std::shared_ptr<client_impl>&, std::filesystem::path, upload_options, diagnostics*,

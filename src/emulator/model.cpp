@@ -351,11 +351,12 @@ generation generate(const json::array& history, const generation_params& params)
     thought["summary"] = json::array{std::move(t)};
   }
   g.steps.push_back(std::move(thought));
+  if (params.extra_step) g.steps.push_back(*params.extra_step);
 
   std::size_t output_tokens = 0;
   g.status = "completed";
 
-  // Function calls: only on a user turn, never after results.
+  // Function calls: on a user turn, or after results that ask for them.
   std::vector<std::pair<std::string, json::object>> calls;
   if (results.empty() && !params.tool_choice_none && !params.function_names.empty()) {
     for (const auto& name : params.forced_calls) {
@@ -363,6 +364,11 @@ generation generate(const json::array& history, const generation_params& params)
         calls.emplace_back(name, json::object{});
     }
     if (calls.empty()) calls = find_calls(last_user_text, params.function_names);
+  } else if (!params.tool_choice_none && !params.function_names.empty()) {
+    // A string result that says "call NAME ..." chains another round (multi-round loops).
+    for (const auto* r : results)
+      if (const auto* v = r->if_contains("result"); v && v->is_string())
+        for (auto& c : find_calls(std::string(v->get_string()), params.function_names)) calls.push_back(std::move(c));
   }
 
   if (!calls.empty()) {

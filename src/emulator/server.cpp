@@ -186,6 +186,7 @@ struct server::impl {
       } catch (const std::exception& e) {
         reply = detail::flat_error(500, "api_error", std::string("emulator internal error: ") + e.what());
       }
+      svc.requests.record(req, reply.status);
 
       if (reply.delay.count() > 0) {
         asio::steady_timer timer(c->executor);
@@ -549,6 +550,10 @@ void server::close_idle_connections() { impl_->close_idle(); }
 void server::add_fault_rule(const std::string& rule) { impl_->svc.add_fault_rule(rule); }
 
 void server::clear_fault_rules() { impl_->svc.clear_fault_rules(); }
+
+std::vector<logged_request> server::request_log() const { return impl_->svc.requests.snapshot(); }
+
+void server::clear_request_log() { impl_->svc.requests.clear(); }
 
 void server::stop() { impl_->stop(); }
 

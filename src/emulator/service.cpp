@@ -250,7 +250,7 @@ bool event_log::ended() const {
   return ended_;
 }
 
-service::service(const options& opts) : opts_(opts) {
+service::service(const options& opts) : requests(opts.request_log_limit), opts_(opts) {
   start_wall_ms_ = std::chrono::duration_cast<std::chrono::milliseconds>(
                        std::chrono::system_clock::now().time_since_epoch())
                        .count();
@@ -601,6 +601,7 @@ http_reply service::create(const http_request& req, const std::string& /*version
     params.image_width = image->width;
     params.image_height = image->height;
   }
+  params.extra_step = extra_step_from(req);
   std::string suffix;
   if (const auto* h = req.header("x-emulator-id-suffix")) suffix = *h;
   std::chrono::milliseconds interval = opts_.stream_event_interval;
@@ -723,6 +724,8 @@ std::vector<planned_event> service::plan_locked(const record& r) const {
       skeleton["id"] = s.at("id");
       skeleton["name"] = s.at("name");
       skeleton["arguments"] = json::object{};
+    } else if (type != "thought" && type != "model_output") {
+      skeleton = s;  // other step types have no deltas: step.start carries them whole
     }
     add("step.start", json::object{{"index", index}, {"step", skeleton}});
     auto delta = [&](json::object d) { add("step.delta", json::object{{"index", index}, {"delta", std::move(d)}}); };

@@ -4,6 +4,8 @@
 
 #include <gemini/emulator/server.hpp>
 
+#include "emulator/request_log.hpp"
+
 #include <boost/json.hpp>
 
 #include <atomic>
@@ -170,6 +172,7 @@ struct generation_params {
   std::vector<std::string> media_notes;  ///< descriptions of this turn's media inputs (files.cpp)
   std::uint32_t image_width = 0;         ///< > 0: the answer carries a PNG of this size (media.cpp)
   std::uint32_t image_height = 0;
+  std::optional<json::object> extra_step;  ///< from x-emulator-extra-step, after the thought
 };
 
 struct generation {
@@ -262,6 +265,8 @@ class service {
 
   std::atomic<std::uint64_t> api_requests{0};
   std::atomic<std::uint64_t> faults_injected{0};
+  /// Filled by the server after each answer (server::request_log()).
+  detail::request_log requests;
   /// Set by the server: statistics as JSON for GET /emulator/stats.
   std::function<json::object()> stats_json;
   /// Set by the server: run `fn` after `delay` of real time (on the server's threads). Unset:

@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace gemini::emulator {
@@ -48,6 +49,20 @@ struct options {
   bool event_ids_on_all_events = false;
   /// Virtual time (see server::advance()) an uploaded file stays PROCESSING before it is ACTIVE.
   std::chrono::milliseconds file_processing_duration{0};
+  /// How many of the most recent API requests server::request_log() keeps (0 = no log).
+  std::size_t request_log_limit = 1000;
+};
+
+/// One API request as the emulator received it (server::request_log()). Credentials are not
+/// kept: no `x-goog-api-key` / `Authorization` header, and a `key=` query value reads `***`.
+struct logged_request {
+  std::uint64_t sequence = 0;                      ///< 1-based order of arrival
+  std::chrono::system_clock::time_point time;      ///< when the request was answered
+  std::string method;
+  std::string target;                              ///< path and query
+  std::vector<std::pair<std::string, std::string>> headers;  ///< lower-case names
+  std::string body;                                ///< exactly as received
+  unsigned status = 0;                             ///< HTTP status of the answer (200 for streams)
 };
 
 /// Counters for tests that check connection reuse.
@@ -95,6 +110,11 @@ class server {
   void add_fault_rule(const std::string& rule);
   /// Removes every fault rule.
   void clear_fault_rules();
+
+  /// The most recent API requests (control endpoints excluded), oldest first; bounded by
+  /// options::request_log_limit.
+  std::vector<logged_request> request_log() const;
+  void clear_request_log();
 
   /// Stops accepting, closes every connection and joins the threads. Idempotent.
   void stop();
