@@ -303,4 +303,57 @@ BOOST_AUTO_TEST_CASE(function_tool_for_arguments_convert_back)
     }());
 }
 
+// Typed handlers (gemini::add_function<Args>) in the automatic loop: one plain, one awaitable,
+// called in parallel; arguments that do not fit Args reach the model as an is_error result
+// naming the path, and the handler is not called.
+asio::awaitable<json::value> typed_forecast(trip::weather_args a)
+{
+    co_return json::object{{"city", a.city}, {"days", 3}};
+}
+
+BOOST_AUTO_TEST_CASE(typed_function_handlers_in_the_automatic_loop)
+{
+    auto c = make_client();
+    std::vector<trip::weather_args> plain_calls;
+    gemini::function_registry functions;
+    gemini::add_function<trip::weather_args>(functions, "get_weather", "Current weather",
+                                             [&](trip::weather_args a) -> json::value {
+                                                 plain_calls.push_back(a);
+                                                 return json::object{{"temp_c", 18}, {"unit", a.unit.value_or("C")}};
+                                             });
+    gemini::add_function<trip::weather_args>(functions, "get_forecast", "Forecast", &typed_forecast);
+    BOOST_TEST(functions.tools().size() == 2u);
+
+    run([&]() -> asio::awaitable<void> {
+        gemini::request req{.model = "gemini-3.5-flash",
+                            .input = R"(call get_weather {"city": "Oslo", "unit": "K"} and call get_forecast {"city": "Rome"})"};
+        gemini::function_loop_stats stats;
+        auto op = gemini::run_functions(c, req, functions, {.stats_out = &stats});
+        gemini::interaction answer = co_await std::move(op);
+        BOOST_TEST(answer.status == gemini::interaction_status::completed);
+        BOOST_TEST(stats.calls == 2u);
+        BOOST_TEST(stats.failed_calls == 0u);
+        const auto text = answer.output_text();
+        BOOST_TEST(text.find(R"("temp_c":18)") != std::string::npos, text);
+        BOOST_TEST(text.find(R"("unit":"K")") != std::string::npos, text);
+        BOOST_TEST(text.find(R"("city":"Rome")") != std::string::npos, text);
+
+        // `town` instead of the required `city`: the handler is not called, the model is told why.
+        req.input = R"(call get_weather {"town": "Oslo"})";
+        auto bad = gemini::run_functions(c, req, functions, {.stats_out = &stats});
+        gemini::interaction corrected = co_await std::move(bad);
+        BOOST_TEST(stats.failed_calls == 1u);
+        BOOST_TEST(corrected.output_text().find("$.city: missing required field") != std::string::npos,
+                   corrected.output_text());
+    }());
+    BOOST_REQUIRE(plain_calls.size() == 1u);
+    BOOST_TEST(plain_calls[0].city == "Oslo");
+    const auto log = server.request_log();
+    bool error_sent = false;
+    for (const auto& r : log)
+        if (r.body.find(R"("is_error":true)") != std::string::npos && r.body.find("$.city") != std::string::npos)
+            error_sent = true;
+    BOOST_TEST(error_sent);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
