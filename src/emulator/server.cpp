@@ -40,6 +40,7 @@ struct connection_base {
   /// (delays happen here); writing: the reply is being sent.
   std::atomic<int> phase{idle};
   std::atomic<bool> idle_closed{false};  ///< closed (or to close) by close_idle_connections()
+  std::atomic<bool> reset_on_close{false};  ///< a `reset` fault: close with RST, not FIN
 };
 
 template <class Stream>
@@ -50,7 +51,10 @@ struct connection final : connection_base {
   void close() override {
     beast::error_code ec;
     auto& sock = beast::get_lowest_layer(stream).socket();
-    sock.shutdown(tcp::socket::shutdown_both, ec);
+    if (reset_on_close)
+      sock.set_option(asio::socket_base::linger(true, 0), ec);  // close() then sends RST
+    else
+      sock.shutdown(tcp::socket::shutdown_both, ec);
     sock.close(ec);
   }
   Stream stream;
@@ -187,6 +191,7 @@ struct server::impl {
         reply = detail::flat_error(500, "api_error", std::string("emulator internal error: ") + e.what());
       }
 
+      if (reply.reset) c->reset_on_close = true;
       if (reply.delay.count() > 0) {
         asio::steady_timer timer(c->executor);
         timer.expires_after(reply.delay);
@@ -366,7 +371,10 @@ struct server::impl {
           auto op = pause(c, sr.write_interval);
           co_await std::move(op);
         }
-        auto op = emit(c, fr.bytes, sr.chunk_bytes, chunked, f.cut_after_bytes, sent);
+        const bool faulted = !f.inject.empty() || (f.malformed && events == after);
+        const std::string bytes = faulted ? detail::faulted_frame(f, fr.bytes, f.malformed && events == after) : std::string();
+        auto op = emit(c, faulted ? std::string_view(bytes) : std::string_view(fr.bytes), sr.chunk_bytes, chunked,
+                       f.cut_after_bytes, sent);
         if (co_await std::move(op) == emitted::closed) co_return false;
         ++events;
         if (f.cut_after_events && events >= *f.cut_after_events) {
