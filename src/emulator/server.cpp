@@ -83,6 +83,8 @@ struct server::impl {
 
   asio::io_context ioc;
   tcp::acceptor acceptor{ioc};
+  // The accept loop and stop()'s close of the acceptor run here, never at once (TSan).
+  asio::strand<asio::io_context::executor_type> accept_strand = asio::make_strand(ioc);
   std::uint16_t bound_port = 0;
   std::vector<std::thread> threads;
   std::mutex stop_mu;
@@ -467,7 +469,7 @@ struct server::impl {
       stopped = true;
     }
     reg_cv.notify_all();
-    asio::post(ioc, [this] {
+    asio::post(accept_strand, [this] {
       beast::error_code ec;
       acceptor.close(ec);
     });
@@ -519,7 +521,7 @@ server::server(options opts) : impl_(std::make_unique<impl>(std::move(opts))) {
   impl_->bound_port = acc.local_endpoint().port();
 
   auto loop = impl_->accept_loop();
-  asio::co_spawn(impl_->ioc, std::move(loop), asio::detached);
+  asio::co_spawn(impl_->accept_strand, std::move(loop), asio::detached);
   for (unsigned i = 0; i < o.threads; ++i) impl_->threads.emplace_back([this] { impl_->ioc.run(); });
 }
 
