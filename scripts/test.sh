@@ -2,6 +2,9 @@
 # Installs what is missing, builds everything and runs the whole test suite.
 #   scripts/test.sh             build/       (RelWithDebInfo)
 #   scripts/test.sh --sanitize  build-asan/  (AddressSanitizer + UndefinedBehaviorSanitizer)
+#   scripts/test.sh --tsan      build-tsan/  (ThreadSanitizer; only the library, the emulator and
+#                                the integration tests are built, and only the suites labelled
+#                                `threads` run: the ones that share one client between threads)
 set -euo pipefail
 source "$(dirname "$0")/setup.sh"
 dir=build
@@ -11,6 +14,14 @@ if [ "${1:-}" = "--sanitize" ]; then
   args=(-DGEMINI_BUILD_TESTS=ON -DGEMINI_BUILD_EXAMPLES=ON -DGEMINI_SANITIZE=ON)
   export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
   export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+fi
+if [ "${1:-}" = "--tsan" ]; then
+  gemini_install_packages
+  gemini_configure build-tsan -DGEMINI_BUILD_TESTS=ON -DGEMINI_BUILD_EXAMPLES=OFF -DGEMINI_TSAN=ON
+  cmake --build "$GEMINI_ROOT/build-tsan" -j2 --target gemini gemini_emulator gemini-integration-tests
+  export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1 second_deadlock_stack=1 suppressions=$GEMINI_ROOT/test/tsan.supp}
+  cd "$GEMINI_ROOT/build-tsan"
+  exec ctest --output-on-failure -L threads
 fi
 gemini_install_packages
 gemini_configure "$dir" "${args[@]}"

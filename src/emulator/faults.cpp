@@ -159,6 +159,15 @@ bool fault_item(fault& out, std::string_view k, std::string_view v, bool has) {
   } else if (k == "upload-keep") {
     need();
     out.upload_keep = static_cast<std::size_t>(to_uint(k, v));
+  } else if (k == "reset") {
+    if (has) throw std::invalid_argument("fault: reset takes no value");
+    out.reset = true;
+  } else if (k == "pad") {
+    need();
+    out.pad = static_cast<std::size_t>(to_uint(k, v));
+  } else if (k == "bad-utf8") {
+    if (has) throw std::invalid_argument("fault: bad-utf8 takes no value");
+    out.bad_utf8 = true;
   } else if (k == "content-type") {
     need();
     out.content_type = std::string(v);
@@ -225,9 +234,37 @@ fault_rule parse_fault_rule(std::string_view spec) {
     }
   });
   if (!any_fault) throw std::invalid_argument("fault rule: no fault given (status, close, truncate, ...)");
-  if (rule.what.stream.after_events && !rule.what.stream.any())
-    throw std::invalid_argument("fault rule: after-events needs error-event, refusal or stall-ms");
+  if (rule.what.stream.after_events && !rule.what.stream.any() && !rule.what.malformed)
+    throw std::invalid_argument("fault rule: after-events needs error-event, refusal, stall-ms or malformed");
   return rule;
+}
+
+std::string injected_member(const fault& f) {
+  std::string value;
+  if (f.pad) value.append(*f.pad, 'x');
+  if (f.bad_utf8) value += "\xC3\x28";  // a lead byte followed by a non-continuation byte
+  if (!f.pad && !f.bad_utf8) return {};
+  return "\"padding\":\"" + value + "\"";
+}
+
+std::string inject_member(std::string_view json, std::string_view member) {
+  const auto brace = json.find('{');
+  if (member.empty() || brace == std::string_view::npos) return std::string(json);
+  const bool empty_object = brace + 1 < json.size() && json[brace + 1] == '}';
+  std::string out(json.substr(0, brace + 1));
+  out += member;
+  if (!empty_object) out += ',';
+  out += json.substr(brace + 1);
+  return out;
+}
+
+std::string faulted_frame(const stream_fault& f, std::string_view frame, bool break_it) {
+  std::string out = inject_member(frame, f.inject);
+  if (break_it) {
+    const auto data = out.find("data: ");
+    if (data != std::string::npos) out.insert(data + 6, "<<malformed");
+  }
+  return out;
 }
 
 bool glob_match(std::string_view pattern, std::string_view text) {

@@ -40,6 +40,7 @@ struct connection_base {
   /// (delays happen here); writing: the reply is being sent.
   std::atomic<int> phase{idle};
   std::atomic<bool> idle_closed{false};  ///< closed (or to close) by close_idle_connections()
+  std::atomic<bool> reset_on_close{false};  ///< a `reset` fault: close with RST, not FIN
 };
 
 template <class Stream>
@@ -50,7 +51,10 @@ struct connection final : connection_base {
   void close() override {
     beast::error_code ec;
     auto& sock = beast::get_lowest_layer(stream).socket();
-    sock.shutdown(tcp::socket::shutdown_both, ec);
+    if (reset_on_close)
+      sock.set_option(asio::socket_base::linger(true, 0), ec);  // close() then sends RST
+    else
+      sock.shutdown(tcp::socket::shutdown_both, ec);
     sock.close(ec);
   }
   Stream stream;
@@ -79,6 +83,8 @@ struct server::impl {
 
   asio::io_context ioc;
   tcp::acceptor acceptor{ioc};
+  // The accept loop and stop()'s close of the acceptor run here, never at once (TSan).
+  asio::strand<asio::io_context::executor_type> accept_strand = asio::make_strand(ioc);
   std::uint16_t bound_port = 0;
   std::vector<std::thread> threads;
   std::mutex stop_mu;
@@ -188,6 +194,7 @@ struct server::impl {
       }
       svc.requests.record(req, reply.status);
 
+      if (reply.reset) c->reset_on_close = true;
       if (reply.delay.count() > 0) {
         asio::steady_timer timer(c->executor);
         timer.expires_after(reply.delay);
@@ -367,7 +374,10 @@ struct server::impl {
           auto op = pause(c, sr.write_interval);
           co_await std::move(op);
         }
-        auto op = emit(c, fr.bytes, sr.chunk_bytes, chunked, f.cut_after_bytes, sent);
+        const bool faulted = !f.inject.empty() || (f.malformed && events == after);
+        const std::string bytes = faulted ? detail::faulted_frame(f, fr.bytes, f.malformed && events == after) : std::string();
+        auto op = emit(c, faulted ? std::string_view(bytes) : std::string_view(fr.bytes), sr.chunk_bytes, chunked,
+                       f.cut_after_bytes, sent);
         if (co_await std::move(op) == emitted::closed) co_return false;
         ++events;
         if (f.cut_after_events && events >= *f.cut_after_events) {
@@ -460,7 +470,7 @@ struct server::impl {
       stopped = true;
     }
     reg_cv.notify_all();
-    asio::post(ioc, [this] {
+    asio::post(accept_strand, [this] {
       beast::error_code ec;
       acceptor.close(ec);
     });
@@ -512,7 +522,7 @@ server::server(options opts) : impl_(std::make_unique<impl>(std::move(opts))) {
   impl_->bound_port = acc.local_endpoint().port();
 
   auto loop = impl_->accept_loop();
-  asio::co_spawn(impl_->ioc, std::move(loop), asio::detached);
+  asio::co_spawn(impl_->accept_strand, std::move(loop), asio::detached);
   for (unsigned i = 0; i < o.threads; ++i) impl_->threads.emplace_back([this] { impl_->ioc.run(); });
 }
 

@@ -458,6 +458,7 @@ http_reply service::handle(const http_request& req) {
   if (f) {
     ++faults_injected;
     if (route == "upload" && f->upload_keep) files_->keep_partial(req, query, *f->upload_keep);
+    reply.reset = f->reset;
     if (f->close) {
       reply.close_before = true;
       reply.delay = f->delay;
@@ -471,10 +472,15 @@ http_reply service::handle(const http_request& req) {
       reply = dispatch(req, route, segs, query, &*f);
       if (f->status) reply.status = *f->status;
     }
+    reply.reset = f->reset;
     if (f->retry_after) reply.headers.emplace_back("Retry-After", *f->retry_after);
     if (f->retry_after_ms) reply.headers.emplace_back("retry-after-ms", *f->retry_after_ms);
     if (f->content_type) reply.content_type = *f->content_type;
-    if (!reply.stream) {
+    if (reply.stream) {
+      reply.stream->fault.inject = injected_member(*f);
+      reply.stream->fault.malformed = f->malformed;
+    } else {
+      reply.body = inject_member(reply.body, injected_member(*f));
       if (f->malformed) reply.body = reply.body.substr(0, reply.body.size() / 2) + "<<malformed{\"";
       if (f->truncate) reply.truncate_at = std::min(f->truncate_bytes.value_or(reply.body.size() / 2), reply.body.size() ? reply.body.size() - 1 : 0);
     }

@@ -76,10 +76,12 @@ struct stream_fault {
   bool no_terminal = false;
   bool refusal = false;
   std::optional<std::chrono::milliseconds> stall;
-  std::optional<std::size_t> after_events;  ///< where error / refusal / stall happen
+  std::optional<std::size_t> after_events;  ///< where error / refusal / stall / malformed happen
+  bool malformed = false;   ///< the event at after_events gets broken JSON data
+  std::string inject;       ///< a JSON member added to every event's data (pad / bad-utf8)
 
   bool any() const {
-    return cut_after_events || cut_after_bytes || error_event || no_terminal || refusal || stall;
+    return cut_after_events || cut_after_bytes || error_event || no_terminal || refusal || stall || malformed;
   }
 };
 
@@ -103,6 +105,7 @@ struct http_reply {
   bool close_before = false;                ///< close the connection without answering
   std::optional<std::size_t> truncate_at;   ///< send only this many body bytes, then close
   bool close_after = false;                 ///< close after answering (Connection: close)
+  bool reset = false;                       ///< closes of this connection send RST (SO_LINGER 0)
   std::optional<stream_reply> stream;       ///< set: a 200 text/event-stream written event by event
 };
 
@@ -139,8 +142,18 @@ struct fault {
   bool malformed = false;
   std::optional<std::string> content_type;
   std::optional<std::size_t> upload_keep;  ///< route=upload: keep this many bytes of the failed chunk
+  bool reset = false;                  ///< close / truncate / cut abortively (RST, not FIN)
+  std::optional<std::size_t> pad;      ///< add a "padding" member of this many bytes to the JSON
+  bool bad_utf8 = false;               ///< add a "padding" member holding invalid UTF-8
   stream_fault stream;  ///< applies to streamed responses only (refusal also to unary creates)
 };
+
+/// The JSON member (`"padding":"..."`) that pad / bad-utf8 add; empty when neither is set.
+std::string injected_member(const fault& f);
+/// `json` (a body, or an SSE frame) with `member` added as the first member of its first object.
+std::string inject_member(std::string_view json, std::string_view member);
+/// An SSE frame as a stream fault writes it: `inject` added, broken when `break_it`.
+std::string faulted_frame(const stream_fault& f, std::string_view frame, bool break_it);
 
 /// A rule: which requests, how many of them, and the fault.
 struct fault_rule {

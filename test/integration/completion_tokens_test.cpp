@@ -2,6 +2,7 @@
 // and client shutdown.
 
 #include "integration/fixture.hpp"
+#include "integration/poll.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
@@ -118,17 +119,10 @@ BOOST_AUTO_TEST_CASE(per_operation_cancellation_frees_the_connection)
                            result = ec;
                        }));
         // Cancel once the request is on the wire: the emulator counts it when it has read it.
-        asio::steady_timer poll(ioc);
-        std::function<void()> wait_for_request = [&] {
-            if (server.stats().api_requests > 0 || c.pool_statistics().in_use == 0)
-            {
-                signal.emit(type);
-                return;
-            }
-            poll.expires_after(std::chrono::milliseconds(1));
-            poll.async_wait([&](auto) { wait_for_request(); });
-        };
-        wait_for_request();
+        gemini::test::when(
+            ioc.get_executor(),
+            [&] { return server.stats().api_requests > 0 || c.pool_statistics().in_use == 0; },
+            [&] { signal.emit(type); });
         ioc.run();
         ioc.restart();
         BOOST_TEST(result == asio::error::operation_aborted);
@@ -181,17 +175,7 @@ BOOST_AUTO_TEST_CASE(client_cancel_ends_everything_in_flight)
         c.async_create(question(), slow(5000), [&](gemini::error_code ec, gemini::interaction) {
             results.push_back(ec);
         });
-    asio::steady_timer poll(ioc);
-    std::function<void()> wait_until_sent = [&] {
-        if (server.stats().api_requests >= 5)
-        {
-            c.cancel();
-            return;
-        }
-        poll.expires_after(std::chrono::milliseconds(1));
-        poll.async_wait([&](auto) { wait_until_sent(); });
-    };
-    wait_until_sent();
+    gemini::test::when(ioc.get_executor(), [&] { return server.stats().api_requests >= 5; }, [&] { c.cancel(); });
     ioc.run();
     BOOST_TEST(results.size() == 5u);
     for (auto ec : results)
