@@ -150,6 +150,31 @@ BOOST_AUTO_TEST_CASE(automatic_continuation_can_be_turned_off)
     }());
 }
 
+BOOST_AUTO_TEST_CASE(a_streamed_hop_is_continued_by_hand)
+{
+    // Streams do not follow hops (docs/background.md); the folded stream carries the token.
+    auto c = make_client();
+    run([&]() -> asio::awaitable<void> {
+        auto whole_op = c.create(essay(), long_answer(12));
+        auto whole = co_await std::move(whole_op);
+        auto open = c.stream(essay(), long_answer(12, 8));
+        auto s = co_await std::move(open);
+        auto collect = s.collect();
+        auto first = co_await std::move(collect);
+        BOOST_TEST(first.status == gemini::interaction_status::requires_continuation);
+        BOOST_REQUIRE(first.continuation_token.has_value());
+
+        auto rest_req = essay();
+        rest_req.input.reset();
+        rest_req.previous_interaction_id = first.id;
+        rest_req.continuation_token = first.continuation_token;
+        auto rest_op = c.create(std::move(rest_req));
+        auto rest = co_await std::move(rest_op);
+        BOOST_TEST(rest.status == gemini::interaction_status::completed);
+        BOOST_TEST(first.output_text() + rest.output_text() == whole.output_text());
+    }());
+}
+
 BOOST_AUTO_TEST_CASE(the_emulator_checks_the_hop_form)
 {
     auto c = make_client();
