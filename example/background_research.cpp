@@ -41,7 +41,7 @@ gemini::poll_policy polling(const gemini::client& client)
         p.initial_interval = 20ms;
         p.max_interval = 100ms;
     }
-    p.deadline = 30min;   // Deep Research runs are bounded by the service at about an hour
+    p.deadline = 30min;   // generous for a run of minutes; a stuck run ends the program
     p.on_poll = [](const gemini::poll_event& e) {
         std::cerr << "  poll " << e.poll << ": " << e.latest.status.str() << "\n";
     };

@@ -38,7 +38,7 @@ std::string status_of(client& c, const std::string& id) {
 
 }  // namespace
 
-BOOST_AUTO_TEST_SUITE(emulator_background)
+BOOST_AUTO_TEST_SUITE(emulator_agents_and_hops)
 
 BOOST_AUTO_TEST_CASE(deep_research_runs_in_four_stages_of_virtual_time) {
   emu::server srv;
