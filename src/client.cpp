@@ -88,7 +88,11 @@ asio::awaitable<interaction_stream> run_stream(std::shared_ptr<client_impl> impl
 {
     const bool stored = req.store.value_or(true);
     auto body = create_body(req, opts, true);
+    const bool hops = streams_continue(req, opts, impl->options);
+    const unsigned max_hops = impl->options.continuation.max_hops;
     auto state = stream_state::for_create(std::move(impl), std::move(body), stored, std::move(opts));
+    if (hops)
+        state->follow_continuation(std::move(req), max_hops);
     auto open = open_stream(std::move(state));
     co_return co_await std::move(open);
 }

@@ -1,6 +1,7 @@
 #include "continuation.hpp"
 
 #include "operation.hpp"
+#include "stream_state.hpp"
 
 #include <boost/json/serialize.hpp>
 #include <algorithm>
@@ -123,15 +124,20 @@ void append_hop(interaction& combined, interaction hop)
     combined.http = std::move(hop.http);
 }
 
+bool streams_continue(const request& req, const request_options& opts, const client_options& client)
+{
+    if (req.background.value_or(false) || req.agent)
+        return false;
+    return opts.automatic_continuation.value_or(client.continuation.automatic) && client.continuation.max_hops > 0;
+}
+
 bool should_continue(const interaction& answer, const request& req, const request_options& opts,
                      const client_options& client)
 {
     if (answer.status != interaction_status::requires_continuation || !answer.continuation_token ||
         answer.continuation_token->empty())
         return false;
-    if (req.background.value_or(false) || req.agent)
-        return false;
-    return opts.automatic_continuation.value_or(client.continuation.automatic);
+    return streams_continue(req, opts, client);
 }
 
 asio::awaitable<interaction> follow_continuation(std::shared_ptr<client_impl> impl, request original,
@@ -150,6 +156,83 @@ asio::awaitable<interaction> follow_continuation(std::shared_ptr<client_impl> im
         append_hop(combined, decode_interaction(std::move(reply)));
     }
     co_return combined;
+}
+
+} // namespace gemini::detail
+
+namespace gemini::detail {
+
+// ---- streams that follow hops ------------------------------------------------------------------
+// The consumer sees one interaction: the next hop's interaction.created and status updates are
+// dropped (they name another interaction; the stream stays in_progress), its step indexes
+// continue after the previous hop's, an intermediate interaction.completed (status
+// requires_continuation) is held back and its usage added to the final one's.
+
+void stream_state::follow_continuation(request original, unsigned max_hops)
+{
+    original_ = std::move(original);
+    max_hops_ = max_hops;
+}
+
+bool stream_state::hop_event(event& typed, std::string_view event_type)
+{
+    if (hops_ > 0 && (event_type == "interaction.created" || event_type == "interaction.status_update"))
+        return false;
+    if (typed.index)
+    {
+        *typed.index += index_offset_;
+        next_index_ = std::max(next_index_, *typed.index + 1);
+    }
+    if (auto* done = typed.get_if<interaction_completed_event>())
+    {
+        auto& result = done->interaction;
+        if (result.status == interaction_status::requires_continuation && result.continuation_token &&
+            !result.continuation_token->empty() && hops_ < max_hops_)
+        {
+            if (result.usage)
+            {
+                if (!usage_sum_)
+                    usage_sum_.emplace();
+                add_usage(*usage_sum_, *result.usage);
+            }
+            hop_token_ = *result.continuation_token;
+            hop_id_ = result.id.empty() ? interaction_id_ : result.id;
+            return false;
+        }
+        if (usage_sum_)
+        {
+            usage total = *usage_sum_;
+            if (result.usage)
+                add_usage(total, *result.usage);
+            result.usage = std::move(total);
+        }
+    }
+    return true;
+}
+
+asio::awaitable<void> stream_state::start_hop()
+{
+    need_hop_ = false;
+    interaction issued;
+    issued.id = std::exchange(hop_id_, {});
+    issued.continuation_token = std::exchange(hop_token_, {});
+    const request next = continuation_request(*original_, issued);
+    json::value body = json::value_from(next);
+    auto& fields = body.as_object();
+    fields["stream"] = true;
+    for (const auto& [key, value] : options_.extra_body)
+        fields[key] = value;
+    create_body_ = json::serialize(body);
+    ++hops_;
+    index_offset_ = next_index_;
+    interaction_id_.clear();
+    last_event_id_.clear();
+    since_last_id_ = 0;
+    skip_ = 0;
+    saw_terminal_ = false;
+    saw_done_ = false;
+    auto open_hop = connect(false);
+    co_await std::move(open_hop);
 }
 
 } // namespace gemini::detail

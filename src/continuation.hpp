@@ -28,6 +28,10 @@ void append_hop(interaction& combined, interaction hop);
 bool should_continue(const interaction& answer, const request& req, const request_options& opts,
                      const client_options& client);
 
+/// Whether a create stream of `req` follows hops (the same rule as should_continue, decided
+/// before any answer).
+bool streams_continue(const request& req, const request_options& opts, const client_options& client);
+
 /// Sends hops after `first` until the status is no longer requires_continuation or
 /// client_options::continuation.max_hops hops were sent; returns the combined interaction.
 asio::awaitable<interaction> follow_continuation(std::shared_ptr<client_impl> impl, request original,

@@ -150,14 +150,60 @@ BOOST_AUTO_TEST_CASE(automatic_continuation_can_be_turned_off)
     }());
 }
 
+BOOST_AUTO_TEST_CASE(streams_follow_hops_as_one_interaction)
+{
+    auto o = client_settings();
+    o.streaming.resume_backoff = std::chrono::milliseconds(1);
+    auto c = make_client(o);
+    run([&]() -> asio::awaitable<void> {
+        auto unary_op = c.create(essay(), long_answer(23, 5));
+        auto unary = co_await std::move(unary_op);
+
+        // The second hop's stream is cut after 3 events and resumed from that hop.
+        server.add_fault_rule("route=create;skip=1;times=1;cut-after-events=3");
+        auto open = c.stream(essay(), long_answer(23, 5));
+        auto s = co_await std::move(open);
+        std::vector<gemini::event> events;
+        gemini::accumulator fold;
+        for (;;)
+        {
+            auto next = s.next();
+            auto e = co_await std::move(next);
+            if (!e)
+                break;
+            fold.add(*e);   // throws on a second interaction.created, a reused index, ...
+            events.push_back(std::move(*e));
+        }
+        BOOST_TEST(s.resumes() == 1u);
+        std::size_t created = 0, completed = 0;
+        for (const auto& e : events)
+        {
+            created += e.is<gemini::interaction_created_event>();
+            completed += e.is<gemini::interaction_completed_event>();
+        }
+        BOOST_TEST(created == 1u);
+        BOOST_TEST(completed == 1u);
+        auto streamed = fold.take();
+        BOOST_TEST(streamed.status == gemini::interaction_status::completed);
+        BOOST_TEST(streamed.output_text() == unary.output_text());
+        BOOST_TEST(count_steps(streamed, "model_output") == 5u);
+        BOOST_TEST(s.interaction_id() == streamed.id);
+        BOOST_TEST(streamed.usage->total_input_tokens.value() == unary.usage->total_input_tokens.value());
+        BOOST_TEST(streamed.usage->total_output_tokens.value() == unary.usage->total_output_tokens.value());
+        BOOST_TEST(streamed.usage->total_tokens.value() == unary.usage->total_tokens.value());
+    }());
+}
+
 BOOST_AUTO_TEST_CASE(a_streamed_hop_is_continued_by_hand)
 {
-    // Streams do not follow hops (docs/background.md); the folded stream carries the token.
+    // With automatic continuation off, the folded stream carries the token.
     auto c = make_client();
     run([&]() -> asio::awaitable<void> {
         auto whole_op = c.create(essay(), long_answer(12));
         auto whole = co_await std::move(whole_op);
-        auto open = c.stream(essay(), long_answer(12, 8));
+        auto opts = long_answer(12, 8);
+        opts.automatic_continuation = false;
+        auto open = c.stream(essay(), opts);
         auto s = co_await std::move(open);
         auto collect = s.collect();
         auto first = co_await std::move(collect);
