@@ -1,6 +1,7 @@
 #include <gemini/client.hpp>
 
 #include "api_error_body.hpp"
+#include "continuation.hpp"
 #include "operation.hpp"
 #include "stream_state.hpp"
 
@@ -38,7 +39,13 @@ asio::awaitable<interaction> run_create(std::shared_ptr<client_impl> impl, reque
                    false, false, "create"};
     auto exchange = impl->execute(std::move(call));
     auto reply = co_await std::move(exchange);
-    co_return decode_interaction(std::move(reply));
+    auto answer = decode_interaction(std::move(reply));
+    if (should_continue(answer, req, opts, impl->options))
+    {
+        auto hops = follow_continuation(std::move(impl), std::move(req), std::move(opts), std::move(answer));
+        co_return co_await std::move(hops);
+    }
+    co_return answer;
 }
 
 asio::awaitable<interaction> run_get(std::shared_ptr<client_impl> impl, std::string id, get_options opts)
@@ -81,7 +88,11 @@ asio::awaitable<interaction_stream> run_stream(std::shared_ptr<client_impl> impl
 {
     const bool stored = req.store.value_or(true);
     auto body = create_body(req, opts, true);
+    const bool hops = streams_continue(req, opts, impl->options);
+    const unsigned max_hops = impl->options.continuation.max_hops;
     auto state = stream_state::for_create(std::move(impl), std::move(body), stored, std::move(opts));
+    if (hops)
+        state->follow_continuation(std::move(req), max_hops);
     auto open = open_stream(std::move(state));
     co_return co_await std::move(open);
 }

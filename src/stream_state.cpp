@@ -121,7 +121,10 @@ void stream_state::connection_lost(const std::string& why, error_code cause)
     parser_.reset();
     if (saw_terminal_)
     {
-        finished_ = true;   // everything arrived but the [DONE] sentinel
+        if (!hop_token_.empty())
+            need_hop_ = true;
+        else
+            finished_ = true;   // everything arrived but the [DONE] sentinel
         return;
     }
     auto refuse = [&](const std::string& reason) {
@@ -268,13 +271,21 @@ void stream_state::on_sse(const sse::event& e)
     }
     else
         ++since_last_id_;
-    ++accepted_;
     attempts_without_progress_ = 0;
+    if (original_ && !hop_event(typed, event_type))
+        return;
+    ++accepted_;
     ready_.push_back(std::move(typed));
 }
 
 asio::awaitable<void> stream_state::fill()
 {
+    if (need_hop_)
+    {
+        auto hop = start_hop();
+        co_await std::move(hop);
+        co_return;
+    }
     if (need_reconnect_)
     {
         auto again = reconnect();
@@ -327,7 +338,10 @@ asio::awaitable<void> stream_state::fill()
             conn_->give_back();
         conn_.reset();
         parser_.reset();
-        finished_ = true;
+        if (!hop_token_.empty() && !pending_error_)
+            need_hop_ = true;
+        else
+            finished_ = true;
     }
 }
 

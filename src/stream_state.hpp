@@ -8,6 +8,7 @@
 
 #include <gemini/client_options.hpp>
 #include <gemini/model/event.hpp>
+#include <gemini/model/request.hpp>
 
 #include <atomic>
 #include <deque>
@@ -32,6 +33,10 @@ public:
 
     stream_state(std::shared_ptr<client_impl> impl, request_options opts);
 
+    /// Follow requires_continuation hops (spec 13) of this create stream: the hops' events
+    /// continue the stream as if one interaction were streamed (continuation.cpp).
+    void follow_continuation(request original, unsigned max_hops);
+
     /// Opens the first exchange (errors before streaming begins are thrown as they are).
     asio::awaitable<void> open();
     asio::awaitable<std::optional<event>> next();
@@ -55,6 +60,10 @@ private:
     void feed(std::string_view bytes);
     void on_sse(const sse::event& e);
     void fail(error_code ec, diagnostics diag);
+    /// Continuation hops: rewrites a hop's event (false: do not deliver it) ...
+    bool hop_event(event& typed, std::string_view event_type);
+    /// ... and, once a hop ended with a token, opens the next one.
+    asio::awaitable<void> start_hop();
     diagnostics progress_diagnostics(std::string message) const;
 
     std::shared_ptr<client_impl> impl_;
@@ -91,6 +100,17 @@ private:
 
     std::mutex op_mutex_;
     std::weak_ptr<operation_state> current_op_;
+
+    // Continuation hops (empty original_: not followed).
+    std::optional<request> original_;
+    unsigned max_hops_ = 0;
+    unsigned hops_ = 0;
+    std::int64_t index_offset_ = 0;      // added to the step indexes of the current hop
+    std::int64_t next_index_ = 0;        // one past the highest (offset) index delivered
+    std::optional<usage> usage_sum_;     // of the hops that ended
+    std::string hop_token_;              // set: the current hop ended with this token
+    std::string hop_id_;                 // ... issued by this interaction
+    bool need_hop_ = false;
 };
 
 } // namespace gemini::detail

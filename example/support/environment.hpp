@@ -33,7 +33,8 @@ inline bool is_loopback_url(const std::string& url)
     return false;
 }
 
-inline api_environment choose_api()
+/// `emulator_options` configure the in-process emulator when one is started.
+inline api_environment choose_api(gemini::emulator::options emulator_options = {})
 {
     api_environment env;
     const char* base_url = std::getenv("GEMINI_BASE_URL");
@@ -47,7 +48,7 @@ inline api_environment choose_api()
     }
     if (key && *key)
         return env;
-    env.emulator = std::make_unique<gemini::emulator::server>();
+    env.emulator = std::make_unique<gemini::emulator::server>(std::move(emulator_options));
     std::cerr << "No GEMINI_API_KEY or GEMINI_BASE_URL: using an in-process emulator at "
               << env.emulator->base_url() << "\n";
     env.options.base_url = env.emulator->base_url();
@@ -66,11 +67,11 @@ inline std::string model_name()
 /// The body of every example's main(): picks the API, runs `body(client)` to completion, and
 /// turns a failure into a one-line message and exit status 1.
 template <class Body>
-int run_example(const char* name, Body body)
+int run_example(const char* name, Body body, gemini::emulator::options emulator_options = {})
 {
     try
     {
-        auto env = choose_api();
+        auto env = choose_api(std::move(emulator_options));
         boost::asio::io_context ioc;
         gemini::client client(ioc.get_executor(), env.options);
         std::exception_ptr failure;

@@ -8,6 +8,7 @@
 #include <gemini/interaction_stream.hpp>
 #include <gemini/model/interaction.hpp>
 #include <gemini/model/request.hpp>
+#include <gemini/poll_policy.hpp>
 #include <gemini/pool_stats.hpp>
 #include <gemini/request_options.hpp>
 #include <gemini/response_info.hpp>
@@ -42,6 +43,8 @@ void initiate_stream(const std::shared_ptr<client_impl>&, request, request_optio
                      stream_handler);
 void initiate_stream_get(const std::shared_ptr<client_impl>&, std::string id, std::string last_event_id,
                          request_options, diagnostics*, stream_handler);
+void initiate_wait(const std::shared_ptr<client_impl>&, std::string id, poll_policy, diagnostics*,
+                   interaction_handler);
 
 // One initiation per operation signature: async_initiate calls it with the concrete handler,
 // which is erased here so that the network code is compiled once, in src/.
@@ -134,7 +137,21 @@ public:
             init{impl_}, token, std::move(id), std::move(last_event_id), std::move(opts));
     }
 
+    /// Polls GET /{version}/interactions/{id} as `policy` says until the status leaves
+    /// queued / in_progress, and completes with that interaction (whatever its final status:
+    /// completed, failed, cancelled ...). The policy's deadline ends the wait with
+    /// errc::timeout. Cancellation (the token's slot, client::cancel()) ends it with
+    /// operation_aborted at once, during a GET or a pause alike.
+    template <class CompletionToken = use_awaitable_t>
+    auto async_wait(std::string id, poll_policy policy = {}, CompletionToken&& token = {})
+    {
+        using init = detail::erased_initiation<detail::interaction_handler, &detail::initiate_wait>;
+        return boost::asio::async_initiate<CompletionToken, void(error_code, interaction)>(
+            init{impl_}, token, std::move(id), std::move(policy));
+    }
+
     // co_await conveniences: return the value or throw gemini::error.
+    boost::asio::awaitable<interaction> wait(std::string id, poll_policy policy = {});
     boost::asio::awaitable<interaction_stream> stream(request req, request_options opts = {});
     boost::asio::awaitable<interaction_stream> stream_get(std::string id, std::string last_event_id = {},
                                                           request_options opts = {});

@@ -61,6 +61,19 @@ struct stream_params
     std::size_t read_chunk_bytes = 16u << 10;
 };
 
+/// Long decodes that stop with status requires_continuation (spec 13).
+struct continuation_params
+{
+    /// create() sends the continuation hops itself (stored mode: continuation_token +
+    /// previous_interaction_id; store:false: the original input + continuation_token), then
+    /// returns one interaction: the hops' steps concatenated, usage summed, the last hop's id
+    /// and status. Never for background or agent requests, as in @google/genai.
+    bool automatic = true;
+    /// Hops after the first one; when they run out, create() returns the combined interaction
+    /// still in requires_continuation, with the last continuation_token.
+    unsigned max_hops = 16;
+};
+
 /// One HTTP attempt, as the trace hook sees it. Holds no header values, so credentials can
 /// never reach a trace.
 struct trace_event
@@ -100,6 +113,7 @@ struct client_options
     pool_params pool;
     stream_params streaming;
     retry_policy retry;
+    continuation_params continuation;
 
     /// Sent with every request; a request_options header of the same name wins.
     std::vector<std::pair<std::string, std::string>> headers;

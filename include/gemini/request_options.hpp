@@ -26,6 +26,9 @@ struct request_options
     /// When set, receives the diagnostics of a failure (for completion tokens other than the
     /// default one, which puts them into the thrown gemini::error).
     diagnostics* diagnostics_out = nullptr;
+    /// create(): follow requires_continuation hops (spec 13) and return one interaction; unset
+    /// means client_options::continuation.automatic. See docs/background.md.
+    std::optional<bool> automatic_continuation;
 };
 
 /// Options of get().

@@ -18,6 +18,8 @@ const char* usage =
     "  --threads N        server threads (default 2)\n"
     "  --latency-ms N     real-time delay before each create answer (default 0)\n"
     "  --background-ms N  virtual time a background interaction takes (default 1000)\n"
+    "  --research-ms N    virtual time a Deep Research agent run takes (default 60000)\n"
+    "  --clock-rate N     the virtual clock advances N ms per real ms on its own (default 0: never)\n"
     "  --api-key K        accept only this API key (default: any non-empty key)\n"
     "  --cert-out FILE    write the server certificate PEM (no private key) to FILE\n"
     "  --fault RULE       add a fault rule (repeatable), e.g. 'route=create;times=2;status=503'\n"
@@ -78,6 +80,10 @@ int main(int argc, char** argv) {
         opts.latency = std::chrono::milliseconds(number(a, value()));
       } else if (a == "--background-ms") {
         opts.background_duration = std::chrono::milliseconds(number(a, value()));
+      } else if (a == "--research-ms") {
+        opts.research_duration = std::chrono::milliseconds(number(a, value()));
+      } else if (a == "--clock-rate") {
+        opts.clock_rate = static_cast<double>(number(a, value()));
       } else if (a == "--idle-timeout-ms") {
         opts.idle_timeout = std::chrono::milliseconds(number(a, value()));
       } else if (a == "--api-key") {

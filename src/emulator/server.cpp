@@ -498,6 +498,7 @@ server::server(options opts) : impl_(std::make_unique<impl>(std::move(opts))) {
       if (!ec) fn();
     });
   };
+  impl_->svc.start_clock();  // options::clock_rate
   impl_->svc.stats_json = [this] {
     const auto s = stats();
     object j;

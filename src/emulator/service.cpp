@@ -302,7 +302,7 @@ void service::settle_locked() {
     if (it == store_.end()) continue;
     record& r = it->second;
     if (r.background && !finished(r.status) && r.due_vms <= virtual_ms_ && r.run->hold_at != no_hold) {
-      r.run->hold_at = no_hold;
+      release_stage_locked(r);
       pump_locked(r.run);
     }
   }
@@ -334,6 +334,11 @@ void service::pump_locked(const std::shared_ptr<run_state>& run) {
 void service::publish_locked(run_state& run, planned_event ev) {
   const std::size_t n = run.log->size() + 1;
   const bool terminal = ev.name == "interaction.completed" || ev.name == "error";
+  if (ev.name == "interaction.status_update" && !run.id.empty()) {  // e.g. queued -> in_progress
+    const auto* status = ev.data.if_contains("status");
+    if (auto it = store_.find(run.id); status && status->is_string() && it != store_.end() && !finished(it->second.status))
+      it->second.status = std::string(status->get_string());
+  }
   if (ev.name == "interaction.completed") {
     const auto now = now_ms_locked();
     auto& inter = ev.data["interaction"].as_object();
@@ -377,6 +382,8 @@ json::object service::resource_locked(const record& r, bool full_timeline, bool 
     for (const auto& s : r.result.steps) steps.push_back(s);
   o["steps"] = std::move(steps);
   if (done) o["usage"] = r.result.usage;
+  if (done && !r.errors.empty()) o["errors"] = r.errors;
+  if (r.status == "requires_continuation") o["continuation_token"] = r.continuation_token;
   if (include_input) o["input"] = r.input;
   return o;
 }
@@ -547,6 +554,7 @@ http_reply service::create(const http_request& req, const std::string& /*version
   const bool background = get_bool("background", false);
   const bool stream = get_bool("stream", false);
   if (background && !store) throw bad("background requires store: a background interaction must be stored.");
+  check_agent_request(o, background);
 
   generation_params params;
   if (const auto* gc = o.if_contains("generation_config")) {
@@ -626,7 +634,7 @@ http_reply service::create(const http_request& req, const std::string& /*version
   const auto* input = o.if_contains("input");
   if (input) {
     new_steps = normalize_input(*input);
-  } else {
+  } else if (!o.contains("continuation_token")) {  // stored continuation hops carry no input
     throw bad("Field 'input' is required.");
   }
 
@@ -649,13 +657,17 @@ http_reply service::create(const http_request& req, const std::string& /*version
   params.media_notes = files_->describe(history, virtual_ms_);
 
   record r;
-  r.result = generate(history, params);
+  const bool deep_research = is_deep_research(o);
+  r.result = o.contains("continuation_token") ? continue_hop_locked(o, store, prev_id)
+             : deep_research                  ? research(history, o)
+                                              : generate(history, params);
   r.id = new_id_locked(suffix);
+  if (!background && model) limit_decode_locked(r, req, o, store);
   r.echo[model ? "model" : "agent"] = *who;
   for (auto key : echoed_fields)
     if (const auto* v = o.if_contains(key)) r.echo[key] = *v;
   r.created_ms = r.updated_ms = now_ms_locked();
-  r.input = *input;
+  r.input = input ? *input : json::value();
   r.input_steps = std::move(new_steps);
   history.resize(before);
   r.history_before = std::move(history);
@@ -669,6 +681,7 @@ http_reply service::create(const http_request& req, const std::string& /*version
   run->planned = plan_locked(r);
   if (stream) run->interval = interval;
   if (background && !stream) run->hold_at = 2;  // created + status_update, then the virtual clock
+  if (background) stage_background_locked(r, *run, req, deep_research);
   if (refused) run->hold_at = std::min<std::size_t>(f->stream.after_events.value_or(2), run->planned.size());
   const bool keep = store && !refused;
   const std::string id = r.id;
@@ -760,6 +773,8 @@ std::vector<planned_event> service::plan_locked(const record& r) const {
   done.erase("steps");
   done["status"] = r.result.status;
   done["usage"] = r.result.usage;
+  if (!r.continuation_token.empty()) done["continuation_token"] = r.continuation_token;
+  if (!r.errors.empty()) done["errors"] = r.errors;
   add("interaction.completed", json::object{{"interaction", std::move(done)}});
   return events;
 }

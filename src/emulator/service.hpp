@@ -245,6 +245,8 @@ struct run_state {
   std::size_t hold_at = static_cast<std::size_t>(-1);  ///< stop before this event (background clock)
   bool stopped = false;
   bool scheduled = false;  ///< a timer will call pump again
+  /// Later holds of a staged background run (agent.cpp): (virtual due time, hold_at), in order.
+  std::vector<std::pair<std::int64_t, std::size_t>> stages;
 };
 
 struct record {
@@ -262,6 +264,30 @@ struct record {
   bool background = false;
   std::int64_t due_vms = 0;    ///< virtual time at which a background run finishes
   std::shared_ptr<run_state> run;  ///< the event log and its producer
+  std::string continuation_token;  ///< set with status requires_continuation (continuation.cpp)
+  json::array errors;              ///< `errors[]` of a failed run (agent.cpp)
+};
+
+// ---- agents, background outcomes (agent.cpp) and long decodes (continuation.cpp) -------------
+
+/// Whether the request names a Deep Research agent (`agent` starting with "deep-research").
+bool is_deep_research(const json::object& request);
+/// Agent rules checked before anything is stored: Deep Research runs in the background only and
+/// takes an agent_config of type deep-research. Throws api_error.
+void check_agent_request(const json::object& request, bool background);
+/// The simulated research: thought steps (planning, searching, synthesising; with summaries when
+/// agent_config.thinking_summaries is "auto") and a report answering the last user_input.
+generation research(const json::array& history, const json::object& request);
+
+/// A long decode split into hops: what the next hop will produce and how it must be asked for.
+struct continuation_state {
+  std::string model;
+  bool store = true;
+  std::string issuer_id;          ///< the hop that issued the token (stored mode: previous_interaction_id)
+  std::string input_canonical;    ///< canonical JSON of the original input (store:false check)
+  std::size_t limit_words = 0;    ///< per-hop decode limit
+  generation rest;                ///< the remaining output (model_output text only) and final status
+  std::int64_t input_tokens = 0;  ///< billed again by every hop
 };
 
 class service {
@@ -300,6 +326,16 @@ class service {
                                   const std::string& path);
 
   // All below: callers hold mu_.
+  /// A continuation hop (continuation_token in the body): checks the token and the request form
+  /// (spec 13) and returns what this hop produces. Throws api_error.
+  generation continue_hop_locked(const json::object& body, bool store, const std::optional<std::string>& prev_id);
+  /// Cuts r.result to the decode limit (x-emulator-decode-limit-words, or the token's) and issues
+  /// a continuation token for the rest.
+  void limit_decode_locked(record& r, const http_request& req, const json::object& body, bool store);
+  /// Background runs: per-request duration and outcome, and the staged Deep Research lifecycle.
+  void stage_background_locked(record& r, run_state& run, const http_request& req, bool research);
+  /// At a held run's due time: the next stage's hold, or none.
+  void release_stage_locked(record& r);
   void settle_locked();
   std::int64_t now_ms_locked() const;
   json::object resource_locked(const record& r, bool full_timeline, bool include_input) const;
@@ -326,6 +362,13 @@ class service {
   std::mutex faults_mu_;
   std::vector<fault_rule> rules_;
   std::shared_ptr<file_store> files_;  ///< the Files API (files.cpp)
+
+  std::unordered_map<std::string, std::shared_ptr<continuation_state>> continuations_;  ///< by token
+  std::uint64_t next_token_ = 1;
+
+ public:
+  /// With options::clock_rate > 0: the virtual clock follows real time (needs `schedule`).
+  void start_clock();
 };
 
 }  // namespace gemini::emulator::detail

@@ -204,8 +204,14 @@ BOOST_AUTO_TEST_CASE(codes) {
          400, "invalid_request");  // thought replayed without signature
   expect(R"({"model":"m","input":[{"type":"text","text":"a"},{"type":"image","uri":"u","mime_type":"image/png"}]})",
          200, "");
-  expect(R"({"agent":"deep-research-pro-preview-12-2025","input":"hi","agent_config":{"type":"deep-research"}})",
+  expect(R"({"agent":"deep-research-pro-preview-12-2025","input":"hi","agent_config":{"type":"deep-research"},)"
+         R"("background":true})",
          200, "");
+  // Deep Research runs in the background only, with its own agent_config type.
+  expect(R"({"agent":"deep-research-pro-preview-12-2025","input":"hi"})", 400, "invalid_request");
+  expect(R"({"agent":"deep-research-pro-preview-12-2025","input":"hi","background":true,)"
+         R"("agent_config":{"type":"antigravity"}})",
+         400, "invalid_request");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

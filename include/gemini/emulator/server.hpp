@@ -26,6 +26,11 @@ struct options {
   std::chrono::milliseconds latency{0};
   /// Virtual time a background interaction needs to finish (see server::advance()).
   std::chrono::milliseconds background_duration{1000};
+  /// Virtual time a Deep Research agent run takes from queued to completed.
+  std::chrono::milliseconds research_duration{60000};
+  /// Virtual milliseconds by which the clock advances on its own per real millisecond (0: only
+  /// advance() moves it). E.g. 1000 runs a one-minute research in 60 ms of real time.
+  double clock_rate = 0;
   /// The server certificate; default: generated at start for localhost + 127.0.0.1.
   std::optional<certificate> cert;
   /// Keep-alive connections idle for longer than this are closed by the server.

@@ -1,0 +1,238 @@
+#include "continuation.hpp"
+
+#include "operation.hpp"
+#include "stream_state.hpp"
+
+#include <boost/json/serialize.hpp>
+#include <algorithm>
+#include <boost/json/value_from.hpp>
+
+namespace gemini::detail {
+namespace {
+
+namespace json = boost::json;
+
+void add_count(std::optional<std::int64_t>& total, const std::optional<std::int64_t>& hop)
+{
+    if (hop)
+        total = total.value_or(0) + *hop;
+}
+
+void add_by_modality(std::optional<std::vector<modality_tokens>>& total,
+                     const std::optional<std::vector<modality_tokens>>& hop)
+{
+    if (!hop)
+        return;
+    if (!total)
+        total.emplace();
+    for (const auto& entry : *hop)
+    {
+        const std::string key = entry.modality ? entry.modality->str() : std::string();
+        auto it = std::find_if(total->begin(), total->end(), [&](const modality_tokens& t) {
+            return (t.modality ? t.modality->str() : std::string()) == key;
+        });
+        if (it == total->end())
+            total->push_back(entry);
+        else
+            add_count(it->tokens, entry.tokens);
+    }
+}
+
+void add_grounding(std::optional<std::vector<grounding_tool_count>>& total,
+                   const std::optional<std::vector<grounding_tool_count>>& hop)
+{
+    if (!hop)
+        return;
+    if (!total)
+        total.emplace();
+    for (const auto& entry : *hop)
+    {
+        const std::string key = entry.type ? entry.type->str() : std::string();
+        auto it = std::find_if(total->begin(), total->end(), [&](const grounding_tool_count& t) {
+            return (t.type ? t.type->str() : std::string()) == key;
+        });
+        if (it == total->end())
+            total->push_back(entry);
+        else
+            add_count(it->count, entry.count);
+    }
+}
+
+// The create body of a hop: as client::create() builds it (extra_body merged last).
+std::string hop_body(const request& req, const request_options& opts)
+{
+    json::value body = json::value_from(req);
+    auto& fields = body.as_object();
+    for (const auto& [key, value] : opts.extra_body)
+        fields[key] = value;
+    return json::serialize(body);
+}
+
+} // namespace
+
+void add_usage(usage& total, const usage& hop)
+{
+    add_count(total.total_input_tokens, hop.total_input_tokens);
+    add_count(total.total_output_tokens, hop.total_output_tokens);
+    add_count(total.total_thought_tokens, hop.total_thought_tokens);
+    add_count(total.total_cached_tokens, hop.total_cached_tokens);
+    add_count(total.total_tool_use_tokens, hop.total_tool_use_tokens);
+    add_count(total.total_tokens, hop.total_tokens);
+    add_count(total.initial_input_tokens, hop.initial_input_tokens);
+    add_by_modality(total.input_tokens_by_modality, hop.input_tokens_by_modality);
+    add_by_modality(total.output_tokens_by_modality, hop.output_tokens_by_modality);
+    add_by_modality(total.cached_tokens_by_modality, hop.cached_tokens_by_modality);
+    add_by_modality(total.tool_use_tokens_by_modality, hop.tool_use_tokens_by_modality);
+    add_grounding(total.grounding_tool_count, hop.grounding_tool_count);
+}
+
+request continuation_request(const request& original, const interaction& hop)
+{
+    request next = original;
+    next.continuation_token = hop.continuation_token.value_or(std::string());
+    if (original.store.value_or(true))
+    {
+        // The server holds the input already; the hop names the interaction that issued the token.
+        next.input.reset();
+        next.previous_interaction_id = hop.id;
+    }
+    return next;
+}
+
+void append_hop(interaction& combined, interaction hop)
+{
+    if (hop.steps)
+    {
+        if (!combined.steps)
+            combined.steps.emplace();
+        for (auto& s : *hop.steps)
+            combined.steps->push_back(std::move(s));
+    }
+    if (hop.usage)
+    {
+        if (!combined.usage)
+            combined.usage.emplace();
+        add_usage(*combined.usage, *hop.usage);
+    }
+    combined.id = std::move(hop.id);
+    combined.status = std::move(hop.status);
+    if (hop.updated)
+        combined.updated = std::move(hop.updated);
+    if (hop.errors)
+        combined.errors = std::move(hop.errors);
+    combined.continuation_token = std::move(hop.continuation_token);
+    combined.http = std::move(hop.http);
+}
+
+bool streams_continue(const request& req, const request_options& opts, const client_options& client)
+{
+    if (req.background.value_or(false) || req.agent)
+        return false;
+    return opts.automatic_continuation.value_or(client.continuation.automatic) && client.continuation.max_hops > 0;
+}
+
+bool should_continue(const interaction& answer, const request& req, const request_options& opts,
+                     const client_options& client)
+{
+    if (answer.status != interaction_status::requires_continuation || !answer.continuation_token ||
+        answer.continuation_token->empty())
+        return false;
+    return streams_continue(req, opts, client);
+}
+
+asio::awaitable<interaction> follow_continuation(std::shared_ptr<client_impl> impl, request original,
+                                                 request_options opts, interaction combined)
+{
+    const unsigned max_hops = impl->options.continuation.max_hops;
+    for (unsigned hops = 0; hops < max_hops && combined.status == interaction_status::requires_continuation &&
+                            combined.continuation_token && !combined.continuation_token->empty();
+         ++hops)
+    {
+        const request next = continuation_request(original, combined);
+        http_call call{http::verb::post, impl->version_path + "/interactions", hop_body(next, opts), &opts,
+                       false, false, "create"};
+        auto exchange = impl->execute(std::move(call));
+        auto reply = co_await std::move(exchange);
+        append_hop(combined, decode_interaction(std::move(reply)));
+    }
+    co_return combined;
+}
+
+} // namespace gemini::detail
+
+namespace gemini::detail {
+
+// ---- streams that follow hops ------------------------------------------------------------------
+// The consumer sees one interaction: the next hop's interaction.created and status updates are
+// dropped (they name another interaction; the stream stays in_progress), its step indexes
+// continue after the previous hop's, an intermediate interaction.completed (status
+// requires_continuation) is held back and its usage added to the final one's.
+
+void stream_state::follow_continuation(request original, unsigned max_hops)
+{
+    original_ = std::move(original);
+    max_hops_ = max_hops;
+}
+
+bool stream_state::hop_event(event& typed, std::string_view event_type)
+{
+    if (hops_ > 0 && (event_type == "interaction.created" || event_type == "interaction.status_update"))
+        return false;
+    if (typed.index)
+    {
+        *typed.index += index_offset_;
+        next_index_ = std::max(next_index_, *typed.index + 1);
+    }
+    if (auto* done = typed.get_if<interaction_completed_event>())
+    {
+        auto& result = done->interaction;
+        if (result.status == interaction_status::requires_continuation && result.continuation_token &&
+            !result.continuation_token->empty() && hops_ < max_hops_)
+        {
+            if (result.usage)
+            {
+                if (!usage_sum_)
+                    usage_sum_.emplace();
+                add_usage(*usage_sum_, *result.usage);
+            }
+            hop_token_ = *result.continuation_token;
+            hop_id_ = result.id.empty() ? interaction_id_ : result.id;
+            return false;
+        }
+        if (usage_sum_)
+        {
+            usage total = *usage_sum_;
+            if (result.usage)
+                add_usage(total, *result.usage);
+            result.usage = std::move(total);
+        }
+    }
+    return true;
+}
+
+asio::awaitable<void> stream_state::start_hop()
+{
+    need_hop_ = false;
+    interaction issued;
+    issued.id = std::exchange(hop_id_, {});
+    issued.continuation_token = std::exchange(hop_token_, {});
+    const request next = continuation_request(*original_, issued);
+    json::value body = json::value_from(next);
+    auto& fields = body.as_object();
+    fields["stream"] = true;
+    for (const auto& [key, value] : options_.extra_body)
+        fields[key] = value;
+    create_body_ = json::serialize(body);
+    ++hops_;
+    index_offset_ = next_index_;
+    interaction_id_.clear();
+    last_event_id_.clear();
+    since_last_id_ = 0;
+    skip_ = 0;
+    saw_terminal_ = false;
+    saw_done_ = false;
+    auto open_hop = connect(false);
+    co_await std::move(open_hop);
+}
+
+} // namespace gemini::detail
