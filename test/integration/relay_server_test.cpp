@@ -11,6 +11,7 @@
 #include <boost/test/unit_test.hpp>
 #include <boost/url/url.hpp>
 
+#include <atomic>
 #include <sstream>
 
 namespace asio = boost::asio;
@@ -218,15 +219,14 @@ bool answers(const std::string& text, const std::string& prompt)
     return text.starts_with("Turn 1. History digest ") && text.ends_with("You said: " + prompt);
 }
 
-} // namespace
-
-BOOST_FIXTURE_TEST_SUITE(relay_server, emulator_fixture)
-
-BOOST_AUTO_TEST_CASE(two_hundred_concurrent_requests_and_early_leavers_leak_nothing)
+// The relay, its upstream client and the 200 HTTP clients share one io_context run by
+// `threads` threads (the relay gives each connection a strand).
+void two_hundred_requests(emulator_fixture& f, unsigned threads)
 {
     constexpr std::size_t count = 200;
-    auto client = make_client();
-    example::relay::server relay(ioc.get_executor(), client);
+    auto& server = f.server;
+    auto client = f.make_client();
+    example::relay::server relay(f.ioc.get_executor(), client);
     const auto port = relay.start();
 
     std::vector<outcome> outcomes(count);
@@ -241,9 +241,9 @@ BOOST_AUTO_TEST_CASE(two_hundred_concurrent_requests_and_early_leavers_leak_noth
     }
     BOOST_REQUIRE_EQUAL(leavers, count / 4);   // half of the streaming clients
 
-    bool settled = false;
+    std::atomic<bool> settled = false;
     std::string state;
-    run([&]() -> asio::awaitable<void> {
+    f.run([&]() -> asio::awaitable<void> {
         // Streams that leave are slow enough (~10 events, 100 ms apart) to be cut mid-way.
         auto all = gemini::test::all_of(count, [&](std::size_t i) {
             return call_relay(port, &outcomes[i], outcomes[i].how == kind::stream_leave ? 100 : 10);
@@ -266,8 +266,8 @@ BOOST_AUTO_TEST_CASE(two_hundred_concurrent_requests_and_early_leavers_leak_noth
         if (!settled)
             client.cancel();   // a failure must not hang the test until the upstream answers
         relay.stop();
-    }());
-    BOOST_TEST_REQUIRE(settled, state);
+    }(), threads);
+    BOOST_TEST_REQUIRE(settled.load(), state);
 
     for (const auto& o : outcomes)
     {
@@ -308,6 +308,20 @@ BOOST_AUTO_TEST_CASE(two_hundred_concurrent_requests_and_early_leavers_leak_noth
     // A cancelled stream's connection is closed, never pooled; the others were reused.
     BOOST_TEST(p.created_total - p.open >= leavers, state);
     BOOST_TEST(p.reused_total > 0u);
+}
+
+} // namespace
+
+BOOST_FIXTURE_TEST_SUITE(relay_server, emulator_fixture)
+
+BOOST_AUTO_TEST_CASE(two_hundred_concurrent_requests_and_early_leavers_leak_nothing)
+{
+    two_hundred_requests(*this, 1);
+}
+
+BOOST_AUTO_TEST_CASE(the_same_on_two_threads)
+{
+    two_hundred_requests(*this, 2);
 }
 
 // Between two upstream events the relay writes nothing, so only its read of the downstream
