@@ -213,6 +213,14 @@ std::string describe(const example::relay::statistics& r, const gemini::pool_sta
     return os.str();
 }
 
+/// Stops the relay when a test coroutine ends, also by an exception: otherwise the accept loop
+/// would keep run() from returning.
+struct stop_on_exit
+{
+    example::relay::server& relay;
+    ~stop_on_exit() { relay.stop(); }
+};
+
 bool answers(const std::string& text, const std::string& prompt)
 {
     // The emulator's deterministic answer to a first turn.
@@ -244,6 +252,7 @@ void two_hundred_requests(emulator_fixture& f, unsigned threads)
     std::atomic<bool> settled = false;
     std::string state;
     f.run([&]() -> asio::awaitable<void> {
+        stop_on_exit guard{relay};
         // Streams that leave are slow enough (~10 events, 100 ms apart) to be cut mid-way.
         auto all = gemini::test::all_of(count, [&](std::size_t i) {
             return call_relay(port, &outcomes[i], outcomes[i].how == kind::stream_leave ? 100 : 10);
@@ -336,6 +345,7 @@ BOOST_AUTO_TEST_CASE(client_leaving_while_upstream_is_silent_cancels_the_stream)
     bool released = false;
     std::string state;
     run([&]() -> asio::awaitable<void> {
+        stop_on_exit guard{relay};
         auto call = call_relay(port, &o, 60000);
         co_await std::move(call);
         auto quiet = eventually(
@@ -391,6 +401,7 @@ BOOST_AUTO_TEST_CASE(client_leaving_an_ask_cancels_the_upstream_create)
     bool released = false;
     std::string state;
     run([&]() -> asio::awaitable<void> {
+        stop_on_exit guard{relay};
         auto leave = send_and_leave(port, "Anyone there?");
         co_await std::move(leave);
         // Without the cancellation the create would hold its connection for ten minutes.
@@ -425,6 +436,7 @@ BOOST_AUTO_TEST_CASE(stop_during_a_stream_ends_it_after_the_grace_period_and_rel
     outcome o = make_outcome(kind::stream_post, "A slow story, please.");
     std::string state;
     run([&]() -> asio::awaitable<void> {
+        stop_on_exit guard{relay};
         auto connect = connect_to(port);
         beast::tcp_stream stream = co_await std::move(connect);
         auto req = request_for(o, 1000);   // ~10 s of events if nobody stops it
@@ -455,6 +467,119 @@ BOOST_AUTO_TEST_CASE(stop_during_a_stream_ends_it_after_the_grace_period_and_rel
     BOOST_TEST(relay.stats().streams_cancelled == 1u, state);
     BOOST_TEST(relay.stats().connections_open == 0u);
     BOOST_TEST(client.pool_statistics().in_use == 0u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+namespace {
+
+http::request<http::string_body> plain_request(http::verb verb, std::string target, std::string body = {},
+                                               std::string content_type = "text/plain")
+{
+    http::request<http::string_body> req{verb, target, 11};
+    req.set(http::field::host, "127.0.0.1");
+    if (!body.empty())
+    {
+        req.set(http::field::content_type, content_type);
+        req.body() = std::move(body);
+    }
+    req.prepare_payload();
+    return req;
+}
+
+/// One request on a fresh connection; the whole response.
+asio::awaitable<http::response<http::string_body>> exchange(std::uint16_t port, http::request<http::string_body> req)
+{
+    auto connect = connect_to(port);
+    beast::tcp_stream stream = co_await std::move(connect);
+    auto write = http::async_write(stream, req, asio::use_awaitable);
+    co_await std::move(write);
+    beast::flat_buffer buffer;
+    http::response<http::string_body> res;
+    auto read = http::async_read(stream, buffer, res, asio::use_awaitable);
+    co_await std::move(read);
+    co_return res;
+}
+
+std::string error_message(const http::response<http::string_body>& res)
+{
+    return std::string(json::parse(res.body()).at("error").at("message").as_string());
+}
+
+} // namespace
+
+BOOST_FIXTURE_TEST_SUITE(relay_server_http, emulator_fixture)
+
+BOOST_AUTO_TEST_CASE(endpoints_bad_requests_and_upstream_errors)
+{
+    auto client = make_client();
+    example::relay::server relay(ioc.get_executor(), client);
+    const auto port = relay.start();
+    run([&]() -> asio::awaitable<void> {
+        stop_on_exit guard{relay};
+        auto health = exchange(port, plain_request(http::verb::get, "/health"));
+        auto res = co_await std::move(health);
+        BOOST_TEST(res.result_int() == 200u);
+        BOOST_TEST(res.body() == "{\"status\":\"ok\"}\n");
+
+        auto empty = exchange(port, plain_request(http::verb::post, "/ask"));
+        res = co_await std::move(empty);
+        BOOST_TEST(res.result_int() == 400u);
+        BOOST_TEST(error_message(res).starts_with("empty prompt"));
+
+        auto no_input = exchange(port, plain_request(http::verb::post, "/stream", R"({"prompt":"hi"})", "application/json"));
+        res = co_await std::move(no_input);
+        BOOST_TEST(res.result_int() == 400u);
+        BOOST_TEST(error_message(res).find("\"input\"") != std::string::npos);
+
+        auto unknown = exchange(port, plain_request(http::verb::get, "/nowhere"));
+        res = co_await std::move(unknown);
+        BOOST_TEST(res.result_int() == 404u);
+        auto wrong_method = exchange(port, plain_request(http::verb::delete_, "/ask"));
+        res = co_await std::move(wrong_method);
+        BOOST_TEST(res.result_int() == 405u);
+
+        // The client's mistake keeps the API's status and message, for streams too (the error
+        // arrives before the first event, so it is a plain JSON answer, not an event stream).
+        auto missing = exchange(port, plain_request(http::verb::post, "/ask",
+                                                    R"({"input":"Go on.","previous_interaction_id":"int_nope"})",
+                                                    "application/json"));
+        res = co_await std::move(missing);
+        BOOST_TEST(res.result_int() == 404u);
+        BOOST_TEST(error_message(res).find("int_nope") != std::string::npos);
+        auto missing_stream = exchange(port, plain_request(http::verb::get, "/stream?q=Go%20on.&previous_interaction_id=int_nope"));
+        res = co_await std::move(missing_stream);
+        BOOST_TEST(res.result_int() == 404u);
+        BOOST_TEST(res[http::field::content_type] == "application/json");
+
+        // The relay's own credentials are refused: a bad gateway for its client.
+        server.add_fault_rule("route=create;times=1;status=403");
+        auto refused = exchange(port, plain_request(http::verb::post, "/ask", "Hello?"));
+        res = co_await std::move(refused);
+        BOOST_TEST(res.result_int() == 502u);
+        BOOST_TEST(json::parse(res.body()).at("error").at("upstream_status").to_number<std::uint64_t>() == 403u);
+
+        // A conversation through the relay: the second turn names the first.
+        auto first = exchange(port, plain_request(http::verb::post, "/ask", "My name is Ada."));
+        res = co_await std::move(first);
+        const std::string id(json::parse(res.body()).at("id").as_string());
+        auto second = exchange(port, plain_request(http::verb::post, "/ask",
+                                                   json::serialize(json::object{{"input", "Who am I?"},
+                                                                                {"previous_interaction_id", id}}),
+                                                   "application/json"));
+        res = co_await std::move(second);
+        BOOST_TEST(res.result_int() == 200u);
+        const std::string text(json::parse(res.body()).at("text").as_string());
+        BOOST_TEST(text.starts_with("Turn 2."), text);
+
+        auto stats = exchange(port, plain_request(http::verb::get, "/stats"));
+        res = co_await std::move(stats);
+        const auto counters = json::parse(res.body());
+        BOOST_TEST(counters.at("relay").at("requests").to_number<std::uint64_t>() == 11u);
+        BOOST_TEST(counters.at("relay").at("upstream_errors").to_number<std::uint64_t>() == 3u);
+        BOOST_TEST(counters.at("upstream_pool").at("in_use").to_number<std::uint64_t>() == 0u);
+        relay.stop();
+    }());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
