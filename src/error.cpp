@@ -35,6 +35,7 @@ public:
         case errc::insecure_transport: return "plain HTTP is only allowed to loopback hosts";
         case errc::pool_exhausted: return "connection pool wait queue is full";
         case errc::output_mismatch: return "model output does not match the expected type";
+        case errc::proxy_failed: return "the HTTP proxy did not open a tunnel";
         }
         return "unknown gemini error";
     }
@@ -60,7 +61,8 @@ bool is_transport_error(const error_code& ec) noexcept
     case errc::connect_failed:
     case errc::tls_failed:
     case errc::timeout:
-    case errc::connection_closed: return true;
+    case errc::connection_closed:
+    case errc::proxy_failed: return true;
     default: return false;
     }
 }

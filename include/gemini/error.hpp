@@ -49,6 +49,10 @@ enum class errc
 
     // Structured output (gemini/structured_output.hpp).
     output_mismatch,      ///< the model's output is not JSON or does not match the requested type
+
+    // The HTTP proxy (client_options::proxy, HTTPS_PROXY) refused or botched the CONNECT
+    // tunnel; diagnostics::http_status holds the proxy's status (407: authentication required).
+    proxy_failed,
 };
 
 /// The category of gemini::errc codes.
