@@ -125,7 +125,7 @@ proxy_endpoint parse_proxy_url(std::string_view url, std::string_view source)
     if (p.host.empty())
         reject("the proxy URL in " + std::string(source) + " has no host");
     p.port = u.has_port() ? std::string(u.port()) : "1080";   // curl's default proxy port
-    if (p.port.empty() || u.port_number() == 0)
+    if (u.has_port() && (p.port.empty() || u.port_number() == 0))
         reject("the proxy URL in " + std::string(source) + " has an invalid port");
     if (u.has_userinfo())
     {
@@ -263,7 +263,8 @@ error proxy_refused(const proxy_endpoint& proxy, const target& where, unsigned s
         phrase += std::isprint(static_cast<unsigned char>(c)) ? c : '?';
     diag.library_message = "proxy " + proxy.display() + " refused the tunnel to " + tunnel_authority(where) +
                            ": HTTP " + std::to_string(status) + (phrase.empty() ? "" : " " + phrase);
-    if (status == 407)
+    // 407 is the standard answer; some proxies (tinyproxy) answer wrong credentials with 401.
+    if (status == 407 || status == 401)
         diag.library_message += proxy.authorization.empty()
                                     ? " (proxy authentication required: give credentials as http://user:password@host:port)"
                                     : " (proxy authentication required: the proxy rejected the credentials)";

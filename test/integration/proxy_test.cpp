@@ -354,14 +354,14 @@ BOOST_AUTO_TEST_CASE(basic_credentials)
     gemini::diagnostics diag;
     const auto ec = create_once(f, refused, &diag);
     BOOST_TEST(ec == gemini::errc::proxy_failed);
-    BOOST_TEST(diag.http_status == 407u);
+    BOOST_TEST(diag.http_status == 401u);   // tinyproxy's answer to wrong credentials (407 when none)
     const std::string text = diag.to_string() + " " + ec.message();
-    BOOST_TEST(text.find("407") != std::string::npos, text);
+    BOOST_TEST(text.find("HTTP 401") != std::string::npos, text);
     BOOST_TEST(text.find("authentication required") != std::string::npos, text);
     BOOST_TEST(text.find(wrong_password) == std::string::npos, text);
     BOOST_TEST(text.find("Basic") == std::string::npos, text);
     BOOST_REQUIRE(traces.size() == 1u);   // 407 is not retried
-    BOOST_TEST(traces[0].status == 407u);
+    BOOST_TEST(traces[0].status == 401u);
     BOOST_TEST(traces[0].error == gemini::errc::proxy_failed);
     BOOST_TEST(refused.pool_statistics().open == 0u);
 
@@ -369,8 +369,32 @@ BOOST_AUTO_TEST_CASE(basic_credentials)
     auto anonymous = f.make_client(through(f, tp.url()));
     gemini::diagnostics anonymous_diag;
     BOOST_TEST(create_once(f, anonymous, &anonymous_diag) == gemini::errc::proxy_failed);
+    BOOST_TEST(anonymous_diag.http_status == 407u);
     BOOST_TEST(anonymous_diag.library_message.find("user:password@") != std::string::npos);
     BOOST_TEST(f.server.stats().api_requests == 1u);   // only the authenticated create arrived
+}
+
+BOOST_AUTO_TEST_CASE(standard_407_for_rejected_credentials)
+{
+    emulator_fixture f;
+    fake_proxy fp(f.server.port(), "HTTP/1.1 407 Proxy Authentication Required\r\n"
+                                   "Proxy-Authenticate: Basic realm=\"corp\"\r\nContent-Length: 0\r\n\r\n");
+    auto c = f.make_client(through(f, "http://Aladdin:open%20sesame%21@127.0.0.1:" + std::to_string(fp.port())));
+    gemini::diagnostics diag;
+    const auto ec = create_once(f, c, &diag);
+    BOOST_TEST(ec == gemini::errc::proxy_failed);
+    BOOST_TEST(diag.http_status == 407u);
+    const std::string text = diag.to_string();
+    BOOST_TEST(text.find("407 Proxy Authentication Required") != std::string::npos, text);
+    BOOST_TEST(text.find("rejected the credentials") != std::string::npos, text);
+    BOOST_TEST(text.find("sesame") == std::string::npos, text);
+    BOOST_TEST(text.find("Aladdin") == std::string::npos, text);
+    // The decoded credentials went to the proxy, and only there: base64("Aladdin:open sesame!").
+    const auto seen = fp.requests();
+    BOOST_REQUIRE(seen.size() == 1u);
+    BOOST_TEST(seen[0].find("\r\nProxy-Authorization: Basic QWxhZGRpbjpvcGVuIHNlc2FtZSE=\r\n") != std::string::npos,
+               seen[0]);
+    BOOST_TEST(text.find("QWxhZGRpbjpvcGVuIHNlc2FtZSE") == std::string::npos, text);
 }
 
 BOOST_AUTO_TEST_CASE(refused_tunnels_are_clear_errors)
@@ -427,7 +451,7 @@ BOOST_AUTO_TEST_CASE(a_silent_proxy_hits_the_connect_deadline)
     gemini::diagnostics diag;
     const auto start = std::chrono::steady_clock::now();
     BOOST_TEST(create_once(f, c, &diag) == gemini::errc::timeout);
-    BOOST_TEST(std::chrono::steady_clock::now() - start < 5s);
+    BOOST_TEST((std::chrono::steady_clock::now() - start < 5s));
     BOOST_TEST(diag.library_message.find("tunnel") != std::string::npos, diag.library_message);
     BOOST_TEST(c.pool_statistics().open == 0u);
 }
