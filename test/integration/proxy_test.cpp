@@ -80,13 +80,18 @@ struct tinyproxy
             port = free_port();
             gemini::test::write_text(dir.file("tinyproxy.conf"),
                                      "Port " + std::to_string(port) + "\nListen 127.0.0.1\nTimeout 30\n" +
-                                         "LogFile \"" + log_path() + "\"\nLogLevel Connect\nMaxClients 64\n" +
+                                         "LogFile \"" + log_path() + "\"\nLogLevel Info\nMaxClients 64\n" +
                                          "Allow 127.0.0.1\nConnectPort " + std::to_string(connect_port) + "\n" +
                                          (basic_auth.empty() ? "" : "BasicAuth " + basic_auth + "\n"));
             process.emplace(std::vector<std::string>{exe, "-d", "-c", dir.file("tinyproxy.conf")},
                             std::vector<std::string>{}, dir.file("stdout"), dir.file("stderr"));
+            // Listening is logged by tinyproxy itself, so that a port taken by someone else in
+            // the meantime is not mistaken for ours (tinyproxy then exits and we retry).
+            const auto listening = [&] {
+                return gemini::test::read_text(log_path()).find("Accepting connections") != std::string::npos;
+            };
             const bool settled = gemini::test::poll_until(
-                [&] { return process->poll().has_value() || accepts_connections(port); }, 20s);
+                [&] { return process->poll().has_value() || (listening() && accepts_connections(port)); }, 20s);
             if (settled && !process->poll())
                 return;
             process.reset();
