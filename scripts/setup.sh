@@ -4,7 +4,8 @@
 set -euo pipefail
 
 GEMINI_PACKAGES=(g++ cmake ninja-build ccache pkg-config
-                 libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-test1.81-dev libssl-dev)
+                 libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-test1.81-dev libssl-dev
+                 tinyproxy-bin)   # tinyproxy-bin: the proxy tests' real proxy (binary only, no service)
 
 gemini_install_packages() {
   local missing=()

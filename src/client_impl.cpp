@@ -2,6 +2,7 @@
 
 #include "api_error_body.hpp"
 #include "retry.hpp"
+#include "transport/proxy.hpp"
 #include "transport/transport_failure.hpp"
 
 #include <boost/asio/post.hpp>
@@ -129,6 +130,7 @@ client_impl::client_impl(asio::any_io_executor ex, client_options opts)
         tls_ = make_tls_context(options);
         settings.tls = tls_.get();
     }
+    settings.proxy = select_proxy(settings.where, options.proxy, options.no_proxy, proxy_environment::from_process());
     pool_ = std::make_shared<connection_pool>(std::move(settings));
 }
 

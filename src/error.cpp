@@ -36,6 +36,7 @@ public:
         case errc::pool_exhausted: return "connection pool wait queue is full";
         case errc::output_mismatch: return "model output does not match the expected type";
         case errc::too_many_rounds: return "function calling exceeded its maximum number of rounds";
+        case errc::proxy_failed: return "the HTTP proxy did not open a tunnel";
         }
         return "unknown gemini error";
     }
@@ -61,7 +62,8 @@ bool is_transport_error(const error_code& ec) noexcept
     case errc::connect_failed:
     case errc::tls_failed:
     case errc::timeout:
-    case errc::connection_closed: return true;
+    case errc::connection_closed:
+    case errc::proxy_failed: return true;
     default: return false;
     }
 }

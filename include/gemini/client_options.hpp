@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -108,6 +109,16 @@ struct client_options
     /// A fully configured TLS context (client certificates, own trust store). When set, ca_file,
     /// ca_pem and the system store are not applied; peer and host-name verification still are.
     std::shared_ptr<boost::asio::ssl::context> ssl_context;
+    /// HTTP proxy for https:// base URLs, as http://[user:password@]host[:port] (credentials
+    /// percent-decoded, port 1080 by default; https:// proxies are refused). The tunnel is a
+    /// CONNECT; TLS and host-name verification stay end to end with the real host.
+    /// nullopt: https_proxy / HTTPS_PROXY, not applied to loopback hosts. "": no proxy, whatever
+    /// the environment says. A set value applies to loopback hosts too. See docs/client.md.
+    std::optional<std::string> proxy;
+    /// Hosts reached without the proxy: comma-separated names, domain suffixes (".corp" or
+    /// "corp"), "*", IP literals or CIDR ranges, each with an optional ":port".
+    /// nullopt: no_proxy / NO_PROXY. "": every host through the proxy.
+    std::optional<std::string> no_proxy;
 
     timeouts timeout;
     pool_params pool;

@@ -52,6 +52,10 @@ enum class errc
 
     // Automatic function calling (gemini/chat.hpp, gemini/function_registry.hpp).
     too_many_rounds,      ///< automatic function calling hit its maximum number of rounds
+
+    // The HTTP proxy (client_options::proxy, HTTPS_PROXY) refused or botched the CONNECT
+    // tunnel; diagnostics::http_status holds the proxy's status (407: authentication required).
+    proxy_failed,
 };
 
 /// The category of gemini::errc codes.

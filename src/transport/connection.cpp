@@ -2,7 +2,9 @@
 
 #include "transport/deadline.hpp"
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/connect.hpp>
+#include <boost/beast/http/parser.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
 
 #include <openssl/ssl.h>
@@ -35,13 +37,49 @@ tcp::socket& connection::socket() noexcept
     return std::get<tcp::socket>(stream_);
 }
 
+// One CONNECT exchange on the fresh socket. Failures to talk to the proxy at all stay
+// system errors (connect_failed, retried like a refused connection); an answer that says no,
+// or is not HTTP, is proxy_failed.
+asio::awaitable<void> connection::open_tunnel(const proxy_endpoint& proxy, const target& where)
+{
+    auto req = make_connect_request(proxy, where);
+    auto send = http::async_write(socket(), req, asio::use_awaitable);
+    co_await std::move(send);
+
+    http::response_parser<http::empty_body> parser;
+    parser.skip(true);   // a 2xx answer to CONNECT has no body: what follows is the tunnel
+    boost::beast::flat_buffer head;
+    auto receive = http::async_read_header(socket(), head, parser, asio::as_tuple(asio::use_awaitable));
+    auto [ec, ignored] = co_await std::move(receive);
+    if (ec)
+    {
+        const bool closed = ec == http::error::end_of_stream || ec == http::error::partial_message;
+        if (ec.category() == http::make_error_code(http::error::bad_version).category() && !closed)
+            throw proxy_malformed(proxy, where, "invalid HTTP (" + ec.message() + ")");
+        throw boost::system::system_error(ec);
+    }
+    const auto& res = parser.get();
+    if (res.result_int() / 100 != 2)
+        throw proxy_refused(proxy, where, res.result_int(), res.reason());
+    // Bytes after the answer would have to come from the service before our ClientHello.
+    if (head.size() != 0)
+        throw proxy_malformed(proxy, where, "data followed the 2xx answer before the TLS handshake");
+}
+
 asio::awaitable<void> connection::open(const tcp::resolver::results_type& endpoints, const target& where,
-                                       clock::time_point connect_deadline, clock::time_point handshake_deadline)
+                                       const proxy_endpoint* proxy, clock::time_point connect_deadline,
+                                       clock::time_point handshake_deadline)
 {
     auto connect = asio::async_connect(socket(), endpoints, asio::use_awaitable);
-    auto connect_bounded = with_deadline(std::move(connect), connect_deadline, "connect");
+    auto connect_bounded = with_deadline(std::move(connect), connect_deadline, proxy ? "connecting to the proxy" : "connect");
     co_await std::move(connect_bounded);
     socket().set_option(tcp::no_delay(true));
+    if (proxy)
+    {
+        auto tunnel = open_tunnel(*proxy, where);
+        auto tunnel_bounded = with_deadline(std::move(tunnel), connect_deadline, "opening the tunnel through the proxy");
+        co_await std::move(tunnel_bounded);
+    }
 
     auto* tls = std::get_if<asio::ssl::stream<tcp::socket>>(&stream_);
     if (!tls)

@@ -3,6 +3,7 @@
 // used by one operation at a time (the pool hands it over under a lock), so it needs no strand:
 // every operation on it is started and completed in the coroutine that holds it.
 
+#include "transport/proxy.hpp"
 #include "transport/target.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
@@ -34,9 +35,12 @@ public:
     connection(const asio::any_io_executor& ex, asio::ssl::context* tls_context);
 
     /// Connects to the first resolved address that accepts, then handshakes (TLS: SNI for DNS
-    /// names, peer and host-name verification).
+    /// names, peer and host-name verification). With a `proxy`, `endpoints` are the proxy's:
+    /// a CONNECT tunnel to `where` is opened first (within the connect deadline), and TLS runs
+    /// through it with `where`'s name.
     asio::awaitable<void> open(const tcp::resolver::results_type& endpoints, const target& where,
-                               clock::time_point connect_deadline, clock::time_point handshake_deadline);
+                               const proxy_endpoint* proxy, clock::time_point connect_deadline,
+                               clock::time_point handshake_deadline);
 
     /// False when an idle connection was closed by the peer or has unexpected bytes pending
     /// (a TLS close_notify, say): such a connection must not carry a request.
@@ -107,6 +111,7 @@ private:
     }
 
     tcp::socket& socket() noexcept;
+    asio::awaitable<void> open_tunnel(const proxy_endpoint& proxy, const target& where);
 
     std::variant<tcp::socket, asio::ssl::stream<tcp::socket>> stream_;
     boost::beast::flat_buffer buffer_;

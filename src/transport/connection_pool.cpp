@@ -267,8 +267,10 @@ asio::awaitable<tcp::resolver::results_type> connection_pool::resolve(clock::tim
     }
     auto ex = co_await asio::this_coro::executor;
     tcp::resolver resolver(ex);
-    const auto& where = settings_.where;
-    auto lookup = resolver.async_resolve(where.host, where.port, asio::use_awaitable);
+    // Through a proxy only the proxy's name is resolved here; the proxy resolves the service's.
+    const auto& host = settings_.proxy ? settings_.proxy->host : settings_.where.host;
+    const auto& port = settings_.proxy ? settings_.proxy->port : settings_.where.port;
+    auto lookup = resolver.async_resolve(host, port, asio::use_awaitable);
     auto bounded = with_deadline(std::move(lookup), deadline, "resolve");
     auto results = co_await std::move(bounded);
     {
@@ -293,7 +295,10 @@ asio::awaitable<std::unique_ptr<connection>> connection_pool::open_connection(cl
     {
         if (e.code() == asio::error::operation_aborted)
             throw;
-        throw transport_failure{errc::resolve_failed, e.code(), "resolving " + settings_.where.host, true};
+        throw transport_failure{errc::resolve_failed, e.code(),
+                                settings_.proxy ? "resolving the proxy " + settings_.proxy->host
+                                                : "resolving " + settings_.where.host,
+                                true};
     }
 
     auto ex = co_await asio::this_coro::executor;
@@ -302,8 +307,13 @@ asio::awaitable<std::unique_ptr<connection>> connection_pool::open_connection(cl
                                                            settings_.limits.tls_handshake);
     try
     {
-        auto open = conn->open(endpoints, settings_.where, connect_deadline, handshake_deadline);
+        const proxy_endpoint* proxy = settings_.proxy ? &*settings_.proxy : nullptr;
+        auto open = conn->open(endpoints, settings_.where, proxy, connect_deadline, handshake_deadline);
         co_await std::move(open);
+    }
+    catch (const error&)
+    {
+        throw;   // the proxy refused the tunnel: already described
     }
     catch (const boost::system::system_error& e)
     {
@@ -311,10 +321,11 @@ asio::awaitable<std::unique_ptr<connection>> connection_pool::open_connection(cl
             throw;
         const bool tls_error = e.code().category() == asio::error::get_ssl_category() ||
                                e.code() == asio::ssl::error::stream_truncated;
-        throw transport_failure{tls_error ? errc::tls_failed : errc::connect_failed, e.code(),
-                                std::string(tls_error ? "TLS handshake with " : "connecting to ") +
-                                    settings_.where.host + ":" + settings_.where.port,
-                                true};
+        std::string what = std::string(tls_error ? "TLS handshake with " : "connecting to ") +
+                           settings_.where.host + ":" + settings_.where.port;
+        if (settings_.proxy)
+            what += " through the proxy " + settings_.proxy->display();
+        throw transport_failure{tls_error ? errc::tls_failed : errc::connect_failed, e.code(), std::move(what), true};
     }
     co_return conn;
 }

@@ -17,6 +17,7 @@
 #include <list>
 #include <memory>
 #include <mutex>
+#include <optional>
 
 namespace gemini::detail {
 
@@ -29,6 +30,7 @@ public:
         pool_params params;
         timeouts limits;
         asio::ssl::context* tls = nullptr;   ///< owned by the client, outlives the pool
+        std::optional<proxy_endpoint> proxy; ///< every connection is a CONNECT tunnel through it
     };
 
     /// A connection lent to one operation, or (while it is being opened) the right to open
