@@ -151,8 +151,16 @@ namespace {
 
 file decode_file(http_reply reply)
 {
+    // The same checks as for an interaction: a file answer in another content type (an HTML
+    // error page from a proxy, say) is not one, whatever its body.
+    const auto content_type = reply.info.header("content-type");
+    if (content_type.substr(0, 16) != "application/json")
+        fail(errc::malformed_response, "expected application/json, got '" + std::string(content_type) + "'",
+             reply.info.status);
+    json::parse_options limits;
+    limits.max_depth = 256;
     error_code ec;
-    json::value parsed = json::parse(reply.body, ec);
+    json::value parsed = json::parse(reply.body, ec, {}, limits);
     if (ec)
         fail(errc::malformed_response, "file response is not valid JSON: " + ec.message(), reply.info.status);
     file f;
@@ -213,6 +221,13 @@ bool resumable(const error& e)
     return s == 400 || s == 408 || s == 429 || s / 100 == 5;
 }
 
+// A lost or refused connection may be resumed; an answer that arrived but is too large or not
+// HTTP, or a TLS failure, is the same failure as for any other call and is not.
+bool resumable(const transport_failure& f)
+{
+    return f.code == errc::connection_closed || f.code == errc::connect_failed || f.code == errc::resolve_failed;
+}
+
 asio::awaitable<file> run_upload(std::shared_ptr<client_impl> impl, std::shared_ptr<upload_source> src,
                                  upload_options opts)
 {
@@ -264,6 +279,9 @@ asio::awaitable<file> run_upload(std::shared_ptr<client_impl> impl, std::shared_
         http_call chunk{http::verb::post, target, src->read(offset, n), &chunk_opts, false, false, "upload_file",
                         "application/octet-stream", true};
         std::exception_ptr failure;
+        error_code reason;
+        unsigned failed_status = 0;
+        std::optional<std::chrono::milliseconds> hint;
         http_reply reply;
         try
         {
@@ -275,14 +293,21 @@ asio::awaitable<file> run_upload(std::shared_ptr<client_impl> impl, std::shared_
             if (!resumable(e))
                 throw;
             failure = std::current_exception();
+            reason = e.code();
+            failed_status = e.diag().http_status;
+            hint = e.diag().retry_after;
         }
-        catch (const transport_failure&)
+        catch (const transport_failure& f)
         {
+            if (!resumable(f))
+                throw;
             failure = std::current_exception();
+            reason = make_error_code(f.code);
         }
         catch (const deadline_exceeded&)
         {
             failure = std::current_exception();
+            reason = make_error_code(errc::timeout);
         }
         if (!failure)
         {
@@ -302,16 +327,22 @@ asio::awaitable<file> run_upload(std::shared_ptr<client_impl> impl, std::shared_
                      last ? "the finalize answer is not final" : "the chunk answer has no x-goog-upload-status",
                      reply.info.status);
             }
-            catch (const error&)
+            catch (const error& e)
             {
                 failure = std::current_exception();
+                reason = e.code();
+                failed_status = reply.info.status;
             }
         }
 
         if (++failures >= opts.max_chunk_attempts)
             std::rethrow_exception(failure);
-        asio::steady_timer pause(co_await asio::this_coro::executor,
-                                 chunk_backoff(failures, policy.initial_backoff, policy.max_backoff));
+        // A 429/503's Retry-After (or RetryInfo) is honoured as for any other call; the resume
+        // is reported to on_retry like the retries of the other operations.
+        const auto delay = hint ? *hint : chunk_backoff(failures, policy.initial_backoff, policy.max_backoff);
+        if (policy.on_retry)
+            policy.on_retry(retry_event{"upload_file", failures, delay, reason, failed_status, hint.has_value()});
+        asio::steady_timer pause(co_await asio::this_coro::executor, delay);
         auto wait = pause.async_wait(asio::use_awaitable);
         co_await std::move(wait);
 

@@ -62,9 +62,12 @@ struct upload_options
     /// chunk); the file is read one chunk at a time.
     std::size_t chunk_size = 8u << 20;
     /// Attempts per chunk: after a failed chunk (5xx, 408, 429, a 400 such as an offset
-    /// mismatch, a lost connection, or an answer without `x-goog-upload-status`) the session is
-    /// queried and the upload continues from the offset the server reports, waiting the
-    /// retry policy's backoff first. 1 = no retry.
+    /// mismatch, a lost or refused connection, a timeout, or an answer without
+    /// `x-goog-upload-status`) the session is queried and the upload continues from the offset
+    /// the server reports, waiting first the server's hint (Retry-After, retry-after-ms,
+    /// RetryInfo) or else the retry policy's backoff; each such resume is reported to the
+    /// policy's on_retry. An oversized, non-JSON or non-HTTP answer fails the upload as it fails
+    /// any call. 1 = no retry.
     unsigned max_chunk_attempts = 4;
     /// Extra headers, per-HTTP-call timeout, and the retry policy (its backoff paces chunk
     /// retries; the start request is retried by it as usual).

@@ -1,7 +1,8 @@
 // The fault matrix (docs/reliability.md): every operation against every fault the emulator can
 // inject, each cell with its documented outcome (success after retries, a resumed stream, or a
 // typed error), and for every cell: bounded time, no connection left behind in the client's
-// pool or open on the emulator, and for streams the same events as an unfaulted run.
+// pool or open on the emulator, for streams the same events as an unfaulted run, and for
+// uploads a stored file of the input's size and SHA-256.
 //
 // The table is printed as Markdown: to the file named by GEMINI_FAULT_MATRIX_OUT, else as a
 // Boost.Test message (--log_level=message).
@@ -9,10 +10,15 @@
 #include "integration/fixture.hpp"
 #include "integration/poll.hpp"
 
+#include <gemini/files.hpp>
+#include <gemini/media.hpp>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/test/unit_test.hpp>
+
+#include <openssl/evp.h>
 
 #include <array>
 #include <cstdlib>
@@ -35,12 +41,18 @@ enum class op
     get,
     cancel,
     remove,
-    // UPLOAD: the Files API upload (feat/multimodal) gets its column here: add `upload` to this
-    // enum, to op_names/route_of, a body in run_op() and an expectation in every row below.
+    upload,   // Files API resumable upload of upload_size bytes in upload_chunk chunks
 };
-constexpr std::size_t op_count = 5;
-constexpr std::array<op, op_count> all_ops{op::create, op::stream, op::get, op::cancel, op::remove};
-constexpr std::array<const char*, op_count> op_names{"unary create", "stream create", "get", "cancel", "delete"};
+constexpr std::size_t op_count = 6;
+constexpr std::array<op, op_count> all_ops{op::create, op::stream, op::get, op::cancel, op::remove, op::upload};
+constexpr std::array<const char*, op_count> op_names{"unary create", "stream create", "get",
+                                                     "cancel",       "delete",        "upload"};
+
+// Four chunk requests: 0, 64 Ki, 128 Ki (upload) and 192 Ki (upload, finalize). A rule with
+// `skip=1` faults the second chunk, `skip=3` the finalize; `route=files` faults the start (and
+// the queries, which is why chunk rules leave it alone).
+constexpr std::size_t upload_size = 200000;
+constexpr std::size_t upload_chunk = 64u << 10;
 
 // The emulator's fault-rule route of each operation (a stream's resume GET is route `get`, so a
 // `create` rule leaves it alone).
@@ -53,6 +65,7 @@ const char* route_of(op o)
     case op::get: return "get";
     case op::cancel: return "cancel";
     case op::remove: return "delete";
+    case op::upload: return "upload";
     }
     return "any";
 }
@@ -102,16 +115,23 @@ struct row
     bool short_deadlines = false;       // request timeout 200 ms, stream idle timeout 150 ms
 };
 
-// Everything but the stream column shares one fault.
+// Everything but the stream and upload columns shares one fault.
 std::array<cell, op_count> unary(std::string fault, expected create, cell stream, expected get, expected cancel,
-                                 expected remove)
+                                 expected remove, cell upload)
 {
-    return {cell{fault, create}, stream, cell{fault, get}, cell{fault, cancel}, cell{fault, remove}};
+    return {cell{fault, create}, stream, cell{fault, get}, cell{fault, cancel}, cell{fault, remove}, upload};
 }
-std::array<cell, op_count> same(std::string fault, expected e)
+std::array<cell, op_count> same(std::string fault, expected e, cell upload)
 {
-    return unary(fault, e, cell{fault, e}, e, e, e);
+    return unary(fault, e, cell{fault, e}, e, e, e, upload);
 }
+
+// The upload's own cells: a fault string starting with `route=` names its route (the start is
+// `route=files`), otherwise it is a chunk rule (`route=upload`).
+expected resumed_upload(unsigned retries = 1) { return {kind::resumed, {}, retries}; }
+expected resumed_hinted() { return {kind::resumed, {}, 1, true}; }
+cell middle_chunk(std::string fault, expected e) { return {"skip=1;" + fault, e}; }
+cell finalize(std::string fault, expected e) { return {"skip=3;" + fault, e}; }
 
 // An IMF-fixdate `seconds` from now, for Retry-After.
 std::string http_date_in(int seconds)
@@ -128,46 +148,74 @@ std::vector<row> fault_rows()
 {
     const auto body_not_read = ok();   // delete does not read its (empty-object) body
     std::vector<row> rows;
-    rows.push_back({"refused connection", same("", fails(errc::connect_failed, 4)), special::refused});
-    rows.push_back({"close before response (FIN)", same("times=1;close", ok(1))});
-    rows.push_back({"reset before response (RST)", same("times=1;close;reset", ok(1))});
+    rows.push_back({"refused connection",
+                    same("", fails(errc::connect_failed, 4), cell{"", fails(errc::connect_failed, 4)}),
+                    special::refused});
+    rows.push_back({"close before response (FIN)",
+                    same("times=1;close", ok(1), cell{"route=files;times=1;close", ok(1)})});
+    rows.push_back({"reset before response (RST)",
+                    same("times=1;close;reset", ok(1),
+                         middle_chunk("times=1;close;reset;upload-keep=20000", resumed_upload()))});
     rows.push_back({"truncated body (close mid-body)",
                     unary("times=1;truncate", fails(errc::connection_closed),
                           cell{"times=1;cut-after-bytes=700", resumed()}, fails(errc::connection_closed),
-                          fails(errc::connection_closed), fails(errc::connection_closed))});
+                          fails(errc::connection_closed), fails(errc::connection_closed),
+                          finalize("times=1;truncate", resumed_upload()))});
     rows.push_back({"reset mid-body (RST)",
                     unary("times=1;truncate;reset", fails(errc::connection_closed),
                           cell{"times=1;cut-after-bytes=700;reset", resumed()}, fails(errc::connection_closed),
-                          fails(errc::connection_closed), fails(errc::connection_closed))});
+                          fails(errc::connection_closed), fails(errc::connection_closed),
+                          finalize("times=1;truncate;reset", resumed_upload()))});
     rows.push_back({"reset mid-stream (RST after 4 events)",
-                    unary("", na, cell{"times=1;cut-after-events=4;reset", resumed()}, na, na, na)});
+                    unary("", na, cell{"times=1;cut-after-events=4;reset", resumed()}, na, na, na, cell{"", na})});
     rows.push_back({"stall past the timeout",
                     unary("times=1;delay-ms=1000", fails(errc::timeout), cell{"times=1;stall-ms=1000", resumed()},
-                          fails(errc::timeout), fails(errc::timeout), fails(errc::timeout)),
+                          fails(errc::timeout), fails(errc::timeout), fails(errc::timeout),
+                          middle_chunk("times=1;delay-ms=1000", resumed_upload())),
                     special::none, true});
-    rows.push_back({"429 Retry-After: 1 (seconds)", same("times=1;status=429;retry-after=1", hinted())});
-    rows.push_back({"429 Retry-After: HTTP date", same("times=1;status=429;retry-after=@date", hinted())});
-    rows.push_back({"429 retry-after-ms: 20", same("times=1;status=429;retry-after-ms=20", hinted())});
-    rows.push_back({"429 RetryInfo.retryDelay 0.02s", same("times=1;status=429;shape=rpc;retry-delay=0.02s", hinted())});
-    rows.push_back({"500 x2 (within the budget)", same("times=2;status=500", ok(2))});
-    rows.push_back({"503 x2 (within the budget)", same("times=2;status=503", ok(2))});
-    rows.push_back({"500 x10 (beyond the budget)", same("times=10;status=500", fails(errc::server_error, 4))});
-    rows.push_back({"503 x10 (beyond the budget)", same("times=10;status=503", fails(errc::server_error, 4))});
+    rows.push_back({"429 Retry-After: 1 (seconds)",
+                    same("times=1;status=429;retry-after=1", hinted(),
+                         middle_chunk("times=1;status=429;retry-after=1", resumed_hinted()))});
+    rows.push_back({"429 Retry-After: HTTP date",
+                    same("times=1;status=429;retry-after=@date", hinted(),
+                         middle_chunk("times=1;status=429;retry-after=@date", resumed_hinted()))});
+    rows.push_back({"429 retry-after-ms: 20",
+                    same("times=1;status=429;retry-after-ms=20", hinted(),
+                         middle_chunk("times=1;status=429;retry-after-ms=20", resumed_hinted()))});
+    rows.push_back({"429 RetryInfo.retryDelay 0.02s",
+                    same("times=1;status=429;shape=rpc;retry-delay=0.02s", hinted(),
+                         middle_chunk("times=1;status=429;shape=rpc;retry-delay=0.02s", resumed_hinted()))});
+    rows.push_back({"500 x2 (within the budget)",
+                    same("times=2;status=500", ok(2), middle_chunk("times=2;status=500", resumed_upload(2)))});
+    rows.push_back({"503 x2 (within the budget)",
+                    same("times=2;status=503", ok(2), middle_chunk("times=2;status=503", resumed_upload(2)))});
+    // An upload tries each chunk max_chunk_attempts (4) times: three resumes, then the error.
+    rows.push_back({"500 x10 (beyond the budget)",
+                    same("times=10;status=500", fails(errc::server_error, 4),
+                         middle_chunk("times=10;status=500", fails(errc::server_error, 3)))});
+    rows.push_back({"503 x10 (beyond the budget)",
+                    same("times=10;status=503", fails(errc::server_error, 4),
+                         middle_chunk("times=10;status=503", fails(errc::server_error, 3)))});
     rows.push_back({"malformed JSON",
                     unary("times=1;malformed", fails(errc::malformed_response),
                           cell{"times=1;malformed", fails(errc::malformed_response)}, fails(errc::malformed_response),
-                          fails(errc::malformed_response), body_not_read)});
+                          fails(errc::malformed_response), body_not_read,
+                          finalize("times=1;malformed", fails(errc::malformed_response)))});
     rows.push_back({"wrong content type (text/html)",
                     unary("times=1;content-type=text/html", fails(errc::malformed_response),
                           cell{"times=1;content-type=text/html", fails(errc::malformed_response)},
-                          fails(errc::malformed_response), fails(errc::malformed_response), body_not_read)});
+                          fails(errc::malformed_response), fails(errc::malformed_response), body_not_read,
+                          finalize("times=1;content-type=text/html", fails(errc::malformed_response)))});
     rows.push_back({"oversized body / event (100 kB padding)",
-                    same("times=1;pad=100000", fails(errc::response_too_large))});
+                    same("times=1;pad=100000", fails(errc::response_too_large),
+                         finalize("times=1;pad=100000", fails(errc::response_too_large)))});
     rows.push_back({"invalid UTF-8 in a JSON string",
                     unary("times=1;bad-utf8", fails(errc::malformed_response),
                           cell{"times=1;bad-utf8", fails(errc::malformed_response)}, fails(errc::malformed_response),
-                          fails(errc::malformed_response), body_not_read)});
-    rows.push_back({"TLS handshake failure (untrusted certificate)", same("", fails(errc::tls_failed)), special::tls});
+                          fails(errc::malformed_response), body_not_read,
+                          finalize("times=1;bad-utf8", fails(errc::malformed_response)))});
+    rows.push_back({"TLS handshake failure (untrusted certificate)",
+                    same("", fails(errc::tls_failed), cell{"", fails(errc::tls_failed)}), special::tls});
     return rows;
 }
 
@@ -180,8 +228,36 @@ struct observed
     std::vector<std::string> events;       // stream: event_type[:text] per event
     std::size_t resumes = 0;
     std::string status;                    // cancel: the interaction's status
+    gemini::file uploaded;                 // upload: the final answer's file
     bool hung = false;
 };
+
+// The payload every upload cell sends: pseudo-random bytes, so that a resumed upload that
+// skipped or repeated a range cannot have the same hash.
+const std::string& upload_payload()
+{
+    static const std::string bytes = [] {
+        std::string b(upload_size, '\0');
+        std::uint32_t x = 2463534242u;
+        for (auto& c : b)
+        {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            c = static_cast<char>(x & 0xff);
+        }
+        return b;
+    }();
+    return bytes;
+}
+
+std::string sha256_base64(const std::string& data)
+{
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr);
+    return gemini::base64_encode(std::span(reinterpret_cast<const std::byte*>(digest), len));
+}
 
 gemini::request question()
 {
@@ -252,6 +328,18 @@ asio::awaitable<observed> run_op(gemini::client* c, op o, std::string id)
         out.ec = ec;
         break;
     }
+    case op::upload:
+    {
+        gemini::upload_options o;
+        o.mime_type = "application/octet-stream";
+        o.display_name = "fault matrix";
+        o.chunk_size = upload_chunk;
+        auto call = gemini::async_upload_bytes(*c, upload_payload(), o, asio::as_tuple(asio::use_awaitable));
+        auto [ec, f] = co_await std::move(call);
+        out.ec = ec;
+        out.uploaded = std::move(f);
+        break;
+    }
     }
     co_return out;
 }
@@ -276,6 +364,8 @@ struct counts
     unsigned attempts = 0;
     unsigned retries = 0;
     bool hint = true;   // every retry waited for a server hint
+    std::string last_path;         // of the latest attempt the trace hook saw
+    unsigned upload_resumes = 0;   // retries after a failed request on the upload session
 };
 
 // The errc's name, shorter than its message in a table cell.
@@ -388,16 +478,25 @@ struct matrix_fixture : emulator_fixture
             const std::string id = prepare(o);
             auto settings = cell_settings(r);
             auto n = std::make_shared<counts>();
-            settings.trace = [n](const gemini::trace_event&) { ++n->attempts; };
+            settings.trace = [n](const gemini::trace_event& e) {
+                ++n->attempts;
+                n->last_path = e.path;
+            };
             settings.retry.on_retry = [n](const gemini::retry_event& e) {
                 ++n->retries;
                 n->hint = n->hint && e.server_hint;
+                // The hooks run in order on the operation's strand: the attempt just traced is
+                // the one that failed. A failure on the session URL is resumed from the
+                // server's offset (start retries are plain retries).
+                if (n->last_path.find("upload_id=") != std::string::npos)
+                    ++n->upload_resumes;
             };
             std::string fault = spec.fault;
             if (auto at = fault.find("@date"); at != std::string::npos)
                 fault.replace(at, 5, http_date_in(2));
             if (r.how == special::none)
-                server.add_fault_rule(std::string("route=") + route_of(o) + ";" + fault);
+                server.add_fault_rule(fault.starts_with("route=") ? fault
+                                                                 : std::string("route=") + route_of(o) + ";" + fault);
 
             observed got;
             auto c = make_client(settings);
@@ -406,6 +505,8 @@ struct matrix_fixture : emulator_fixture
             const auto ms =
                 std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
             server.clear_fault_rules();
+            if (o == op::upload)
+                got.resumes = n->upload_resumes;
 
             BOOST_TEST(!got.hung, "the operation did not finish within 15 s");
             const auto& want = spec.expect;
@@ -424,6 +525,8 @@ struct matrix_fixture : emulator_fixture
                     BOOST_TEST(got.text == reference_text);
                 if (o == op::cancel)
                     BOOST_TEST(got.status == "cancelled");
+                if (o == op::upload)
+                    check_upload(got.uploaded);
                 break;
             case kind::error:
                 BOOST_TEST(got.ec == want.code, got.ec.message() << " instead of " << describe(want));
@@ -461,6 +564,26 @@ struct matrix_fixture : emulator_fixture
             return entry.str();
         }
         return "?";
+    }
+
+    // The upload's answer, and the file the emulator stored (read back unfaulted), hold exactly
+    // the payload: its size and SHA-256.
+    void check_upload(const gemini::file& answered)
+    {
+        const auto want_sha = sha256_base64(upload_payload());
+        BOOST_TEST(answered.size_bytes.value_or(-1) == static_cast<std::int64_t>(upload_size));
+        BOOST_TEST(answered.sha256_hash == want_sha);
+        gemini::file stored;
+        gemini::error_code ec;
+        run([&]() -> asio::awaitable<void> {
+            auto get = gemini::async_get_file(setup, answered.name, {}, asio::as_tuple(asio::use_awaitable));
+            auto [get_ec, got] = co_await std::move(get);
+            ec = get_ec;
+            stored = std::move(got);
+        }());
+        BOOST_TEST(!ec, ec.message());
+        BOOST_TEST(stored.size_bytes.value_or(-1) == static_cast<std::int64_t>(upload_size));
+        BOOST_TEST(stored.sha256_hash == want_sha);
     }
 
     gemini::client setup;
@@ -514,7 +637,8 @@ BOOST_FIXTURE_TEST_CASE(every_operation_against_every_fault, matrix_fixture)
     }
     const auto total = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
     table << "\nEach cell: outcome, then attempts/retries/resumes (HTTP attempts seen by the trace hook, "
-             "retries reported to on_retry, stream resumes) and the cell's wall time. "
+             "retries reported to on_retry, stream resumes or upload resumes from the server's offset) and the cell's "
+             "wall time. "
           << cells << " cells in " << total.count() << " ms.\n";
     publish(table.str());
     BOOST_TEST(server.stats().faults_injected > 0u);
