@@ -149,6 +149,16 @@ asio::awaitable<gemini::input> make_input(gemini::client& c, options o, std::str
     co_return gemini::input(std::move(blocks));
 }
 
+/// The answer of a structured-output request.
+json::value json_answer(const gemini::interaction& i)
+{
+    boost::system::error_code ec;
+    json::value v = json::parse(i.output_text(), ec);
+    if (ec)
+        throw failure("interaction " + i.id + ": the answer is not JSON: " + ec.message());
+    return v;
+}
+
 /// 0 for a completed interaction; otherwise says why on stderr and returns 1.
 int outcome(const gemini::interaction& i)
 {
@@ -193,7 +203,7 @@ int print_answer(const options& o, const gemini::interaction& i)
     }
     else if (!o.schema_file.empty() && i.status == gemini::interaction_status::completed)
     {
-        const json::value v = gemini::parse_output(i);
+        const json::value v = json_answer(i);
         std::cout << (o.compact ? json::serialize(v) : pretty_json(v)) << "\n";
     }
     else
@@ -254,7 +264,7 @@ asio::awaitable<int> ask(gemini::client& c, options o)
     {
         auto open = c.stream(std::move(req));
         gemini::interaction_stream s = co_await std::move(open);
-        std::optional<gemini::interaction> final;
+        std::optional<gemini::interaction> last;
         for (;;)
         {
             auto pull = s.next();
@@ -264,10 +274,10 @@ asio::awaitable<int> ask(gemini::client& c, options o)
             if (const auto* delta = ev->get_if<gemini::text_delta_event>())
                 std::cout << delta->text << std::flush;
             else if (const auto* completed = ev->get_if<gemini::interaction_completed_event>())
-                final = completed->interaction;
+                last = completed->interaction;
         }
         std::cout << "\n" << std::flush;
-        co_return final ? outcome(*final) : 0;
+        co_return last ? outcome(*last) : 0;
     }
     if (o.stream)
     {
@@ -309,7 +319,7 @@ asio::awaitable<void> chat_turn(gemini::client& c, const options& o, gemini::cha
     gemini::interaction answer = co_await std::move(send);
     if (!o.schema_file.empty() && answer.status == gemini::interaction_status::completed)
     {
-        const json::value v = gemini::parse_output(answer);
+        const json::value v = json_answer(answer);
         std::cout << (o.compact ? json::serialize(v) : pretty_json(v)) << "\n" << std::flush;
     }
     else

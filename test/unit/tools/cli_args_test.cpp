@@ -38,7 +38,7 @@ BOOST_AUTO_TEST_CASE(prompt_words_are_joined_and_stdin_is_the_default)
     BOOST_TEST(!parse({}).prompt.has_value());
     BOOST_TEST(*parse({"-"}).prompt == "-");
     const auto o = parse({"why", "is", "the sky", "blue?"});
-    BOOST_TEST(o.cmd == command::prompt);
+    BOOST_TEST((o.cmd == command::prompt));
     BOOST_TEST(*o.prompt == "why is the sky blue?");
 }
 
