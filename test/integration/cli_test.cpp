@@ -469,6 +469,9 @@ BOOST_AUTO_TEST_CASE(help_and_usage_errors)
                              "--schema", "--image-out", "--background", "--wait", "--json", "--base-url", "--ca",
                              "--emulator", "get ID", "cancel ID", "delete ID"})
         BOOST_TEST(help.out.find(flag) != std::string::npos, flag);
+    auto version = f.run({"--version"}, {}, false);
+    BOOST_TEST(version.code == 0);
+    BOOST_TEST(version.out == "gemini " + std::string(gemini::version().text) + "\n");
     auto bad = f.run({"--wait", "x"}, {}, false);
     BOOST_TEST(bad.code == 2);
     BOOST_TEST(one_line(bad.err), bad.err);
