@@ -59,13 +59,15 @@ inline void write_text(const std::string& path, const std::string& text)
     out << text;
 }
 
-/// A running child process. Its stdout and stderr go to files (or to a given descriptor).
+/// A running child process. Its stdin comes from a file, its stdout and stderr go to files (or
+/// stderr to a given descriptor).
 class child_process
 {
 public:
-    /// `env` is the whole environment of the child ("NAME=value"); nothing is inherited.
+    /// `env` is the whole environment of the child ("NAME=value"); nothing is inherited. Its
+    /// stdin is the file `in_path` (default: empty).
     child_process(std::vector<std::string> args, std::vector<std::string> env, const std::string& out_path,
-                  const std::string& err_path, int err_fd = -1)
+                  const std::string& err_path, int err_fd = -1, const std::string& in_path = "/dev/null")
     {
         // Everything the child needs is prepared before fork: after it, only async-signal-safe
         // calls (the test process has threads: the emulator's).
@@ -78,7 +80,7 @@ public:
         envp.push_back(nullptr);
         const int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
         const int err = err_fd >= 0 ? err_fd : ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        const int in = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+        const int in = ::open(in_path.c_str(), O_RDONLY | O_CLOEXEC);
         if (out < 0 || err < 0 || in < 0)
             throw std::runtime_error("cannot open the child's files");
         pid_ = ::fork();
