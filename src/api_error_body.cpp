@@ -72,13 +72,21 @@ bool read_error_object(const json::value& error, diagnostics& diag)
 
 namespace {
 
+/// The largest retry hint kept (about a year).
+constexpr std::chrono::milliseconds max_retry_hint = std::chrono::hours(24 * 366);
+
 std::optional<std::chrono::milliseconds> parse_number_ms(std::string_view text, long scale)
 {
     double value = 0;
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec != std::errc() || value < 0)
+    if (ec != std::errc() || !(value >= 0))   // also rejects NaN
         return std::nullopt;
-    return std::chrono::milliseconds(static_cast<long long>(value * scale));
+    // Found by fuzzing: "1e300" (or "inf") overflowed the conversion to an integer. Any hint
+    // beyond the cap is as good as infinite (the call's deadline caps the wait anyway).
+    const double ms = value * static_cast<double>(scale);
+    if (!(ms < static_cast<double>(max_retry_hint.count())))
+        return max_retry_hint;
+    return std::chrono::milliseconds(static_cast<long long>(ms));
 }
 
 // Retry-After is either delta-seconds or an HTTP date (RFC 9110 IMF-fixdate).
@@ -90,9 +98,17 @@ std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view text
     const std::string copy(text);
     if (!strptime(copy.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm))
         return std::nullopt;
-    const auto when = std::chrono::system_clock::from_time_t(timegm(&tm));
-    const auto delta = std::chrono::duration_cast<std::chrono::milliseconds>(when - std::chrono::system_clock::now());
-    return std::max(delta, std::chrono::milliseconds(0));
+    // In seconds first (found by fuzzing: a date in year 1013 or 9999 overflowed the
+    // nanosecond system_clock when converted with from_time_t).
+    const std::time_t when = timegm(&tm);
+    const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+    if (when <= now)
+        return std::chrono::milliseconds(0);
+    const auto cap_s = std::chrono::duration_cast<std::chrono::seconds>(max_retry_hint).count();
+    const auto delta_s = when - now;
+    if (delta_s >= cap_s)
+        return max_retry_hint;
+    return std::chrono::milliseconds(static_cast<long long>(delta_s) * 1000);
 }
 
 // google.rpc.RetryInfo: {"@type": ".../google.rpc.RetryInfo", "retryDelay": "42s"}

@@ -55,7 +55,7 @@
 
 namespace gemini {
 
-class chat_stream;
+class chat_stream;  ///< defined below
 
 namespace detail {
 struct chat_state;
@@ -154,9 +154,14 @@ private:
     std::shared_ptr<detail::chat_stream_state> state_;
 };
 
+/// A conversation with a model or agent: keeps what the API needs between turns (the stored
+/// chain or, with `store = false`, the whole history) and resends the per-turn settings, since
+/// the server inherits only the history (spec 8.2). Optionally runs function calls through a
+/// function_registry. One turn at a time; not thread-safe. See docs/chat.md.
 class chat
 {
 public:
+    /// The client's executor, on which turns run.
     using executor_type = boost::asio::any_io_executor;
 
     /// A new conversation. `settings` is the template of every turn's request: model or agent,
@@ -232,6 +237,7 @@ public:
     /// stay. Throws gemini::error(invalid_argument) while a turn is in progress.
     void reset();
 
+    /// The executor of the client the chat was made with.
     executor_type get_executor() const noexcept;
 
 private:

@@ -63,9 +63,14 @@ struct erased_initiation
 
 } // namespace detail
 
+/// A client of the Gemini Interactions API: one HTTPS connection pool shared by every
+/// operation, usable from any thread. Each operation has an `async_` form taking any completion
+/// token (signature `void(error_code, T)`) and a co_await form that throws gemini::error.
+/// Destroying the client cancels what is in flight. See docs/client.md.
 class client
 {
 public:
+    /// Operations complete on the caller's associated executor; connections run on this one.
     using executor_type = boost::asio::any_io_executor;
 
     /// Throws gemini::error (invalid_argument, insecure_transport) for unusable options, for
@@ -77,6 +82,7 @@ public:
     client(const client&) = delete;
     client& operator=(const client&) = delete;
 
+    /// The executor given to the constructor.
     executor_type get_executor() const noexcept;
 
     /// POST /{version}/interactions. Completes with void(error_code, interaction).
@@ -150,20 +156,30 @@ public:
             init{impl_}, token, std::move(id), std::move(policy));
     }
 
-    // co_await conveniences: return the value or throw gemini::error.
+    // co_await conveniences: the same operations as the async_ forms above, returning the value
+    // or throwing gemini::error (with the call's diagnostics).
+
+    /// Polls GET until the interaction leaves queued/in_progress (see async_wait()).
     boost::asio::awaitable<interaction> wait(std::string id, poll_policy policy = {});
+    /// Creates a streamed interaction; returns once the response headers arrived.
     boost::asio::awaitable<interaction_stream> stream(request req, request_options opts = {});
+    /// Streams a stored interaction from the start, or after `last_event_id`.
     boost::asio::awaitable<interaction_stream> stream_get(std::string id, std::string last_event_id = {},
                                                           request_options opts = {});
+    /// POST /{version}/interactions; follows requires_continuation hops (docs/background.md).
     boost::asio::awaitable<interaction> create(request req, request_options opts = {});
+    /// GET /{version}/interactions/{id}.
     boost::asio::awaitable<interaction> get(std::string id, get_options opts = {});
+    /// POST /{version}/interactions/{id}/cancel: stops a background run (400 when it is not running).
     boost::asio::awaitable<interaction> cancel(std::string id, request_options opts = {});
+    /// DELETE /{version}/interactions/{id}.
     boost::asio::awaitable<response_info> remove(std::string id, request_options opts = {});
 
     /// Ends every operation in flight with operation_aborted, closes all connections, and makes
     /// later operations fail the same way. Safe to call from any thread.
     void cancel();
 
+    /// A snapshot of the connection pool's counters (open, idle, in use, waiting, totals).
     pool_stats pool_statistics() const;
 
     /// The effective settings after environment defaults were applied (the key is not exposed).

@@ -17,7 +17,7 @@
 #include <vector>
 
 namespace boost::asio::ssl {
-class context;
+class context;  ///< forward declaration: client_options::ssl_context
 }
 
 namespace gemini {
@@ -91,6 +91,8 @@ struct trace_event
 /// Returns a fresh OAuth2 access token; called before every attempt so tokens can refresh.
 using bearer_token_provider = std::function<boost::asio::awaitable<std::string>()>;
 
+/// Everything a client is configured with; every field is optional (defaults from the
+/// environment and the official SDKs). See docs/client.md.
 struct client_options
 {
     /// API key sent as x-goog-api-key. Empty: GEMINI_API_KEY. Ignored when a token provider is set.
@@ -105,6 +107,7 @@ struct client_options
     /// Extra trusted CA certificates, as a PEM file path (empty: GEMINI_CA_FILE) or PEM text.
     /// The system store stays trusted as well.
     std::string ca_file;
+    /// Extra trusted CA certificates as PEM text (e.g. gemini::emulator::server::ca_pem()).
     std::string ca_pem;
     /// A fully configured TLS context (client certificates, own trust store). When set, ca_file,
     /// ca_pem and the system store are not applied; peer and host-name verification still are.
@@ -120,11 +123,11 @@ struct client_options
     /// nullopt: no_proxy / NO_PROXY. "": every host through the proxy.
     std::optional<std::string> no_proxy;
 
-    timeouts timeout;
-    pool_params pool;
-    stream_params streaming;
-    retry_policy retry;
-    continuation_params continuation;
+    timeouts timeout;                   ///< connect, TLS handshake and whole-call limits
+    pool_params pool;                   ///< connection pool size, queue and lifetimes
+    stream_params streaming;            ///< stream idle timeout, resume, event size limits
+    retry_policy retry;                 ///< default for every call (request_options::retry replaces it)
+    continuation_params continuation;   ///< requires_continuation hops followed by create() and stream()
 
     /// Sent with every request; a request_options header of the same name wins.
     std::vector<std::pair<std::string, std::string>> headers;

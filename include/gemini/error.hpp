@@ -15,6 +15,7 @@
 
 namespace gemini {
 
+/// The error_code of every completion signature, `void(error_code, T)`.
 using boost::system::error_code;
 
 /// Error conditions reported by this library. Transport failures, API answers and local
@@ -61,6 +62,7 @@ enum class errc
 /// The category of gemini::errc codes.
 const boost::system::error_category& error_category() noexcept;
 
+/// Makes `error_code ec = errc::not_found;` and `ec == errc::not_found` work.
 inline error_code make_error_code(errc e) noexcept
 {
     return {static_cast<int>(e), error_category()};
@@ -109,6 +111,7 @@ private:
 
 } // namespace gemini
 
+/// gemini::errc converts to boost::system::error_code implicitly.
 template <>
 struct boost::system::is_error_code_enum<gemini::errc> : std::true_type
 {

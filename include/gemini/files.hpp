@@ -144,12 +144,19 @@ auto async_wait_until_active(client& c, std::string name, wait_options opts = {}
         init{detail::client_access::impl(c)}, token, std::move(name), std::move(opts));
 }
 
-// co_await conveniences: return the value or throw gemini::error.
+// co_await conveniences: the async_ forms above, returning the value or throwing gemini::error.
+
+/// Uploads a file from disk (resumable upload in chunks; the MIME type is sniffed).
 boost::asio::awaitable<file> upload_file(client& c, std::filesystem::path path, upload_options opts = {});
+/// Uploads bytes held in memory.
 boost::asio::awaitable<file> upload_bytes(client& c, std::string bytes, upload_options opts = {});
+/// GET of a file's metadata by name ("files/abc").
 boost::asio::awaitable<file> get_file(client& c, std::string name, request_options opts = {});
+/// Deletes an uploaded file.
 boost::asio::awaitable<response_info> delete_file(client& c, std::string name, request_options opts = {});
+/// Polls until the file is ACTIVE; fails when it becomes FAILED or opts.timeout passes.
 boost::asio::awaitable<file> wait_until_active(client& c, std::string name, wait_options opts = {});
+/// The same, for a file returned by an upload.
 inline boost::asio::awaitable<file> wait_until_active(client& c, const file& f, wait_options opts = {})
 {
     return wait_until_active(c, f.name, std::move(opts));

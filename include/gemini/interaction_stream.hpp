@@ -85,6 +85,7 @@ public:
     /// connection, whose response is unfinished, is closed rather than pooled.
     void close();
 
+    /// False for a default-constructed or moved-from stream.
     explicit operator bool() const noexcept { return state_ != nullptr; }
 
 private:

@@ -80,6 +80,7 @@ enum class media_kind
     video,
     document
 };
+/// The block type for a MIME type (case-insensitive); anything not image, audio or video is a document.
 media_kind media_kind_of(std::string_view mime_type) noexcept;
 
 // ---- building content blocks -----------------------------------------------------------------
@@ -137,14 +138,16 @@ media_bytes decode(const content& block); ///< any media block; text throws inva
 /// Decodes a block's inline data straight into a file, in chunks (never the whole decoded media
 /// in memory). Throws like decode() and media_bytes::save().
 void save(const content& block, const std::filesystem::path& path);
+/// The same for an image block, e.g. `*answer.output_image()`.
 void save(const image_content& block, const std::filesystem::path& path);
 
 // ---- images ------------------------------------------------------------------------------------
 
+/// An image's size in pixels, as read by image_dimensions().
 struct image_size
 {
-    std::uint32_t width = 0;
-    std::uint32_t height = 0;
+    std::uint32_t width = 0;    ///< pixels
+    std::uint32_t height = 0;   ///< pixels
     friend bool operator==(const image_size&, const image_size&) = default;
 };
 

@@ -16,12 +16,12 @@
 
 namespace gemini {
 
-struct interaction;
+struct interaction;  ///< model/interaction.hpp
 
 /// What an on_poll callback is told after each GET of a wait.
 struct poll_event
 {
-    const std::string& interaction_id;
+    const std::string& interaction_id;          ///< the interaction being waited for
     const gemini::interaction& latest;          ///< the interaction as this GET returned it
     unsigned poll = 0;                          ///< from 1
     std::chrono::milliseconds elapsed{0};       ///< since the wait started
@@ -30,6 +30,9 @@ struct poll_event
     std::chrono::milliseconds next_delay{0};
 };
 
+/// How client::wait() polls a background interaction: pauses growing from initial_interval
+/// by multiplier up to max_interval, an optional overall deadline, and a hook after each GET.
+/// See docs/background.md.
 struct poll_policy
 {
     /// Pause after the first GET.

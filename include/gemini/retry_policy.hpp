@@ -24,13 +24,19 @@ struct retry_event
     bool server_hint = false;              ///< the delay came from Retry-After / retry-after-ms / RetryInfo
 };
 
+/// When and how a failed call is tried again (client_options::retry, request_options::retry).
+/// Rules that hold whatever these say (deadlines, hints, bytes already received): docs/reliability.md.
 struct retry_policy
 {
+    /// Retries after the first attempt (so max_retries + 1 attempts in all).
     unsigned max_retries = 4;
+    /// The first wait; it doubles with each retry. A server hint (Retry-After, ...) replaces it.
     std::chrono::milliseconds initial_backoff{500};
+    /// Cap of the doubled wait.
     std::chrono::milliseconds max_backoff{8000};
     /// Each computed delay is multiplied by a random factor in (1 - jitter, 1].
     double jitter = 0.25;
+    /// HTTP statuses that are retried (a 429 whose quota is 0 never is).
     std::vector<unsigned> retry_statuses{408, 429, 500, 502, 503, 504};
     /// Connection failures: refused, reset or closed before any response byte.
     bool retry_connection_failures = true;

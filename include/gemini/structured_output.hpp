@@ -251,7 +251,9 @@ const boost::json::object& read_object(const boost::json::value& jv, const value
 const boost::json::array& read_array(const boost::json::value& jv, const value_path& at);
 std::string read_string(const boost::json::value& jv, const value_path& at);
 bool read_bool(const boost::json::value& jv, const value_path& at);
-double read_number(const boost::json::value& jv, const value_path& at);
+/// A number whose magnitude is at most `max` (float members: FLT_MAX, else out_of_range).
+double read_number(const boost::json::value& jv, const value_path& at,
+                   double max = std::numeric_limits<double>::max());
 std::int64_t read_signed(const boost::json::value& jv, const value_path& at, std::int64_t min, std::int64_t max);
 std::uint64_t read_unsigned(const boost::json::value& jv, const value_path& at, std::uint64_t max);
 /// The position of the string `jv` in `names`, or throws (not a string / not one of them).
@@ -283,7 +285,8 @@ void read_value(const boost::json::value& jv, T& out, const value_path& at)
                 read_signed(jv, at, std::numeric_limits<T>::min(), std::numeric_limits<T>::max()));
     }
     else if constexpr (std::is_floating_point_v<T>)
-        out = static_cast<T>(read_number(jv, at));
+        out = static_cast<T>(read_number(
+            jv, at, std::numeric_limits<std::conditional_t<std::same_as<T, float>, float, double>>::max()));
     else if constexpr (std::same_as<T, std::string>)
         out = read_string(jv, at);
     else if constexpr (is_std_vector<T>::value)
@@ -462,6 +465,7 @@ T output_as(const interaction& i)
     return out;
 }
 
+/// interaction::parse<T>() is output_as<T>(*this); defined here, where output_as is.
 template <class T>
 T interaction::parse() const
 {

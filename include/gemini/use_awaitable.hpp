@@ -17,6 +17,8 @@
 
 namespace gemini {
 
+/// The default completion token of every gemini operation: the operation becomes an
+/// `awaitable<T>` that returns the value or throws gemini::error with the call's diagnostics.
 struct use_awaitable_t
 {
 };
@@ -33,6 +35,8 @@ concept collects_diagnostics = requires(Initiation i) { i.diag = static_cast<dia
 } // namespace detail
 } // namespace gemini
 
+/// Adapts gemini::use_awaitable_t to Asio: runs the operation under asio::use_awaitable and
+/// turns a failure into gemini::error.
 template <class T>
 struct boost::asio::async_result<gemini::use_awaitable_t, void(gemini::error_code, T)>
 {

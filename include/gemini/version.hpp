@@ -15,11 +15,12 @@
 
 namespace gemini {
 
+/// A library version, as gemini::version() reports it.
 struct version_info
 {
-    int major;
-    int minor;
-    int patch;
+    int major;              ///< incompatible API changes
+    int minor;              ///< compatible additions
+    int patch;              ///< fixes
     std::string_view text; ///< "MAJOR.MINOR.PATCH"
 };
 

@@ -48,7 +48,35 @@ std::string rpc_status_for(unsigned status) {
   }
 }
 
+// Error messages echo request bytes (an unknown fault key, a header value); found by fuzzing:
+// invalid UTF-8 there made the error body invalid JSON. Each byte that does not start a valid
+// sequence becomes U+FFFD.
+std::string valid_utf8(std::string_view in) {
+  std::string out;
+  out.reserve(in.size());
+  for (std::size_t i = 0; i < in.size();) {
+    const auto b = static_cast<unsigned char>(in[i]);
+    std::size_t n = b < 0x80 ? 1 : (b >= 0xC2 && b <= 0xDF) ? 2 : (b >= 0xE0 && b <= 0xEF) ? 3 : (b >= 0xF0 && b <= 0xF4) ? 4 : 0;
+    bool ok = n != 0 && i + n <= in.size();
+    for (std::size_t k = 1; ok && k < n; ++k) ok = (static_cast<unsigned char>(in[i + k]) & 0xC0) == 0x80;
+    if (ok && n >= 3) {  // overlong forms, surrogates, beyond U+10FFFF
+      const auto b1 = static_cast<unsigned char>(in[i + 1]);
+      ok = !(b == 0xE0 && b1 < 0xA0) && !(b == 0xED && b1 >= 0xA0) && !(b == 0xF0 && b1 < 0x90) && !(b == 0xF4 && b1 >= 0x90);
+    }
+    if (ok) {
+      out.append(in.substr(i, n));
+      i += n;
+    } else {
+      out += "\xEF\xBF\xBD";
+      ++i;
+    }
+  }
+  return out;
+}
+
 http_reply flat_error(unsigned status, std::string code, std::string message) {
+  code = valid_utf8(code);
+  message = valid_utf8(message);
   http_reply r;
   r.status = status;
   json::object err;
@@ -61,6 +89,7 @@ http_reply flat_error(unsigned status, std::string code, std::string message) {
 }
 
 http_reply rpc_error(unsigned status, std::string message, std::optional<std::string> retry_delay) {
+  message = valid_utf8(message);
   http_reply r;
   r.status = status;
   json::object err;
@@ -208,6 +237,26 @@ fault parse_fault(std::string_view spec) {
   return out;
 }
 
+namespace {
+double to_probability(std::string_view v) {
+  double p = -1;
+  auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), p);
+  if (ec != std::errc{} || end != v.data() + v.size() || !(p >= 0 && p <= 1))
+    throw std::invalid_argument("fault rule: probability is a number from 0 to 1");
+  return p;
+}
+}  // namespace
+
+bool fault_rule::draw() {
+  if (probability >= 1) return true;
+  // splitmix64: the same seed faults the same requests of a run, whatever the platform.
+  std::uint64_t z = (rng += 0x9E3779B97F4A7C15ull);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  z ^= z >> 31;
+  return static_cast<double>(z >> 11) * 0x1.0p-53 < probability;
+}
+
 fault_rule parse_fault_rule(std::string_view spec) {
   fault_rule rule;
   bool any_fault = false;
@@ -227,6 +276,10 @@ fault_rule parse_fault_rule(std::string_view spec) {
       rule.times = to_uint(k, v);
     } else if (k == "skip") {
       rule.skip = to_uint(k, v);
+    } else if (k == "probability") {
+      rule.probability = to_probability(v);
+    } else if (k == "seed") {
+      rule.rng = to_uint(k, v);
     } else if (fault_item(rule.what, k, v, has)) {
       any_fault = true;
     } else {

@@ -419,6 +419,7 @@ std::optional<fault> service::pick_fault(const http_request& req, const std::str
     const auto n = ++rule.seen;
     if (n <= rule.skip) continue;
     if (rule.times && n > rule.skip + *rule.times) continue;
+    if (!rule.draw()) continue;
     if (!chosen) chosen = rule.what;
   }
   return chosen;
@@ -618,6 +619,7 @@ http_reply service::create(const http_request& req, const std::string& /*version
   params.extra_step = extra_step_from(req);
   std::string suffix;
   if (const auto* h = req.header("x-emulator-id-suffix")) suffix = *h;
+  if (valid_utf8(suffix) != suffix) throw bad("x-emulator-id-suffix must be UTF-8.");  // ids go into JSON
   std::chrono::milliseconds interval = opts_.stream_event_interval;
   if (auto ms = uint_header(req, "x-emulator-stream-interval-ms")) interval = std::chrono::milliseconds(*ms);
   (void)uint_header(req, "x-emulator-stream-chunk-bytes");  // validated before anything is stored

@@ -122,6 +122,8 @@ struct api_error {
 std::string flat_code_for(unsigned status);
 std::string rpc_status_for(unsigned status);
 http_reply flat_error(unsigned status, std::string code, std::string message);
+/// `in` with every byte that does not start a valid UTF-8 sequence replaced by U+FFFD.
+std::string valid_utf8(std::string_view in);
 http_reply rpc_error(unsigned status, std::string message, std::optional<std::string> retry_delay = {});
 
 // ---- faults ---------------------------------------------------------------------------------
@@ -164,6 +166,10 @@ struct fault_rule {
   std::optional<std::uint64_t> times;
   fault what;
   std::uint64_t seen = 0;
+  double probability = 1;  ///< of faulting a request inside the window (seeded, reproducible)
+  std::uint64_t rng = 1;   ///< `seed=N`; the state of the rule's random sequence
+  /// Whether this request is faulted: always at probability 1, else a draw from the sequence.
+  bool draw();
 };
 
 /// Throws std::invalid_argument with a readable message.

@@ -105,6 +105,13 @@ private:
     template <class OnEvent>
     void finish_line(std::string_view line, OnEvent& on_event)
     {
+        // Found by fuzzing: a long `event:` or `id:` line that arrived within one feed was
+        // accepted (and copied), while the same line split across feeds was refused.
+        if (line.size() > max_event_bytes_)
+        {
+            error_ = parse_error::event_too_large;
+            return;
+        }
         if (line.empty())
         {
             dispatch(on_event);

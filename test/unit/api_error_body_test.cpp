@@ -88,4 +88,30 @@ BOOST_AUTO_TEST_CASE(error_text_has_what_happened_and_no_secrets)
     BOOST_TEST(what.find("Interaction not found.") != std::string::npos);
 }
 
+// Found by fuzzing (test/fuzz/corpus/error_body/regression-*): these overflowed an integer
+// conversion (undefined behaviour) instead of giving a bounded hint.
+BOOST_AUTO_TEST_CASE(out_of_range_retry_hints_are_bounded)
+{
+    constexpr long long cap = 366LL * 24 * 3600 * 1000;
+    auto far_past = diagnose_api_error(with_status(503, {{"Retry-After", "Wed, 21 Oct 1013 07:28:00 GMT"}}), "{}");
+    BOOST_REQUIRE(far_past.retry_after.has_value());
+    BOOST_TEST(far_past.retry_after->count() == 0);
+    auto far_future = diagnose_api_error(with_status(503, {{"Retry-After", "Fri, 31 Dec 9999 23:59:59 GMT"}}), "{}");
+    BOOST_REQUIRE(far_future.retry_after.has_value());
+    BOOST_TEST(far_future.retry_after->count() == cap);
+    auto huge = diagnose_api_error(with_status(429, {{"retry-after-ms", "1e300"}}), "{}");
+    BOOST_REQUIRE(huge.retry_after.has_value());
+    BOOST_TEST(huge.retry_after->count() == cap);
+    auto infinite = diagnose_api_error(with_status(429, {{"Retry-After", "inf"}}), "{}");
+    BOOST_REQUIRE(infinite.retry_after.has_value());
+    BOOST_TEST(infinite.retry_after->count() == cap);
+    auto nan = diagnose_api_error(with_status(429, {{"retry-after-ms", "nan"}}), "{}");
+    BOOST_TEST(!nan.retry_after.has_value());
+    auto rpc = diagnose_api_error(
+        with_status(429),
+        R"({"error":{"code":429,"details":[{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"1e300s"}]}})");
+    BOOST_REQUIRE(rpc.retry_after.has_value());
+    BOOST_TEST(rpc.retry_after->count() == cap);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

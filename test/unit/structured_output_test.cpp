@@ -48,6 +48,13 @@ struct order
 };
 BOOST_DESCRIBE_STRUCT(order, (), (id, items, box, gift, priority))
 
+struct fuzz_floats
+{
+    float width = 0;
+    double height = 0;
+};
+BOOST_DESCRIBE_STRUCT(fuzz_floats, (), (width, height))
+
 struct nothing
 {
 };
@@ -360,6 +367,20 @@ BOOST_AUTO_TEST_CASE(output_as_errors_carry_the_interaction)
     empty.status = gemini::interaction_status::requires_action;
     BOOST_TEST(mismatch([&] { (void)gemini::output_as<shop::item>(empty); }) ==
                "the interaction has no text output to parse (interaction status: requires_action)");
+}
+
+// Found by fuzzing (test/fuzz/corpus/structured_output/regression-float-overflow): a number
+// beyond float's range became an infinite float instead of a mismatch.
+BOOST_AUTO_TEST_CASE(float_member_out_of_range_is_a_mismatch)
+{
+    const auto big = json::parse(R"({"width":1e65,"height":1})");
+    BOOST_CHECK_EXCEPTION(gemini::from_json<shop::fuzz_floats>(big), gemini::error, [](const gemini::error& e) {
+        BOOST_TEST(e.diag().library_message.find("$.width") != std::string::npos, e.diag().library_message);
+        return e.code() == gemini::errc::output_mismatch;
+    });
+    const auto fits = gemini::from_json<shop::fuzz_floats>(json::parse(R"({"width":3e38,"height":1e300})"));
+    BOOST_TEST(fits.width == 3e38f);
+    BOOST_TEST(fits.height == 1e300);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

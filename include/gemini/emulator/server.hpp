@@ -93,6 +93,7 @@ class server {
   server(const server&) = delete;
   server& operator=(const server&) = delete;
 
+  /// The bound port (the ephemeral one chosen when options::port was 0).
   std::uint16_t port() const;
   /// "https://HOST:PORT" ("http://" when tls is false), no trailing slash.
   std::string base_url() const;
@@ -104,6 +105,7 @@ class server {
   /// The virtual clock: time advanced since start.
   std::chrono::milliseconds virtual_time() const;
 
+  /// A snapshot of the connection and request counters.
   statistics stats() const;
 
   /// Closes (server side) every keep-alive connection that is not busy with a request and

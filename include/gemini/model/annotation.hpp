@@ -82,7 +82,7 @@ class annotation
     : public tagged_union<url_citation, file_citation, place_citation, speech_metadata, word_info, opaque>
 {
 public:
-    using tagged_union::tagged_union;
+    using tagged_union::tagged_union;  ///< from any alternative
 };
 
 /// JSON conversions for boost::json::value_from / value_to (rules: gemini/model.hpp).

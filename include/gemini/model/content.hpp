@@ -78,7 +78,7 @@ class content
     : public tagged_union<text_content, image_content, audio_content, document_content, video_content, opaque>
 {
 public:
-    using tagged_union::tagged_union;
+    using tagged_union::tagged_union;  ///< from any alternative
 
     /// A text block.
     static content text(std::string text);

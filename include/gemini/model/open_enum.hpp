@@ -41,8 +41,8 @@ public:
 
     /// Any wire string; known() tells whether this library recognises it.
     open_enum(std::string wire) : raw_(std::move(wire)), known_(from_wire(raw_)) {}
-    open_enum(std::string_view wire) : open_enum(std::string(wire)) {}
-    open_enum(const char* wire) : open_enum(std::string(wire)) {}
+    open_enum(std::string_view wire) : open_enum(std::string(wire)) {}  ///< the same
+    open_enum(const char* wire) : open_enum(std::string(wire)) {}       ///< the same
 
     /// The recognised value, or E::unknown.
     E known() const noexcept { return known_; }

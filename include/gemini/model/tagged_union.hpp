@@ -35,8 +35,9 @@ template<class... Alternatives>
 class tagged_union : public std::variant<Alternatives...>
 {
 public:
+    /// The std::variant this is, for std::visit and friends.
     using variant_type = std::variant<Alternatives...>;
-    using variant_type::variant;
+    using variant_type::variant;  ///< constructs from any alternative
 
     /// The wire discriminator of the held alternative (also for opaque ones).
     std::string_view type() const noexcept
@@ -54,6 +55,7 @@ public:
     /// The held alternative if it is a T, else nullptr.
     template<class T>
     const T* get_if() const noexcept { return std::get_if<T>(static_cast<const variant_type*>(this)); }
+    /// The held alternative if it is a T, else nullptr (mutable).
     template<class T>
     T* get_if() noexcept { return std::get_if<T>(static_cast<variant_type*>(this)); }
 

@@ -191,6 +191,23 @@ BOOST_AUTO_TEST_CASE(oversized_event_is_an_error_not_unbounded_memory)
     BOOST_TEST((error == parse_error::none));
 }
 
+// Found by fuzzing (test/fuzz/corpus/sse/regression-long-field-line): a long non-data line was
+// refused when split across feeds but accepted within one feed.
+BOOST_AUTO_TEST_CASE(long_field_line_is_refused_however_it_is_split)
+{
+    for (const std::string field : {"event: ", "id: ", ": comment ", "unknown: "})
+    {
+        const std::string text = field + std::string(200, 'x') + "\ndata: {}\n\n";
+        for (std::size_t piece : {std::size_t{1}, std::size_t{7}, text.size()})
+        {
+            parse_error error = parse_error::none;
+            auto events = parse_in_pieces(text, piece, &error, 64);
+            BOOST_TEST(events.empty(), field << " in pieces of " << piece);
+            BOOST_TEST((error == parse_error::event_too_large), field << " in pieces of " << piece);
+        }
+    }
+}
+
 BOOST_AUTO_TEST_CASE(unfinished_event_is_detectable)
 {
     parser p;
