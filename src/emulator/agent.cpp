@@ -108,15 +108,7 @@ generation research(const json::array& history, const json::object& request) {
 
   const std::size_t input_tokens = count_words(question);
   const std::size_t output_tokens = count_words(report);
-  auto modality = [](std::size_t n) { return json::array{json::object{{"modality", "text"}, {"tokens", n}}}; };
-  g.usage["total_input_tokens"] = input_tokens;
-  g.usage["total_output_tokens"] = output_tokens;
-  g.usage["total_thought_tokens"] = thought_tokens;
-  g.usage["total_cached_tokens"] = 0;
-  g.usage["total_tool_use_tokens"] = 0;
-  g.usage["total_tokens"] = input_tokens + output_tokens + thought_tokens;
-  g.usage["input_tokens_by_modality"] = modality(input_tokens);
-  g.usage["output_tokens_by_modality"] = modality(output_tokens);
+  g.usage = text_usage(input_tokens, output_tokens, thought_tokens);
   return g;
 }
 

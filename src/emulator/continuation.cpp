@@ -30,15 +30,8 @@ std::size_t cut_after_words(const std::string& text, std::size_t n) {
 }
 
 void set_usage(generation& g, std::int64_t input, std::int64_t output, std::int64_t thought) {
-  auto modality = [](std::int64_t n) { return json::array{json::object{{"modality", "text"}, {"tokens", n}}}; };
-  g.usage["total_input_tokens"] = input;
-  g.usage["total_output_tokens"] = output;
-  g.usage["total_thought_tokens"] = thought;
-  g.usage["total_cached_tokens"] = 0;
-  g.usage["total_tool_use_tokens"] = 0;
-  g.usage["total_tokens"] = input + output + thought;
-  g.usage["input_tokens_by_modality"] = modality(input);
-  g.usage["output_tokens_by_modality"] = modality(output);
+  g.usage = text_usage(static_cast<std::size_t>(input), static_cast<std::size_t>(output),
+                       static_cast<std::size_t>(thought));
 }
 
 std::int64_t usage_number(const generation& g, std::string_view key) {

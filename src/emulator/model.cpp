@@ -425,21 +425,22 @@ generation generate(const json::array& history, const generation_params& params)
 
   const std::size_t input_tokens = words_in_history(history) + count_words(params.system_instruction);
   const std::size_t thought_tokens = 4;
-  auto modality = [](std::size_t n) {
-    json::object m;
-    m["modality"] = "text";
-    m["tokens"] = n;
-    return json::array{std::move(m)};
-  };
-  g.usage["total_input_tokens"] = input_tokens;
-  g.usage["total_output_tokens"] = output_tokens;
-  g.usage["total_thought_tokens"] = thought_tokens;
-  g.usage["total_cached_tokens"] = 0;
-  g.usage["total_tool_use_tokens"] = 0;
-  g.usage["total_tokens"] = input_tokens + output_tokens + thought_tokens;
-  g.usage["input_tokens_by_modality"] = modality(input_tokens);
-  g.usage["output_tokens_by_modality"] = modality(output_tokens);
+  g.usage = text_usage(input_tokens, output_tokens, thought_tokens);
   return g;
+}
+
+json::object text_usage(std::size_t input_tokens, std::size_t output_tokens, std::size_t thought_tokens) {
+  auto modality = [](std::size_t n) { return json::array{json::object{{"modality", "text"}, {"tokens", n}}}; };
+  json::object usage;
+  usage["total_input_tokens"] = input_tokens;
+  usage["total_output_tokens"] = output_tokens;
+  usage["total_thought_tokens"] = thought_tokens;
+  usage["total_cached_tokens"] = 0;
+  usage["total_tool_use_tokens"] = 0;
+  usage["total_tokens"] = input_tokens + output_tokens + thought_tokens;
+  usage["input_tokens_by_modality"] = modality(input_tokens);
+  usage["output_tokens_by_modality"] = modality(output_tokens);
+  return usage;
 }
 
 }  // namespace gemini::emulator::detail

@@ -211,6 +211,8 @@ std::string base64(std::string_view in);
 /// Throws api_error (400) when the history is inconsistent (e.g. unanswered function calls).
 generation generate(const json::array& history, const generation_params& params);
 std::size_t count_words(std::string_view text);
+/// The `usage` object of an answer whose input and output are all text.
+json::object text_usage(std::size_t input_tokens, std::size_t output_tokens, std::size_t thought_tokens);
 
 // ---- structured output (schema_instance.cpp) ------------------------------------------------
 

@@ -4,6 +4,7 @@
 // their connections closed, not leaked), and a graceful stop in the middle of a stream.
 
 #include "integration/fixture.hpp"
+#include "integration/poll.hpp"
 #include "support/relay.hpp"
 
 #include <boost/asio/steady_timer.hpp>
@@ -183,23 +184,7 @@ asio::awaitable<void> call_relay(std::uint16_t port, outcome* out, unsigned stre
     }
 }
 
-/// Polls `condition` every few milliseconds until it holds or `limit` passed (a bounded
-/// condition wait, never a fixed sleep).
-template <class Condition>
-asio::awaitable<bool> eventually(Condition condition, std::chrono::milliseconds limit)
-{
-    asio::steady_timer timer(co_await asio::this_coro::executor);
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    while (!condition())
-    {
-        if (std::chrono::steady_clock::now() > deadline)
-            co_return false;
-        timer.expires_after(5ms);
-        auto wait = timer.async_wait(asio::use_awaitable);
-        co_await std::move(wait);
-    }
-    co_return true;
-}
+using gemini::test::eventually;
 
 std::string describe(const example::relay::statistics& r, const gemini::pool_stats& p,
                      const gemini::emulator::statistics& e)
