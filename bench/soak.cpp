@@ -121,15 +121,15 @@ struct run_state
 {
     const settings& cfg;
     gemini::client& client;
-    std::vector<std::string> expected;   // by prompt
-    clock_type::time_point deadline;
+    std::vector<std::string> expected{};   // by prompt
+    clock_type::time_point deadline{};
     std::atomic<std::size_t> started{0};
 
     // Single-threaded io_context: the workers and the hooks run on one thread.
     std::size_t unary = 0, streams = 0, deletes = 0, resumes = 0, events = 0;
     std::size_t mismatches = 0;   // lost / repeated events or a wrong answer
-    std::map<std::string, std::size_t> errors;
-    std::string first_mismatch;
+    std::map<std::string, std::size_t> errors{};
+    std::string first_mismatch{};
 
     void mismatch(std::string what)
     {

@@ -22,9 +22,15 @@ gemini_install_packages() {
 }
 
 # gemini_configure BUILD_DIR [extra cmake args...]
+# The scripts' builds are unity builds at -O2 without debug information: the Beast, Asio and JSON
+# headers are parsed once per batch of 8 sources instead of once per file (no precompiled headers,
+# each of which is 350 MB), and the whole tree takes about 300 MB of disk instead of 9 GB with
+# -g. The extra arguments override these (the sanitizer build asks for -O1 -g1).
 gemini_configure() {
   local dir=$1; shift
-  cmake -S "$GEMINI_ROOT" -B "$GEMINI_ROOT/$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+  cmake -S "$GEMINI_ROOT" -B "$GEMINI_ROOT/$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+    "-DCMAKE_CXX_FLAGS_RELEASE=-O2 -DNDEBUG" -DCMAKE_UNITY_BUILD=ON -DCMAKE_UNITY_BUILD_BATCH_SIZE=8 \
+    -DCMAKE_DISABLE_PRECOMPILE_HEADERS=ON "$@" >/dev/null
 }
 
 GEMINI_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds everything and runs the whole test suite.
-#   scripts/test.sh             build/       (RelWithDebInfo)
+#   scripts/test.sh             build/       (-O2, unity build: scripts/setup.sh)
 #   scripts/test.sh --sanitize  build-asan/  (AddressSanitizer + UndefinedBehaviorSanitizer)
 #   scripts/test.sh --tsan      build-tsan/  (ThreadSanitizer; only the library, the emulator and
 #                                the integration tests are built, and only the suites labelled

@@ -96,41 +96,41 @@ using bearer_token_provider = std::function<boost::asio::awaitable<std::string>(
 struct client_options
 {
     /// API key sent as x-goog-api-key. Empty: GEMINI_API_KEY. Ignored when a token provider is set.
-    std::string api_key;
+    std::string api_key{};
     /// When set, "Authorization: Bearer <token>" is sent instead of the API key.
     bearer_token_provider token_provider;
     /// Empty: GEMINI_BASE_URL, else https://generativelanguage.googleapis.com. A path prefix
     /// is allowed. http:// is accepted only for loopback hosts.
-    std::string base_url;
+    std::string base_url{};
     /// Empty: GEMINI_API_VERSION, else "v1beta".
-    std::string api_version;
+    std::string api_version{};
     /// Extra trusted CA certificates, as a PEM file path (empty: GEMINI_CA_FILE) or PEM text.
     /// The system store stays trusted as well.
-    std::string ca_file;
+    std::string ca_file{};
     /// Extra trusted CA certificates as PEM text (e.g. gemini::emulator::server::ca_pem()).
-    std::string ca_pem;
+    std::string ca_pem{};
     /// A fully configured TLS context (client certificates, own trust store). When set, ca_file,
     /// ca_pem and the system store are not applied; peer and host-name verification still are.
-    std::shared_ptr<boost::asio::ssl::context> ssl_context;
+    std::shared_ptr<boost::asio::ssl::context> ssl_context{};
     /// HTTP proxy for https:// base URLs, as http://[user:password@]host[:port] (credentials
     /// percent-decoded, port 1080 by default; https:// proxies are refused). The tunnel is a
     /// CONNECT; TLS and host-name verification stay end to end with the real host.
     /// nullopt: https_proxy / HTTPS_PROXY, not applied to loopback hosts. "": no proxy, whatever
     /// the environment says. A set value applies to loopback hosts too. See docs/client.md.
-    std::optional<std::string> proxy;
+    std::optional<std::string> proxy{};
     /// Hosts reached without the proxy: comma-separated names, domain suffixes (".corp" or
     /// "corp"), "*", IP literals or CIDR ranges, each with an optional ":port".
     /// nullopt: no_proxy / NO_PROXY. "": every host through the proxy.
-    std::optional<std::string> no_proxy;
+    std::optional<std::string> no_proxy{};
 
     timeouts timeout;                   ///< connect, TLS handshake and whole-call limits
     pool_params pool;                   ///< connection pool size, queue and lifetimes
     stream_params streaming;            ///< stream idle timeout, resume, event size limits
-    retry_policy retry;                 ///< default for every call (request_options::retry replaces it)
+    retry_policy retry{};               ///< default for every call (request_options::retry replaces it)
     continuation_params continuation;   ///< requires_continuation hops followed by create() and stream()
 
     /// Sent with every request; a request_options header of the same name wins.
-    std::vector<std::pair<std::string, std::string>> headers;
+    std::vector<std::pair<std::string, std::string>> headers{};
     std::string user_agent = "gemini-asio/0.1";
     /// Called after every HTTP attempt (debugging, metrics). Runs on the operation's strand.
     std::function<void(const trace_event&)> trace;

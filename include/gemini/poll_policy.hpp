@@ -49,7 +49,7 @@ struct poll_policy
     std::function<void(const poll_event&)> on_poll;
     /// Options of each GET: headers, retry policy (transient failures are retried per GET with
     /// the client's policy unless this one replaces it), per-GET timeout.
-    get_options get;
+    get_options get{};
 };
 
 } // namespace gemini

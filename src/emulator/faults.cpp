@@ -1,5 +1,6 @@
 // Error bodies and the fault-injection language.
 #include "emulator/service.hpp"
+#include "emulator/text.hpp"
 
 #include <charconv>
 #include <stdexcept>
@@ -110,12 +111,6 @@ http_reply rpc_error(unsigned status, std::string message, std::optional<std::st
 
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 std::uint64_t to_uint(std::string_view key, std::string_view v) {
   std::uint64_t out = 0;
   auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
@@ -130,14 +125,14 @@ template <class F>
 void for_each_item(std::string_view spec, F&& f) {
   while (!spec.empty()) {
     const auto semi = spec.find(';');
-    std::string_view item = trim(spec.substr(0, semi));
+    std::string_view item = trim_blanks(spec.substr(0, semi));
     spec = semi == std::string_view::npos ? std::string_view{} : spec.substr(semi + 1);
     if (item.empty()) continue;
     const auto eq = item.find('=');
     if (eq == std::string_view::npos)
       f(item, std::string_view{}, false);
     else
-      f(trim(item.substr(0, eq)), trim(item.substr(eq + 1)), true);
+      f(trim_blanks(item.substr(0, eq)), trim_blanks(item.substr(eq + 1)), true);
   }
 }
 

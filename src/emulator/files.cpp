@@ -3,6 +3,7 @@
 #include "emulator/files.hpp"
 
 #include "emulator/media.hpp"
+#include "emulator/text.hpp"
 
 #include <openssl/evp.h>
 
@@ -28,12 +29,6 @@ std::string rfc3339(std::int64_t ms) {
 
 bool is_version(const std::string& s) { return s == "v1beta" || s == "v1"; }
 
-std::string trim(std::string_view s) {
-  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
-  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
-  return std::string(s);
-}
-
 /// The commands of X-Goog-Upload-Command, lower case ("upload", "finalize", "query", "start").
 std::vector<std::string> commands(const http_request& req) {
   std::vector<std::string> out;
@@ -42,8 +37,7 @@ std::vector<std::string> commands(const http_request& req) {
   std::string_view rest = *h;
   while (!rest.empty()) {
     const auto comma = rest.find(',');
-    std::string c = trim(rest.substr(0, comma));
-    for (auto& ch : c) ch = static_cast<char>(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
+    std::string c = ascii_lower(trim_blanks(rest.substr(0, comma)));
     if (!c.empty()) out.push_back(std::move(c));
     rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
   }

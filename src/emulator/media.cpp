@@ -2,6 +2,7 @@
 #include "emulator/media.hpp"
 
 #include "emulator/service.hpp"
+#include "emulator/text.hpp"
 
 #include <algorithm>
 #include <array>
@@ -73,12 +74,6 @@ std::uint32_t be16(const unsigned char* p) { return (std::uint32_t(p[0]) << 8) |
 std::uint32_t be32(const unsigned char* p) { return (be16(p) << 16) | be16(p + 2); }
 std::uint32_t le16(const unsigned char* p) { return (std::uint32_t(p[1]) << 8) | p[0]; }
 std::uint32_t le24(const unsigned char* p) { return le16(p) | (std::uint32_t(p[2]) << 16); }
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-  return out;
-}
 
 }  // namespace
 
@@ -189,7 +184,7 @@ std::optional<dimensions> image_output_request(const json::object& body) {
   }
   if (const auto* m = body.if_contains("response_modalities"); m && m->is_array())
     for (const auto& v : m->get_array())
-      if (v.is_string() && lower(v.get_string()) == "image") wanted = true;
+      if (v.is_string() && ascii_lower(v.get_string()) == "image") wanted = true;
   if (!wanted) return std::nullopt;
   // The deprecated generation_config.image_config is honoured when response_format says nothing.
   if (const auto* gc = body.if_contains("generation_config"); gc && gc->is_object() && !aspect) {

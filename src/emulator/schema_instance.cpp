@@ -1,6 +1,7 @@
 // Structured output of the fake model: a deterministic instance of the JSON Schema a request
 // asks for (docs/emulator.md, "Structured output"). Raw Boost.JSON, like the rest of the emulator.
 #include "emulator/service.hpp"
+#include "emulator/text.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -13,12 +14,6 @@ namespace {
 
 api_error schema_error(const std::string& path, const std::string& message) {
   return api_error{400, "invalid_request", "response_format.schema" + path + ": " + message};
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-  return out;
 }
 
 constexpr const char* words[] = {"amber", "birch",  "cobalt", "delta", "ember", "fjord", "granite", "harbor",
@@ -67,12 +62,12 @@ class generator {
     std::string type;
     if (const auto* t = s.if_contains("type")) {
       if (t->is_string()) {
-        type = lower(t->get_string());
+        type = ascii_lower(t->get_string());
       } else if (t->is_array() && !t->get_array().empty()) {
         const auto& types = t->get_array();
         const auto& pick = types[hash(path, "type") % types.size()];
         if (!pick.is_string()) throw schema_error(path, "`type` entries must be strings");
-        type = lower(pick.get_string());
+        type = ascii_lower(pick.get_string());
       } else {
         throw schema_error(path, "`type` must be a string or a non-empty array of strings");
       }

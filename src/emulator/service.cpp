@@ -1,5 +1,6 @@
 // Routing, authentication, validation, the interaction store and the background clock.
 #include "emulator/service.hpp"
+#include "emulator/text.hpp"
 
 #include "emulator/files.hpp"
 #include "emulator/media.hpp"
@@ -41,12 +42,6 @@ std::string rfc3339(std::int64_t ms) {
   char buf[32];
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buf;
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-  return out;
 }
 
 api_error bad(std::string message) { return api_error{400, "invalid_request", std::move(message)}; }
@@ -393,7 +388,7 @@ std::optional<api_error> service::check_auth(const http_request& req, const json
   if (const auto* k = req.header("x-goog-api-key"); k && !k->empty()) {
     key = *k;
   } else if (const auto* a = req.header("authorization")) {
-    if (a->size() > 7 && lower(a->substr(0, 7)) == "bearer ") {
+    if (a->size() > 7 && ascii_lower(a->substr(0, 7)) == "bearer ") {
       auto token = a->substr(7);
       while (!token.empty() && token.front() == ' ') token.erase(0, 1);
       if (!token.empty()) key = token;
@@ -414,7 +409,7 @@ std::optional<fault> service::pick_fault(const http_request& req, const std::str
   std::optional<fault> chosen;
   for (auto& rule : rules_) {
     if (rule.route != "any" && rule.route != route) continue;
-    if (rule.method && lower(*rule.method) != lower(req.method)) continue;
+    if (rule.method && ascii_lower(*rule.method) != ascii_lower(req.method)) continue;
     if (rule.path && !glob_match(*rule.path, path)) continue;
     const auto n = ++rule.seen;
     if (n <= rule.skip) continue;
@@ -786,7 +781,7 @@ http_reply service::get(const std::string& id, const json::object& query, const 
     const auto* v = query.if_contains(key);
     if (!v) return false;
     if (v->is_bool()) return v->get_bool();
-    const auto s = lower(v->get_string());
+    const auto s = ascii_lower(v->get_string());
     if (s == "true" || s == "1") return true;
     if (s == "false" || s == "0") return false;
     throw bad("Query parameter '" + std::string(key) + "' must be true or false.");

@@ -16,12 +16,6 @@ emu::options quick() {
   return o;
 }
 
-std::vector<std::string> step_types(const json::object& interaction) {
-  std::vector<std::string> out;
-  for (const auto& s : interaction.at("steps").as_array()) out.emplace_back(s.at("type").as_string());
-  return out;
-}
-
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(emulator_routes)

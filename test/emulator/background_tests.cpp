@@ -19,12 +19,6 @@ json::object research_request(std::string input) {
                       {"agent_config", json::object{{"type", "deep-research"}, {"thinking_summaries", "auto"}}}};
 }
 
-std::vector<std::string> step_types(const json::object& interaction) {
-  std::vector<std::string> out;
-  for (const auto& s : interaction.at("steps").as_array()) out.emplace_back(s.at("type").as_string());
-  return out;
-}
-
 std::vector<std::string> statuses(const std::vector<sse_event>& events) {
   std::vector<std::string> out;
   for (const auto& e : events)

@@ -93,7 +93,7 @@ BOOST_AUTO_TEST_CASE(an_id_suffix_that_is_not_utf8_is_refused) {
   req.method = "POST";
   req.target = "/v1beta/interactions";
   req.headers.emplace("x-goog-api-key", "k");
-  req.headers.emplace("x-emulator-id-suffix", "\xA4\xA4abc");
+  req.headers.emplace("x-emulator-id-suffix", "\xA4\xA4" "abc");
   req.body = R"({"model":"gemini-3.5-flash","input":"hi","stream":true})";
   const auto refused = svc.handle(req);
   BOOST_TEST(refused.status == 400u);

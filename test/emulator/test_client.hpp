@@ -57,6 +57,13 @@ struct sse_event {
   }
 };
 
+/// The `type` of every step of an interaction, in order.
+inline std::vector<std::string> step_types(const json::object& interaction) {
+  std::vector<std::string> out;
+  for (const auto& s : interaction.at("steps").as_array()) out.emplace_back(s.at("type").as_string());
+  return out;
+}
+
 class client {
  public:
   using headers = std::vector<std::pair<std::string, std::string>>;

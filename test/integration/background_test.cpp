@@ -21,6 +21,7 @@ namespace asio = boost::asio;
 namespace json = boost::json;
 using namespace std::chrono_literals;
 using gemini::test::emulator_fixture;
+using gemini::test::count_steps;
 using steady = std::chrono::steady_clock;
 
 namespace {
@@ -46,14 +47,6 @@ gemini::poll_policy fast_polls()
     p.multiplier = 1;
     p.max_interval = 1ms;
     return p;
-}
-
-std::size_t count_steps(const gemini::interaction& i, std::string_view type)
-{
-    std::size_t n = 0;
-    for (const auto& s : i.steps.value_or(std::vector<gemini::step>{}))
-        n += s.type() == type;
-    return n;
 }
 
 std::chrono::milliseconds since(steady::time_point t)

@@ -31,17 +31,13 @@ using namespace std::chrono_literals;
 using gemini::test::child_process;
 using gemini::test::poll_until;
 using gemini::test::read_text;
+using gemini::test::run_result;
+using gemini::test::run_to_completion;
 using gemini::test::temp_dir;
 using gemini::test::write_text;
 using steady = std::chrono::steady_clock;
 
 namespace {
-
-struct run_result
-{
-    int code = -1;
-    std::string out, err;
-};
 
 struct item
 {
@@ -136,14 +132,7 @@ struct batch_fixture
     {
         if (env.empty())
             env = environment();
-        run_result r;
-        {
-            child_process p(command(std::move(args), connect), env, dir.file("stdout"), dir.file("stderr"));
-            r.code = p.wait();
-        }
-        r.out = read_text(dir.file("stdout"));
-        r.err = read_text(dir.file("stderr"));
-        return r;
+        return run_to_completion(dir, command(std::move(args), connect), std::move(env));
     }
 
     gemini::emulator::server server;

@@ -12,18 +12,10 @@
 
 namespace asio = boost::asio;
 using gemini::test::emulator_fixture;
+using gemini::test::text_request;
+using gemini::test::answer_delayed;
 
 namespace {
-
-gemini::request question() { return {.model = "gemini-3.5-flash", .input = "cancel me"}; }
-
-// The emulator holds the answer (headers included) for `ms` of real time.
-gemini::request_options held(int ms)
-{
-    gemini::request_options o;
-    o.headers = {{"x-emulator-fault", "delay-ms=" + std::to_string(ms)}};
-    return o;
-}
 
 // A stream whose events are written `ms` apart.
 gemini::request_options paced(int ms)
@@ -52,7 +44,7 @@ constexpr asio::cancellation_type aborting[] = {asio::cancellation_type::termina
 void client_still_works(emulator_fixture& f, gemini::client& c)
 {
     f.run([&]() -> asio::awaitable<void> {
-        auto op = c.create(question());
+        auto op = c.create(text_request("cancel me"));
         auto answer = co_await std::move(op);
         BOOST_TEST(!answer.output_text().empty());
     }());
@@ -74,7 +66,7 @@ BOOST_AUTO_TEST_CASE(unary_create_in_flight)
             asio::cancellation_signal signal;
             gemini::error_code result;
             bool done = false;
-            c.async_create(question(), held(5000),
+            c.async_create(text_request("cancel me"), answer_delayed(5000),
                            asio::bind_cancellation_slot(signal.slot(), [&](gemini::error_code ec, gemini::interaction) {
                                result = ec;
                                done = true;
@@ -101,7 +93,7 @@ BOOST_AUTO_TEST_CASE(total_cancellation_of_a_sent_create_is_not_honoured)
     asio::cancellation_signal signal;
     gemini::error_code result = make_error_code(gemini::errc::api_error);
     std::string text;
-    c.async_create(question(), held(1000),
+    c.async_create(text_request("cancel me"), answer_delayed(1000),
                    asio::bind_cancellation_slot(signal.slot(), [&](gemini::error_code ec, gemini::interaction i) {
                        result = ec;
                        text = i.output_text();
@@ -127,7 +119,7 @@ BOOST_AUTO_TEST_CASE(cancellation_after_completion_leaves_the_connection_pooled)
     auto c = make_client();
     asio::cancellation_signal signal;
     gemini::error_code result = make_error_code(gemini::errc::api_error);
-    c.async_create(question(), {},
+    c.async_create(text_request("cancel me"), {},
                    asio::bind_cancellation_slot(signal.slot(), [&](gemini::error_code ec, gemini::interaction) {
                        result = ec;
                    }));
@@ -155,7 +147,7 @@ BOOST_AUTO_TEST_CASE(stream_open_in_flight)
             asio::cancellation_signal signal;
             gemini::error_code result;
             bool done = false;
-            c.async_stream(question(), held(5000),
+            c.async_stream(text_request("cancel me"), answer_delayed(5000),
                            asio::bind_cancellation_slot(signal.slot(),
                                                         [&](gemini::error_code ec, gemini::interaction_stream s) {
                                                             result = ec;
@@ -180,7 +172,7 @@ BOOST_AUTO_TEST_CASE(stream_open_in_flight)
     asio::cancellation_signal signal;
     gemini::error_code result = make_error_code(gemini::errc::api_error);
     gemini::interaction_stream opened;
-    c.async_stream(question(), held(1000),
+    c.async_stream(text_request("cancel me"), answer_delayed(1000),
                    asio::bind_cancellation_slot(signal.slot(), [&](gemini::error_code ec, gemini::interaction_stream s) {
                        result = ec;
                        opened = std::move(s);
@@ -210,7 +202,7 @@ BOOST_AUTO_TEST_CASE(stream_next_in_flight)
         {
             gemini::interaction_stream s;
             run([&]() -> asio::awaitable<void> {
-                auto open = c.stream(question(), paced(5000));
+                auto open = c.stream(text_request("cancel me"), paced(5000));
                 s = co_await std::move(open);
                 auto pull = s.next();
                 auto first = co_await std::move(pull);
@@ -244,7 +236,7 @@ BOOST_AUTO_TEST_CASE(stream_next_in_flight)
     gemini::interaction_stream s;
     std::size_t before_next = 0;
     run([&]() -> asio::awaitable<void> {
-        auto open = c.stream(question(), paced(1000));
+        auto open = c.stream(text_request("cancel me"), paced(1000));
         s = co_await std::move(open);
         auto pull = s.next();
         auto first = co_await std::move(pull);

@@ -20,16 +20,12 @@
 namespace json = boost::json;
 using gemini::test::child_process;
 using gemini::test::read_text;
+using gemini::test::run_result;
+using gemini::test::run_to_completion;
 using gemini::test::temp_dir;
 using gemini::test::write_text;
 
 namespace {
-
-struct run_result
-{
-    int code = -1;
-    std::string out, err;
-};
 
 struct cli_fixture
 {
@@ -53,14 +49,7 @@ struct cli_fixture
             for (std::string a : {std::string("--base-url"), server.base_url(), std::string("--ca"), ca})
                 args.push_back(a);
         write_text(dir.file("stdin"), input);
-        run_result r;
-        {
-            child_process p(args, env ? *env : environment(), dir.file("stdout"), dir.file("stderr"), -1,
-                            dir.file("stdin"));
-            r.code = p.wait();
-        }
-        r.out = read_text(dir.file("stdout"));
-        r.err = read_text(dir.file("stderr"));
+        auto r = run_to_completion(dir, std::move(args), env ? *env : environment(), dir.file("stdin"));
         const std::string key = gemini::test::test_api_key;
         BOOST_TEST(r.out.find(key) == std::string::npos, "the key was printed on stdout");
         BOOST_TEST(r.err.find(key) == std::string::npos, "the key was printed on stderr");

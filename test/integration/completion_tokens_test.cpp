@@ -6,10 +6,12 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/bind_executor.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/deferred.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/use_future.hpp>
 #include <boost/test/unit_test.hpp>
 
@@ -17,17 +19,10 @@
 
 namespace asio = boost::asio;
 using gemini::test::emulator_fixture;
+using gemini::test::text_request;
+using gemini::test::answer_delayed;
 
 namespace {
-
-gemini::request question() { return {.model = "gemini-3.5-flash", .input = "tokens"}; }
-
-gemini::request_options slow(int ms)
-{
-    gemini::request_options o;
-    o.headers = {{"x-emulator-fault", "delay-ms=" + std::to_string(ms)}};
-    return o;
-}
 
 } // namespace
 
@@ -38,7 +33,7 @@ BOOST_AUTO_TEST_CASE(callback)
     auto c = make_client();
     gemini::error_code result = make_error_code(gemini::errc::api_error);
     std::string text;
-    c.async_create(question(), {}, [&](gemini::error_code ec, gemini::interaction i) {
+    c.async_create(text_request("tokens"), {}, [&](gemini::error_code ec, gemini::interaction i) {
         result = ec;
         text = i.output_text();
     });
@@ -52,7 +47,7 @@ BOOST_AUTO_TEST_CASE(future_from_another_thread)
     auto c = make_client();
     auto work = asio::make_work_guard(ioc);
     std::thread runner([&] { ioc.run(); });
-    auto fut = c.async_create(question(), {}, asio::use_future);
+    auto fut = c.async_create(text_request("tokens"), {}, asio::use_future);
     auto answer = fut.get();
     BOOST_TEST(!answer.output_text().empty());
 
@@ -65,7 +60,7 @@ BOOST_AUTO_TEST_CASE(future_from_another_thread)
 BOOST_AUTO_TEST_CASE(deferred_runs_only_when_started)
 {
     auto c = make_client();
-    auto op = c.async_create(question(), {}, asio::deferred);
+    auto op = c.async_create(text_request("tokens"), {}, asio::deferred);
     ioc.run();
     ioc.restart();
     BOOST_TEST(server.stats().api_requests == 0u);
@@ -100,7 +95,7 @@ BOOST_AUTO_TEST_CASE(completion_runs_on_the_handlers_executor)
     auto c = make_client();
     auto strand = asio::make_strand(ioc);
     bool in_strand = false;
-    c.async_create(question(), {}, asio::bind_executor(strand, [&](gemini::error_code, gemini::interaction) {
+    c.async_create(text_request("tokens"), {}, asio::bind_executor(strand, [&](gemini::error_code, gemini::interaction) {
         in_strand = strand.running_in_this_thread();
     }));
     ioc.run();
@@ -114,7 +109,7 @@ BOOST_AUTO_TEST_CASE(per_operation_cancellation_frees_the_connection)
     {
         asio::cancellation_signal signal;
         gemini::error_code result;
-        c.async_create(question(), slow(5000),
+        c.async_create(text_request("tokens"), answer_delayed(5000),
                        asio::bind_cancellation_slot(signal.slot(), [&](gemini::error_code ec, gemini::interaction) {
                            result = ec;
                        }));
@@ -131,7 +126,7 @@ BOOST_AUTO_TEST_CASE(per_operation_cancellation_frees_the_connection)
     }
     // The client is still usable.
     run([&]() -> asio::awaitable<void> {
-        auto op = c.create(question());
+        auto op = c.create(text_request("tokens"));
         co_await std::move(op);
     }());
 }
@@ -142,7 +137,7 @@ BOOST_AUTO_TEST_CASE(awaitable_or_timer_cancels_the_call)
     auto c = make_client();
     run([&]() -> asio::awaitable<void> {
         asio::steady_timer timer(co_await asio::this_coro::executor, std::chrono::milliseconds(100));
-        auto call = c.create(question(), slow(5000));
+        auto call = c.create(text_request("tokens"), answer_delayed(5000));
         auto timeout = timer.async_wait(asio::use_awaitable);
         auto race = std::move(call) || std::move(timeout);
         auto winner = co_await std::move(race);
@@ -155,11 +150,11 @@ BOOST_AUTO_TEST_CASE(request_timeout_is_a_timeout_error)
 {
     auto c = make_client();
     run([&]() -> asio::awaitable<void> {
-        auto opts = slow(5000);
+        auto opts = answer_delayed(5000);
         opts.timeout = std::chrono::milliseconds(150);
         gemini::diagnostics diag;
         opts.diagnostics_out = &diag;
-        auto op = c.async_create(question(), opts, asio::as_tuple(asio::use_awaitable));
+        auto op = c.async_create(text_request("tokens"), opts, asio::as_tuple(asio::use_awaitable));
         auto [ec, ignored] = co_await std::move(op);
         BOOST_TEST(ec == gemini::errc::timeout);
         BOOST_TEST(diag.library_message.find("deadline") != std::string::npos);
@@ -172,7 +167,7 @@ BOOST_AUTO_TEST_CASE(client_cancel_ends_everything_in_flight)
     auto c = make_client();
     std::vector<gemini::error_code> results;
     for (int i = 0; i < 5; ++i)
-        c.async_create(question(), slow(5000), [&](gemini::error_code ec, gemini::interaction) {
+        c.async_create(text_request("tokens"), answer_delayed(5000), [&](gemini::error_code ec, gemini::interaction) {
             results.push_back(ec);
         });
     gemini::test::when(ioc.get_executor(), [&] { return server.stats().api_requests >= 5; }, [&] { c.cancel(); });
@@ -185,7 +180,7 @@ BOOST_AUTO_TEST_CASE(client_cancel_ends_everything_in_flight)
     // After cancel() the client refuses new work the same way.
     ioc.restart();
     gemini::error_code late;
-    c.async_create(question(), {}, [&](gemini::error_code ec, gemini::interaction) { late = ec; });
+    c.async_create(text_request("tokens"), {}, [&](gemini::error_code ec, gemini::interaction) { late = ec; });
     ioc.run();
     BOOST_TEST(late == asio::error::operation_aborted);
 }
@@ -194,7 +189,7 @@ BOOST_AUTO_TEST_CASE(destroying_the_client_aborts_operations)
 {
     std::optional<gemini::client> c(make_client());
     gemini::error_code result;
-    c->async_create(question(), slow(5000), [&](gemini::error_code ec, gemini::interaction) { result = ec; });
+    c->async_create(text_request("tokens"), answer_delayed(5000), [&](gemini::error_code ec, gemini::interaction) { result = ec; });
     asio::post(ioc, [&] { c.reset(); });
     ioc.run();
     BOOST_TEST(result == asio::error::operation_aborted);

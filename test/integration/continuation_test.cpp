@@ -9,6 +9,7 @@
 
 namespace asio = boost::asio;
 using gemini::test::emulator_fixture;
+using gemini::test::count_steps;
 
 namespace {
 
@@ -28,14 +29,6 @@ gemini::request_options long_answer(unsigned words, unsigned limit = 0)
     if (limit)
         o.headers.emplace_back("x-emulator-decode-limit-words", std::to_string(limit));
     return o;
-}
-
-std::size_t count_steps(const gemini::interaction& i, std::string_view type)
-{
-    std::size_t n = 0;
-    for (const auto& s : i.steps.value_or(std::vector<gemini::step>{}))
-        n += s.type() == type;
-    return n;
 }
 
 // One answer with and without a decode limit; the hops must add up to the uninterrupted one.

@@ -4,6 +4,7 @@
 #include "integration/fixture.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/json/serialize.hpp>
 #include <boost/test/unit_test.hpp>
 
 namespace asio = boost::asio;

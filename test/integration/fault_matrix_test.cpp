@@ -29,6 +29,7 @@
 namespace asio = boost::asio;
 using gemini::errc;
 using gemini::test::emulator_fixture;
+using gemini::test::text_request;
 
 namespace {
 
@@ -259,11 +260,6 @@ std::string sha256_base64(const std::string& data)
     return gemini::base64_encode(std::span(reinterpret_cast<const std::byte*>(digest), len));
 }
 
-gemini::request question()
-{
-    return {.model = "gemini-3.5-flash", .input = "explain the fault matrix"};
-}
-
 std::string signature(const gemini::event& e)
 {
     std::string s(e.event_type());
@@ -279,7 +275,7 @@ asio::awaitable<observed> run_op(gemini::client* c, op o, std::string id)
     {
     case op::create:
     {
-        auto call = c->async_create(question(), {}, asio::as_tuple(asio::use_awaitable));
+        auto call = c->async_create(text_request("explain the fault matrix"), {}, asio::as_tuple(asio::use_awaitable));
         auto [ec, answer] = co_await std::move(call);
         out.ec = ec;
         out.text = answer.output_text();
@@ -287,7 +283,7 @@ asio::awaitable<observed> run_op(gemini::client* c, op o, std::string id)
     }
     case op::stream:
     {
-        auto open = c->async_stream(question(), {}, asio::as_tuple(asio::use_awaitable));
+        auto open = c->async_stream(text_request("explain the fault matrix"), {}, asio::as_tuple(asio::use_awaitable));
         auto [ec, s] = co_await std::move(open);
         out.ec = ec;
         while (!out.ec)
@@ -437,7 +433,7 @@ struct matrix_fixture : emulator_fixture
             return {};
         std::string id;
         run([&]() -> asio::awaitable<void> {
-            auto req = question();
+            auto req = text_request("explain the fault matrix");
             if (o == op::cancel)
                 req.background = true;   // only a running background interaction can be cancelled
             auto call = setup.create(req);

@@ -2,6 +2,7 @@
 // chunk failure, files as content uris, wait_until_active with its deadline, get and delete.
 
 #include "integration/fixture.hpp"
+#include "integration/process.hpp"
 
 #include "emulator/media.hpp"
 
@@ -25,15 +26,9 @@ namespace asio = boost::asio;
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using gemini::test::emulator_fixture;
+using gemini::test::temp_dir;
 
 namespace {
-
-struct temp_dir
-{
-    fs::path path = fs::temp_directory_path() / ("gemini-files-it-" + std::to_string(std::random_device{}()));
-    temp_dir() { fs::create_directories(path); }
-    ~temp_dir() { fs::remove_all(path); }
-};
 
 // Writes `size` pseudo-random bytes behind an MP4 `ftyp` box, 1 MiB at a time, and returns the
 // base64 SHA-256 of the whole file (computed while writing, never holding the file).

@@ -42,4 +42,27 @@ struct emulator_fixture
     boost::asio::io_context ioc;
 };
 
+/// A text request to the model the tests use.
+inline request text_request(std::string input)
+{
+    return {.model = "gemini-3.5-flash", .input = std::move(input)};
+}
+
+/// Options that make the emulator hold its answer (headers included) for `ms` of real time.
+inline request_options answer_delayed(int ms)
+{
+    request_options o;
+    o.headers = {{"x-emulator-fault", "delay-ms=" + std::to_string(ms)}};
+    return o;
+}
+
+/// How many steps of `type` an interaction has.
+inline std::size_t count_steps(const interaction& i, std::string_view type)
+{
+    std::size_t n = 0;
+    for (const auto& s : i.steps.value_or(std::vector<step>{}))
+        n += s.type() == type;
+    return n;
+}
+
 } // namespace gemini::test

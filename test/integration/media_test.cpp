@@ -1,6 +1,7 @@
 // Multimodal input and output end to end: content helpers → HTTPS → emulator → typed answer.
 
 #include "integration/fixture.hpp"
+#include "integration/process.hpp"
 
 #include "emulator/media.hpp"
 
@@ -10,11 +11,12 @@
 
 #include <filesystem>
 #include <fstream>
-#include <random>
 
 namespace asio = boost::asio;
 namespace fs = std::filesystem;
 using gemini::test::emulator_fixture;
+using gemini::test::read_text;
+using gemini::test::temp_dir;
 
 namespace {
 
@@ -27,19 +29,6 @@ std::string jpeg_header(std::uint16_t w, std::uint16_t h)
     s += {static_cast<char>(h >> 8), static_cast<char>(h & 0xff), static_cast<char>(w >> 8), static_cast<char>(w & 0xff)};
     s += std::string("\x03\x01\x22\x00\x02\x11\x01\x03\x11\x01", 10);
     return s;
-}
-
-struct temp_dir
-{
-    fs::path path = fs::temp_directory_path() / ("gemini-media-it-" + std::to_string(std::random_device{}()));
-    temp_dir() { fs::create_directories(path); }
-    ~temp_dir() { fs::remove_all(path); }
-};
-
-std::string read_file(const fs::path& p)
-{
-    std::ifstream in(p, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
 gemini::request with_input(std::vector<gemini::content> blocks)
@@ -96,7 +85,7 @@ BOOST_AUTO_TEST_CASE(image_generation_decodes_to_a_png_of_the_requested_shape)
         // Saving streams the base64 into a file: the same bytes.
         const auto path = dir.path / "lighthouse.png";
         gemini::save(*image, path);
-        BOOST_TEST(read_file(path) == bytes.as_string());
+        BOOST_TEST(read_text(path.string()) == bytes.as_string());
 
         // The streamed answer folds into the same image (same request, same history digest).
         auto open = c.stream(req);

@@ -151,6 +151,28 @@ private:
 
 /// Polls `done()` every millisecond until it holds or `limit` passed; returns whether it held.
 /// (Polling a file or a process is the synchronisation; the millisecond only paces the loop.)
+/// What a finished child process left: its exit status and everything it printed.
+struct run_result
+{
+    int code = -1;
+    std::string out, err;
+};
+
+/// Runs `args` to completion with the environment `env`; its stdout and stderr go through files
+/// of `dir`, its stdin comes from the file `in_path`.
+inline run_result run_to_completion(const temp_dir& dir, std::vector<std::string> args, std::vector<std::string> env,
+                                    const std::string& in_path = "/dev/null")
+{
+    run_result r;
+    {
+        child_process p(std::move(args), std::move(env), dir.file("stdout"), dir.file("stderr"), -1, in_path);
+        r.code = p.wait();
+    }
+    r.out = read_text(dir.file("stdout"));
+    r.err = read_text(dir.file("stderr"));
+    return r;
+}
+
 template <class Pred>
 bool poll_until(Pred done, std::chrono::milliseconds limit = std::chrono::seconds(60))
 {

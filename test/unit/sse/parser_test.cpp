@@ -5,30 +5,27 @@
 #include <string>
 #include <vector>
 
-using namespace gemini::detail::sse;
+// Qualified names, not a using-directive: the unity build puts this file next to tests that use
+// namespace gemini, whose `event` would make an unqualified `event` ambiguous.
+namespace sse = gemini::detail::sse;
 
 namespace {
 
 struct seen
 {
-    event_kind kind;
+    sse::event_kind kind;
     std::string type, data, id;
     bool operator==(const seen&) const = default;
 };
 
-std::ostream& operator<<(std::ostream& os, const seen& s)
-{
-    return os << int(s.kind) << "|" << s.type << "|" << s.data << "|" << s.id;
-}
-
-std::vector<seen> parse_in_pieces(std::string_view text, std::size_t piece, parse_error* error = nullptr,
+std::vector<seen> parse_in_pieces(std::string_view text, std::size_t piece, sse::parse_error* error = nullptr,
                                   std::size_t limit = 1 << 20)
 {
-    parser p(limit);
+    sse::parser p(limit);
     std::vector<seen> out;
-    parse_error last = parse_error::none;
-    for (std::size_t i = 0; i < text.size() && last == parse_error::none; i += piece)
-        last = p.feed(text.substr(i, piece), [&](const event& e) {
+    sse::parse_error last = sse::parse_error::none;
+    for (std::size_t i = 0; i < text.size() && last == sse::parse_error::none; i += piece)
+        last = p.feed(text.substr(i, piece), [&](const sse::event& e) {
             out.push_back({e.kind, std::string(e.type), std::string(e.data), std::string(e.id)});
         });
     if (error)
@@ -38,9 +35,9 @@ std::vector<seen> parse_in_pieces(std::string_view text, std::size_t piece, pars
 
 std::vector<seen> parse_split_at(std::string_view text, std::size_t split)
 {
-    parser p;
+    sse::parser p;
     std::vector<seen> out;
-    auto collect = [&](const event& e) {
+    auto collect = [&](const sse::event& e) {
         out.push_back({e.kind, std::string(e.type), std::string(e.data), std::string(e.id)});
     };
     p.feed(text.substr(0, split), collect);
@@ -105,7 +102,7 @@ BOOST_AUTO_TEST_CASE(spec_transcript_whole)
     BOOST_REQUIRE_EQUAL(events.size(), 11u);
     BOOST_TEST(events[0].type == "interaction.created");
     BOOST_TEST(events[6].data.find("Hello") != std::string::npos);
-    BOOST_TEST((events[10].kind == event_kind::done));
+    BOOST_TEST((events[10].kind == sse::event_kind::done));
     BOOST_TEST(events[10].type == "done");
 }
 
@@ -124,7 +121,7 @@ BOOST_AUTO_TEST_CASE(every_split_point_and_every_line_ending)
 
 BOOST_AUTO_TEST_CASE(multi_line_data_comments_ids_and_retry)
 {
-    parser p;
+    sse::parser p;
     std::vector<seen> out;
     p.feed(": keep-alive comment\n"
            "retry: 1500\n"
@@ -139,7 +136,7 @@ BOOST_AUTO_TEST_CASE(multi_line_data_comments_ids_and_retry)
            "\n"
            "data: after\n"
            "\n",
-           [&](const event& e) { out.push_back({e.kind, std::string(e.type), std::string(e.data), std::string(e.id)}); });
+           [&](const sse::event& e) { out.push_back({e.kind, std::string(e.type), std::string(e.data), std::string(e.id)}); });
     BOOST_REQUIRE_EQUAL(out.size(), 2u);
     BOOST_TEST(out[0].data == "first\nsecond\n");
     BOOST_TEST(out[0].type == "custom");
@@ -158,7 +155,7 @@ BOOST_AUTO_TEST_CASE(stray_json_line_is_surfaced)
     {
         auto events = parse_in_pieces(text, piece);
         BOOST_REQUIRE_EQUAL(events.size(), 2u);
-        BOOST_TEST((events[1].kind == event_kind::stray_json));
+        BOOST_TEST((events[1].kind == sse::event_kind::stray_json));
         BOOST_TEST(events[1].data.find("prohibited_content") != std::string::npos);
     }
 }
@@ -166,29 +163,29 @@ BOOST_AUTO_TEST_CASE(stray_json_line_is_surfaced)
 BOOST_AUTO_TEST_CASE(oversized_event_is_an_error_not_unbounded_memory)
 {
     std::string big = "data: " + std::string(5000, 'x') + "\n\n";
-    parse_error error;
+    sse::parse_error error;
     auto events = parse_in_pieces(big, 100, &error, 4096);
     BOOST_TEST(events.empty());
-    BOOST_TEST((error == parse_error::event_too_large));
+    BOOST_TEST((error == sse::parse_error::event_too_large));
 
     // Many small data lines add up to the same limit.
     std::string many;
     for (int i = 0; i < 100; ++i)
         many += "data: " + std::string(100, 'y') + "\n";
     parse_in_pieces(many, many.size(), &error, 4096);
-    BOOST_TEST((error == parse_error::event_too_large));
+    BOOST_TEST((error == sse::parse_error::event_too_large));
 
     // An endless line without a newline.
-    parser p(4096);
-    parse_error endless = parse_error::none;
-    for (int i = 0; i < 100 && endless == parse_error::none; ++i)
-        endless = p.feed(std::string(100, 'z'), [](const event&) {});
-    BOOST_TEST((endless == parse_error::event_too_large));
+    sse::parser p(4096);
+    sse::parse_error endless = sse::parse_error::none;
+    for (int i = 0; i < 100 && endless == sse::parse_error::none; ++i)
+        endless = p.feed(std::string(100, 'z'), [](const sse::event&) {});
+    BOOST_TEST((endless == sse::parse_error::event_too_large));
 
     // Just under the limit passes.
     auto fits = parse_in_pieces("data: " + std::string(4000, 'w') + "\n\n", 64, &error, 4096);
     BOOST_TEST(fits.size() == 1u);
-    BOOST_TEST((error == parse_error::none));
+    BOOST_TEST((error == sse::parse_error::none));
 }
 
 // Found by fuzzing (test/fuzz/corpus/sse/regression-long-field-line): a long non-data line was
@@ -200,18 +197,18 @@ BOOST_AUTO_TEST_CASE(long_field_line_is_refused_however_it_is_split)
         const std::string text = field + std::string(200, 'x') + "\ndata: {}\n\n";
         for (std::size_t piece : {std::size_t{1}, std::size_t{7}, text.size()})
         {
-            parse_error error = parse_error::none;
+            sse::parse_error error = sse::parse_error::none;
             auto events = parse_in_pieces(text, piece, &error, 64);
             BOOST_TEST(events.empty(), field << " in pieces of " << piece);
-            BOOST_TEST((error == parse_error::event_too_large), field << " in pieces of " << piece);
+            BOOST_TEST((error == sse::parse_error::event_too_large), field << " in pieces of " << piece);
         }
     }
 }
 
 BOOST_AUTO_TEST_CASE(unfinished_event_is_detectable)
 {
-    parser p;
-    p.feed("event: step.delta\ndata: {\"ind", [](const event&) {});
+    sse::parser p;
+    p.feed("event: step.delta\ndata: {\"ind", [](const sse::event&) {});
     BOOST_TEST(p.mid_event());
 }
 
