@@ -2,21 +2,30 @@
 // @google/genai's Interactions API exactly as a user would call it.
 //
 //   node driver.mjs --base-url URL -n N -c C [--stream] [--words W] [--warmup K]
+//   node --expose-gc driver.mjs --base-url URL --idle-streams N [--deadline-s S]
 //
 // N creates (or streamed creates, every event consumed) with C in flight at once, after K
-// uncounted ones (default 0) that let V8 compile the SDK's request path. Trust the
+// uncounted ones (default 0) that let V8 compile the SDK's request path. Client CPU is
+// process.cpuUsage() (user+system of every thread of the process), as getrusage(RUSAGE_SELF)
+// is for gemini-bench.
+// The second form mirrors gemini-bench --idle-streams: N streams that the emulator paces a
+// minute apart, all opened at once, each held after its first event; it reports the growth of
+// the resident set per open stream (after a full GC on both sides of the measurement when
+// --expose-gc allows it, so that garbage is not counted against the SDK); with --deadline-s it
+// measures after S seconds whatever is open by then. Trust the
 // emulator's certificate with NODE_EXTRA_CA_CERTS=<pem>. GEMINI_API_KEY is used when set, else
 // a placeholder key (the emulator takes any non-empty key). Exits 1 if any request failed.
 import { GoogleGenAI } from '@google/genai';
 
 function usage(message) {
   if (message) console.error(`driver.mjs: ${message}`);
-  console.error('usage: node driver.mjs --base-url URL -n N -c C [--stream] [--words W] [--warmup K]');
+  console.error('usage: node driver.mjs --base-url URL -n N -c C [--stream] [--words W] [--warmup K]\n' +
+    '       node --expose-gc driver.mjs --base-url URL --idle-streams N [--deadline-s S]');
   process.exit(2);
 }
 
 function parseArgs(argv) {
-  const o = { baseUrl: '', n: 1000, c: 10, stream: false, words: 0, warmup: 0 };
+  const o = { baseUrl: '', n: 1000, c: 10, stream: false, words: 0, warmup: 0, idleStreams: 0, deadlineS: 0 };
   const count = (flag, v, min = 1) => {
     const x = Number(v);
     if (!Number.isInteger(x) || x < min) usage(`${flag} wants an integer >= ${min}, got ${v}`);
@@ -31,6 +40,8 @@ function parseArgs(argv) {
     else if (a === '--stream') o.stream = true;
     else if (a === '--words') o.words = count(a, value());
     else if (a === '--warmup') o.warmup = count(a, value(), 0);
+    else if (a === '--idle-streams') o.idleStreams = count(a, value());
+    else if (a === '--deadline-s') o.deadlineS = count(a, value());
     else if (a === '-h' || a === '--help') usage();
     else usage(`unknown argument ${a}`);
   }
@@ -39,7 +50,8 @@ function parseArgs(argv) {
 }
 
 const opt = parseArgs(process.argv.slice(2));
-const headers = opt.words ? { 'x-emulator-output-words': String(opt.words) } : undefined;
+const idleHeaders = { 'x-emulator-stream-interval-ms': '60000', 'x-emulator-output-words': '20' };
+const headers = opt.idleStreams ? idleHeaders : opt.words ? { 'x-emulator-output-words': String(opt.words) } : undefined;
 const ai = new GoogleGenAI({
   apiKey: process.env.GEMINI_API_KEY || 'bench-placeholder-key',
   httpOptions: { baseUrl: opt.baseUrl, apiVersion: 'v1beta', ...(headers && { headers }) },
@@ -75,6 +87,61 @@ let errors = 0;
 let events = 0;
 let next = 0;
 
+function countError(e) {
+  ++errors;
+  let key = `${e?.constructor?.name ?? 'Error'}: ${e?.message ?? e}`;
+  for (let cause = e?.cause; cause; cause = cause.cause) key += ` <- ${cause.code ?? ''} ${cause.message ?? cause}`;
+  key = key.slice(0, 400);
+  errorSamples.set(key, (errorSamples.get(key) ?? 0) + 1);
+}
+
+function printErrors() {
+  console.log(`errors: ${errors}`);
+  for (const [message, count] of errorSamples) console.log(`  ${count} x ${message}`);
+}
+
+function residentAfterGc() {
+  globalThis.gc?.();
+  return process.memoryUsage().rss;
+}
+
+// Opens opt.idleStreams slow streams, takes the first event of each and measures what holding
+// them costs; the iterators stay referenced until the process exits.
+async function holdIdleStreams() {
+  const held = [];
+  const rssBefore = residentAfterGc();
+  const openOne = async (i) => {
+    try {
+      const stream = await ai.interactions.create({ model, input: `idle ${i}`, stream: true });
+      const events = stream[Symbol.asyncIterator]();
+      const first = await events.next();
+      if (first.done) throw new Error('stream ended before its first event');
+      held.push(events);
+    } catch (e) {
+      countError(e);
+    }
+  };
+  let timer;
+  const allSettled = Promise.all(Array.from({ length: opt.idleStreams }, (_, i) => openOne(i))).then(() => true);
+  const deadline = new Promise((resolve) => {
+    if (opt.deadlineS) timer = setTimeout(() => resolve(false), opt.deadlineS * 1000);
+  });
+  const settled = await Promise.race([allSettled, deadline]);
+  clearTimeout(timer);
+  const rssAfter = residentAfterGc();
+  const pending = opt.idleStreams - held.length - errors;
+  const mib = (bytes) => Math.round(bytes / 2 ** 20);
+  console.log(`@google/genai interactions.create (stream), node ${process.version}` +
+    (globalThis.gc ? '' : ' (no --expose-gc: garbage counted)'));
+  console.log(`idle streams open: ${held.length} of ${opt.idleStreams}` +
+    (settled ? '' : `, ${pending} still opening at the ${opt.deadlineS} s deadline`));
+  console.log(`client RSS: ${mib(rssBefore)} MiB before, ${mib(rssAfter)} MiB with them open`);
+  console.log(`resident memory per open stream: ` +
+    (held.length ? `${((rssAfter - rssBefore) / 1024 / held.length).toFixed(1)} KiB` : 'n/a'));
+  printErrors();
+  process.exit(errors || pending ? 1 : 0);
+}
+
 async function worker(total) {
   while (next < total) {
     ++next;
@@ -86,14 +153,12 @@ async function worker(total) {
         throw new Error(`answer has ${text.trim().split(/\s+/).length} words, wanted ${opt.words}`);
       latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
     } catch (e) {
-      ++errors;
-      let key = `${e?.constructor?.name ?? 'Error'}: ${e?.message ?? e}`;
-      for (let cause = e?.cause; cause; cause = cause.cause) key += ` <- ${cause.code ?? ''} ${cause.message ?? cause}`;
-      key = key.slice(0, 400);
-      errorSamples.set(key, (errorSamples.get(key) ?? 0) + 1);
+      countError(e);
     }
   }
 }
+
+if (opt.idleStreams) await holdIdleStreams();
 
 const run = (total) => Promise.all(Array.from({ length: Math.min(opt.c, total) }, () => worker(total)));
 if (opt.warmup) {
@@ -124,6 +189,5 @@ console.log(
   `client CPU: ${cpuSeconds.toFixed(1)} s (user ${(cpu.user / 1e6).toFixed(1)}, system ${(cpu.system / 1e6).toFixed(1)}),` +
     ` per request ${((cpuSeconds * 1e6) / opt.n).toFixed(1)} us`);
 console.log(`peak RSS: ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB`);
-console.log(`errors: ${errors}`);
-for (const [message, count] of errorSamples) console.log(`  ${count} x ${message}`);
+printErrors();
 process.exit(errors ? 1 : 0);
