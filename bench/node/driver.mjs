@@ -2,30 +2,33 @@
 // @google/genai's Interactions API exactly as a user would call it.
 //
 //   node driver.mjs --base-url URL -n N -c C [--stream] [--words W] [--warmup K]
-//   node --expose-gc driver.mjs --base-url URL --idle-streams N [--deadline-s S]
+//   node --expose-gc driver.mjs --base-url URL --idle-streams N [-c C] [--deadline-s S]
 //
 // N creates (or streamed creates, every event consumed) with C in flight at once, after K
 // uncounted ones (default 0) that let V8 compile the SDK's request path. Client CPU is
 // process.cpuUsage() (user+system of every thread of the process), as getrusage(RUSAGE_SELF)
 // is for gemini-bench.
+//
 // The second form mirrors gemini-bench --idle-streams: N streams that the emulator paces a
-// minute apart, all opened at once, each held after its first event; it reports the growth of
-// the resident set per open stream (after a full GC on both sides of the measurement when
-// --expose-gc allows it, so that garbage is not counted against the SDK); with --deadline-s it
-// measures after S seconds whatever is open by then. Trust the
-// emulator's certificate with NODE_EXTRA_CA_CERTS=<pem>. GEMINI_API_KEY is used when set, else
-// a placeholder key (the emulator takes any non-empty key). Exits 1 if any request failed.
+// minute apart, all opened at once (or C at a time), each held after its first event; it
+// reports the growth of the resident set per open stream, after a full GC on both sides of the
+// measurement when --expose-gc allows it, so that garbage is not counted against the SDK. With
+// --deadline-s it measures after S seconds whatever is open by then.
+//
+// Trust the emulator's certificate with NODE_EXTRA_CA_CERTS=<pem>. GEMINI_API_KEY is used when
+// set, else a placeholder key (the emulator takes any non-empty key). Exits 1 if any request
+// failed.
 import { GoogleGenAI } from '@google/genai';
 
 function usage(message) {
   if (message) console.error(`driver.mjs: ${message}`);
   console.error('usage: node driver.mjs --base-url URL -n N -c C [--stream] [--words W] [--warmup K]\n' +
-    '       node --expose-gc driver.mjs --base-url URL --idle-streams N [--deadline-s S]');
+    '       node --expose-gc driver.mjs --base-url URL --idle-streams N [-c C] [--deadline-s S]');
   process.exit(2);
 }
 
 function parseArgs(argv) {
-  const o = { baseUrl: '', n: 1000, c: 10, stream: false, words: 0, warmup: 0, idleStreams: 0, deadlineS: 0 };
+  const o = { baseUrl: '', n: 1000, c: 0, stream: false, words: 0, warmup: 0, idleStreams: 0, deadlineS: 0 };
   const count = (flag, v, min = 1) => {
     const x = Number(v);
     if (!Number.isInteger(x) || x < min) usage(`${flag} wants an integer >= ${min}, got ${v}`);
@@ -46,6 +49,7 @@ function parseArgs(argv) {
     else usage(`unknown argument ${a}`);
   }
   if (!o.baseUrl) usage('--base-url is required');
+  if (!o.c && !o.idleStreams) o.c = 10;   // idle streams without -c: all opened at once
   return o;
 }
 
@@ -121,8 +125,13 @@ async function holdIdleStreams() {
       countError(e);
     }
   };
+  let nextStream = 0;
+  const opener = async () => {
+    while (nextStream < opt.idleStreams) await openOne(nextStream++);
+  };
+  const openers = Math.min(opt.c || opt.idleStreams, opt.idleStreams);
   let timer;
-  const allSettled = Promise.all(Array.from({ length: opt.idleStreams }, (_, i) => openOne(i))).then(() => true);
+  const allSettled = Promise.all(Array.from({ length: openers }, opener)).then(() => true);
   const deadline = new Promise((resolve) => {
     if (opt.deadlineS) timer = setTimeout(() => resolve(false), opt.deadlineS * 1000);
   });
