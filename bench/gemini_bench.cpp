@@ -48,6 +48,7 @@ struct settings
     std::size_t words = 0;         // unary: answer words asked for
     unsigned threads = 1;
     std::size_t idle_streams = 0;  // memory mode: hold this many streams open
+    bool concurrency_given = false; // memory mode: -c limits how many open at once
 };
 
 [[noreturn]] void usage(int code)
@@ -62,6 +63,7 @@ struct settings
            "  --words W     answer length of unary requests, in words\n"
            "  --threads T   threads running the io_context (default 1)\n"
            "  --idle-streams N  hold N slow streams open and report resident memory per stream\n"
+           "                (with -c C: at most C being opened at once)\n"
            "GEMINI_API_KEY is used when set, else a placeholder key (emulator).\n";
     std::exit(code);
 }
@@ -84,7 +86,10 @@ settings parse(int argc, char** argv)
         else if (a == "-n")
             s.requests = std::stoul(value());
         else if (a == "-c")
+        {
             s.concurrency = std::stoul(value());
+            s.concurrency_given = true;
+        }
         else if (a == "--pool")
             s.pool = std::stoul(value());
         else if (a == "--stream")
@@ -239,8 +244,19 @@ int hold_idle_streams(const settings& cfg, gemini::client& client, asio::io_cont
                 first_error = e.what();
         }
     };
-    for (std::size_t i = 0; i < cfg.idle_streams; ++i)
-        asio::co_spawn(ioc, open_one(i), asio::detached);
+    // At most C opening at once (-c): ten thousand simultaneous TLS handshakes overrun the
+    // emulator's handshake timeout, which would measure the server rather than the client.
+    std::size_t next = 0;
+    auto opener = [&]() -> asio::awaitable<void> {
+        while (next < cfg.idle_streams)
+        {
+            auto open = open_one(next++);
+            co_await std::move(open);
+        }
+    };
+    const std::size_t openers = cfg.concurrency_given ? std::min(cfg.concurrency, cfg.idle_streams) : cfg.idle_streams;
+    for (std::size_t i = 0; i < openers; ++i)
+        asio::co_spawn(ioc, opener(), asio::detached);
     ioc.run();   // returns once every stream delivered its first event and waits for the next
     const long rss_after = current_rss_kib();
     const auto stats = client.pool_statistics();

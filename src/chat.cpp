@@ -4,6 +4,7 @@
 
 #include "chat_core.hpp"
 #include "operation.hpp"
+#include "operation_strand.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
@@ -405,7 +406,7 @@ void initiate_chat_send(const std::shared_ptr<chat_state>& state, input in, requ
 {
     auto* out = diag ? diag : opts.diagnostics_out;
     const bool acquired = !state->busy.exchange(true);
-    auto strand = asio::make_strand(state->client->executor);
+    auto strand = make_operation_strand(state->client->executor);
     spawn_operation<interaction>(strand, "chat.send", out, std::move(handler),
                                  run_send(state, acquired, std::move(in), std::move(opts)));
 }
@@ -415,7 +416,7 @@ void initiate_chat_stream(const std::shared_ptr<chat_state>& state, input in, re
 {
     auto* out = diag ? diag : opts.diagnostics_out;
     const bool acquired = !state->busy.exchange(true);
-    asio::any_io_executor strand = asio::make_strand(state->client->executor);
+    asio::any_io_executor strand = make_operation_strand(state->client->executor);
     spawn_operation<chat_stream>(strand, "chat.stream", out, std::move(handler),
                                  run_send_stream(state, strand, acquired, std::move(in), std::move(opts)));
 }
@@ -432,7 +433,7 @@ void initiate_run_functions(const client* c, request req, function_registry func
 {
     auto* out = diag ? diag : opts.diagnostics_out;
     const auto& impl = client_access::impl(*c);
-    auto strand = asio::make_strand(impl->executor);
+    auto strand = make_operation_strand(impl->executor);
     spawn_operation<interaction>(strand, "run_functions", out, std::move(handler),
                                  run_functions_body(impl, std::move(req), std::move(functions), std::move(options),
                                                     std::move(opts)));

@@ -1,4 +1,5 @@
 #include "client_impl.hpp"
+#include "operation_strand.hpp"
 
 #include "api_error_body.hpp"
 #include "retry.hpp"
@@ -138,7 +139,7 @@ client_impl::~client_impl() { cancel_all(); }
 
 std::shared_ptr<operation_state> client_impl::begin_operation()
 {
-    auto op = std::make_shared<operation_state>(asio::make_strand(executor));
+    auto op = std::make_shared<operation_state>(make_operation_strand(executor));
     std::lock_guard lock(ops_mutex_);
     if (!cancelled_)
         ops_.insert(op);

@@ -7,6 +7,7 @@
 #include "operation.hpp"
 #include "transport/deadline.hpp"
 #include "transport/transport_failure.hpp"
+#include "model/scratch_document.hpp"
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/json/parse.hpp>
@@ -157,10 +158,9 @@ file decode_file(http_reply reply)
     if (content_type.substr(0, 16) != "application/json")
         fail(errc::malformed_response, "expected application/json, got '" + std::string(content_type) + "'",
              reply.info.status);
-    json::parse_options limits;
-    limits.max_depth = 256;
     error_code ec;
-    json::value parsed = json::parse(reply.body, ec, {}, limits);
+    scratch_document document;
+    json::value parsed = document.parse(reply.body, ec);
     if (ec)
         fail(errc::malformed_response, "file response is not valid JSON: " + ec.message(), reply.info.status);
     file f;

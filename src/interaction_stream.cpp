@@ -3,6 +3,10 @@
 #include "operation.hpp"
 #include "stream_state.hpp"
 
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+
 namespace gemini {
 
 namespace detail {
@@ -20,6 +24,22 @@ void initiate_next(const std::shared_ptr<stream_state>& state, diagnostics* diag
 {
     if (!state)
         reject_argument("next() on an empty interaction_stream");
+    // An event already received (one read usually brings several) is handed over without a new
+    // operation: no strand, coroutine, deadline or cancellation slot per event, only the post
+    // that Asio asks of a handler completing at once.
+    if (auto ready = state->try_next())
+    {
+        // Posted to the client's executor, then run on the handler's own: 1.81's post() does not
+        // take the any_completion_executor an any_completion_handler is associated with.
+        const auto& io = state->client()->executor;
+        asio::post(io, [io, handler = std::move(handler), e = std::move(ready)]() mutable {
+            auto handler_executor = asio::get_associated_executor(handler, io);
+            asio::dispatch(handler_executor, [handler = std::move(handler), e = std::move(e)]() mutable {
+                std::move(handler)(error_code{}, std::move(e));
+            });
+        });
+        return;
+    }
     auto op = launch<std::optional<event>>(state->client(), "stream", state->interaction_id(), diag,
                                            std::move(handler), run_next(state));
     state->set_current_operation(op);
@@ -44,7 +64,15 @@ interaction_stream& interaction_stream::operator=(interaction_stream&& other) no
 
 interaction_stream::~interaction_stream() { close(); }
 
-boost::asio::awaitable<std::optional<event>> interaction_stream::next() { return async_next(use_awaitable); }
+boost::asio::awaitable<std::optional<event>> interaction_stream::next()
+{
+    // An event already received is returned without suspending: no handler, post or
+    // cancellation slot per event. Most events of a busy stream arrive several per read.
+    if (auto ready = try_next())
+        co_return ready;
+    auto pull = async_next(use_awaitable);
+    co_return co_await std::move(pull);
+}
 
 std::optional<event> interaction_stream::try_next() { return state_ ? state_->try_next() : std::nullopt; }
 
@@ -53,6 +81,11 @@ boost::asio::awaitable<interaction> interaction_stream::collect()
     accumulator folded;
     for (;;)
     {
+        if (auto ready = try_next())
+        {
+            folded.add(*ready);
+            continue;
+        }
         auto pull = async_next(use_awaitable);
         std::optional<event> e = co_await std::move(pull);
         if (!e)

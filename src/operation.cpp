@@ -2,6 +2,7 @@
 
 #include "api_error_body.hpp"
 #include "transport/transport_failure.hpp"
+#include "model/scratch_document.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/value_to.hpp>
@@ -90,10 +91,9 @@ interaction decode_interaction(http_reply reply)
         diag.library_message = "expected application/json, got '" + std::string(content_type) + "'";
         throw error(make_error_code(errc::malformed_response), std::move(diag));
     }
-    json::parse_options limits;
-    limits.max_depth = 256;
     error_code ec;
-    json::value parsed = json::parse(reply.body, ec, {}, limits);
+    scratch_document document;
+    json::value parsed = document.parse(reply.body, ec);
     if (ec || !parsed.is_object())
     {
         diagnostics diag;

@@ -3,6 +3,7 @@
 #include "api_error_body.hpp"
 #include "operation.hpp"
 #include "transport/transport_failure.hpp"
+#include "model/scratch_document.hpp"
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/json/parse.hpp>
@@ -34,8 +35,7 @@ std::shared_ptr<stream_state> stream_state::for_get(std::shared_ptr<client_impl>
 
 stream_state::stream_state(std::shared_ptr<client_impl> impl, request_options opts)
     : impl_(std::move(impl)), options_(std::move(opts)), params_(impl_->options.streaming),
-      chunk_size_(std::max<std::size_t>(params_.read_chunk_bytes, 512)),
-      chunk_(new char[chunk_size_])
+      chunk_size_(std::max<std::size_t>(params_.read_chunk_bytes, 512))
 {
 }
 
@@ -198,10 +198,9 @@ void stream_state::on_sse(const sse::event& e)
         return;
     }
 
-    json::parse_options limits;
-    limits.max_depth = 256;
     error_code ec;
-    json::value payload = json::parse(e.data, ec, {}, limits);
+    scratch_document document;
+    json::value payload = document.parse(e.data, ec);
     if (e.kind == sse::event_kind::stray_json)
     {
         // A refusal sent as a bare JSON line (spec 11.7): an error, never dropped.
@@ -297,6 +296,10 @@ asio::awaitable<void> stream_state::fill()
         connection_lost("the connection was closed by a cancelled read", {});
         co_return;
     }
+    // The read buffers exist only during a read: a stream whose consumer is busy elsewhere
+    // holds little more than its TLS connection (docs/performance.md, "Memory per stream").
+    if (!chunk_)
+        chunk_.reset(new char[chunk_size_]);
     auto& body = parser_->get().body();
     body.data = chunk_.get();
     body.size = chunk_size_;
@@ -322,6 +325,9 @@ asio::awaitable<void> stream_state::fill()
     const std::size_t received = chunk_size_ - body.size;
     if (received > 0)
         feed(std::string_view(chunk_.get(), received));
+    chunk_.reset();
+    if (conn_)
+        (*conn_)->release_read_buffer();
     if (!parser_)
         co_return;   // failed while feeding
     if (ec)

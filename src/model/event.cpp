@@ -292,7 +292,7 @@ event tag_invoke(boost::json::value_to_tag<event>, const boost::json::value& jv)
     else
         out = read_plain(name, payload, root);
     if (!out)
-        out.emplace(opaque{payload});
+        out.emplace(opaque{json::object(payload, json::storage_ptr())});   // not the parser's arena
 
     if (const json::value* id = payload.if_contains("event_id"))
         detail::read(*id, out->event_id, root.member("event_id"));

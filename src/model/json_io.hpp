@@ -172,7 +172,7 @@ void read_tagged(const json::value& jv, T& out, const json_path& at)
     {
         if constexpr (requires { T::untyped_is_opaque; })
         {
-            out = opaque{obj};
+            out = opaque{json::object(obj, json::storage_ptr())};   // not the parser's arena
             return;
         }
         fail(at.member("type"), "missing discriminator");
@@ -197,7 +197,7 @@ void read_tagged(const json::value& jv, T& out, const json_path& at)
         }
     });
     if (!found)
-        out = opaque{obj};
+        out = opaque{json::object(obj, json::storage_ptr())};
 }
 
 template<tagged T>

@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <cstring>
 #include <string_view>
 
 namespace gemini::detail::sse {
@@ -59,7 +60,7 @@ public:
                     continue;
                 }
             }
-            const auto end = bytes.find_first_of("\r\n");
+            const auto end = find_line_end(bytes);
             if (end == std::string_view::npos)
             {
                 if (!append_partial(bytes))
@@ -91,6 +92,17 @@ public:
     std::size_t max_event_bytes() const noexcept { return max_event_bytes_; }
 
 private:
+    /// The position of the first '\r' or '\n', or npos. Two memchr over the line: libstdc++'s
+    /// find_first_of calls memchr once per input byte, which was most of the parser's time.
+    static std::size_t find_line_end(std::string_view bytes) noexcept
+    {
+        const void* lf = std::memchr(bytes.data(), '\n', bytes.size());
+        const std::size_t line = lf ? static_cast<std::size_t>(static_cast<const char*>(lf) - bytes.data()) : bytes.size();
+        if (const void* cr = std::memchr(bytes.data(), '\r', line))
+            return static_cast<std::size_t>(static_cast<const char*>(cr) - bytes.data());
+        return lf ? line : std::string_view::npos;
+    }
+
     bool append_partial(std::string_view piece)
     {
         if (partial_.size() + piece.size() + data_.size() > max_event_bytes_)

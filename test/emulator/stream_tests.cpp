@@ -163,8 +163,9 @@ BOOST_AUTO_TEST_CASE(fold_equals_unary_for_text_thoughts_calls_and_truncation) {
       BOOST_TEST(events.back().data == "[DONE]");
       for (const auto& e : events) BOOST_TEST(e.stray.empty());
       for (std::size_t i = 0; i + 1 < events.size(); ++i) BOOST_TEST(events[i].name == events[i].type());
-      // One HTTP chunk (one write) per event.
-      BOOST_TEST(c.chunk_sizes().size() == events.size());
+      // Events at hand go out together, in no more writes than events (the fold above shows
+      // nothing was lost or split wrongly).
+      BOOST_TEST(c.chunk_sizes().size() <= events.size());
     }
   }
   // The function-call stream: start carries id/name/empty arguments; arguments in fragments.
