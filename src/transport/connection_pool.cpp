@@ -93,16 +93,9 @@ void complete_later(asio::any_completion_handler<void(error_code, std::unique_pt
 
 } // namespace
 
-void connection_pool::initiate_turn(bool fresh, turn_handler handler)
+std::optional<std::unique_ptr<connection>> connection_pool::take_now_locked(
+    bool fresh, std::vector<std::unique_ptr<connection>>& to_close)
 {
-    std::vector<std::unique_ptr<connection>> to_close;
-    std::unique_lock lock(mutex_);
-    if (shut_down_)
-    {
-        lock.unlock();
-        complete_later(std::move(handler), asio::error::operation_aborted, nullptr);
-        return;
-    }
     const auto now = clock::now();
     while (!idle_.empty())
     {
@@ -117,18 +110,47 @@ void connection_pool::initiate_turn(bool fresh, turn_handler handler)
         }
         ++in_use_;
         ++reused_total_;
-        lock.unlock();
-        complete_later(std::move(handler), {}, std::move(conn));
-        for (auto& c : to_close)
-            c->close();
-        return;
+        return conn;
     }
     if (open_ < settings_.params.max_connections)
     {
         ++open_;
         ++in_use_;
+        return std::unique_ptr<connection>();
+    }
+    return std::nullopt;
+}
+
+std::optional<connection_pool::lease> connection_pool::try_take_now(bool fresh)
+{
+    std::vector<std::unique_ptr<connection>> to_close;
+    std::optional<std::unique_ptr<connection>> turn;
+    {
+        std::lock_guard lock(mutex_);
+        if (!shut_down_)
+            turn = take_now_locked(fresh, to_close);
+    }
+    for (auto& c : to_close)
+        c->close();
+    if (!turn)
+        return std::nullopt;
+    return lease(shared_from_this(), std::move(*turn));
+}
+
+void connection_pool::initiate_turn(bool fresh, turn_handler handler)
+{
+    std::vector<std::unique_ptr<connection>> to_close;
+    std::unique_lock lock(mutex_);
+    if (shut_down_)
+    {
         lock.unlock();
-        complete_later(std::move(handler), {}, nullptr);
+        complete_later(std::move(handler), asio::error::operation_aborted, nullptr);
+        return;
+    }
+    if (auto turn = take_now_locked(fresh, to_close))
+    {
+        lock.unlock();
+        complete_later(std::move(handler), {}, std::move(*turn));
     }
     else if (waiters_.size() >= settings_.params.max_waiters)
     {
@@ -242,9 +264,17 @@ asio::awaitable<connection_pool::lease> connection_pool::take_turn(bool fresh)
 
 asio::awaitable<connection_pool::lease> connection_pool::acquire(clock::time_point deadline, bool fresh)
 {
-    auto take = take_turn(fresh);
-    auto bounded = with_deadline(std::move(take), deadline, "waiting for a pooled connection");
-    lease granted = co_await std::move(bounded);
+    // Most turns are granted at once (an idle connection or a free slot): no deadline race,
+    // no completion to post, for them.
+    lease granted;
+    if (auto now = try_take_now(fresh))
+        granted = std::move(*now);
+    else
+    {
+        auto take = take_turn(fresh);
+        auto bounded = with_deadline(std::move(take), deadline, "waiting for a pooled connection");
+        granted = co_await std::move(bounded);
+    }
     if (granted.conn_)
         co_return granted;
 

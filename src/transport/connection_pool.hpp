@@ -18,6 +18,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <vector>
 
 namespace gemini::detail {
 
@@ -84,6 +85,11 @@ private:
     auto async_take_turn(bool fresh, Token&& token);
     asio::awaitable<lease> take_turn(bool fresh);
     void initiate_turn(bool fresh, turn_handler handler);
+    // With the mutex held: an idle connection (checked; dead or expired ones go to `to_close`)
+    // or, as null, a free slot to open one in; nothing when the caller must wait.
+    std::optional<std::unique_ptr<connection>> take_now_locked(bool fresh,
+                                                               std::vector<std::unique_ptr<connection>>& to_close);
+    std::optional<lease> try_take_now(bool fresh);
     void cancel_waiter(const std::shared_ptr<waiter>& w);
     void release(std::unique_ptr<connection> conn, bool reusable) noexcept;
     void give_up_slot() noexcept;
