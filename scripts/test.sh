@@ -14,7 +14,9 @@ if [ "${1:-}" = "--sanitize" ]; then
   # -O1 (what the sanitizers recommend) and no debug information: with -g1 this tree took 6 GB
   # of disk, more than CI machines may have. Reports keep their function names (symbol table)
   # and UBSan's their file:line (compiled into each check); add -g for line numbers locally.
-  args=(-DGEMINI_BUILD_TESTS=ON -DGEMINI_BUILD_EXAMPLES=ON -DGEMINI_SANITIZE=ON
+  # No examples or benchmarks either: an instrumented program is over 100 MB, the examples run
+  # in the normal build, and the integration tests cover the same paths under the sanitizers.
+  args=(-DGEMINI_BUILD_TESTS=ON -DGEMINI_BUILD_EXAMPLES=OFF -DGEMINI_BUILD_BENCH=OFF -DGEMINI_SANITIZE=ON
         -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O1")
   export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
   export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
