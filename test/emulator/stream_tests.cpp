@@ -166,6 +166,14 @@ BOOST_AUTO_TEST_CASE(fold_equals_unary_for_text_thoughts_calls_and_truncation) {
       // Events at hand go out together, in no more writes than events (the fold above shows
       // nothing was lost or split wrongly).
       BOOST_TEST(c.chunk_sizes().size() <= events.size());
+      // A replay of the finished stream has every event at hand: one write carries them all and
+      // a second the `done` sentinel.
+      const auto id = std::string(events.front().obj().at("interaction").at("id").as_string());
+      BOOST_TEST_REQUIRE(c.begin_stream(http::verb::get, interactions + "/" + id + "?stream=true") == 200u);
+      const auto replayed = c.read_events();
+      BOOST_TEST_REQUIRE(c.stream_complete());
+      BOOST_TEST(replayed.size() == events.size());
+      BOOST_TEST(c.chunk_sizes().size() == 2u);
     }
   }
   // The function-call stream: start carries id/name/empty arguments; arguments in fragments.
