@@ -248,7 +248,7 @@ asio::awaitable<T> client_impl::on_pooled_connection(clock::time_point deadline,
         try
         {
             auto exchange = attempt(conn);
-            auto bounded = with_deadline(std::move(exchange), deadline, "waiting for the response");
+            auto bounded = conn->bounded(std::move(exchange), deadline, "waiting for the response");
             co_return co_await std::move(bounded);
         }
         catch (const transport_failure& failure)

@@ -32,7 +32,8 @@ interaction decode_interaction(http_reply reply);
 
 // The body of every operation, between the gates of operation_state. Partial cancellation is
 // let through as well as terminal: it leaves the client usable (the connection is closed,
-// nothing else changes).
+// nothing else changes). Both reach the operation's I/O as terminal, the only kind Beast's
+// composed reads and writes honour.
 template <class T>
 asio::awaitable<T> cancellable(std::shared_ptr<operation_state> state, asio::awaitable<T> op)
 {
@@ -45,7 +46,9 @@ asio::awaitable<T> cancellable(std::shared_ptr<operation_state> state, asio::awa
             state.finished = true;
         }
     } finish{*state};
-    co_await asio::this_coro::reset_cancellation_state(asio::enable_partial_cancellation());
+    auto reset = asio::this_coro::reset_cancellation_state(asio::enable_partial_cancellation(),
+                                                           any_cancellation_as_terminal{});
+    co_await std::move(reset);
     if (state->pending != asio::cancellation_type::none)
         throw boost::system::system_error(asio::error::operation_aborted);
     state->running = true;

@@ -4,6 +4,7 @@
 #include "operation.hpp"
 #include "transport/transport_failure.hpp"
 #include "model/scratch_document.hpp"
+#include "model/text_delta_reader.hpp"
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/json/parse.hpp>
@@ -198,6 +199,18 @@ void stream_state::on_sse(const sse::event& e)
         return;
     }
 
+    if (e.kind == sse::event_kind::message)
+    {
+        if (auto quick = read_text_delta(e.data))
+        {
+            if (skip_ > 0)
+                --skip_;   // replayed after a resume: already delivered
+            else
+                accept(std::move(*quick), text_delta_event::type_name);
+            return;
+        }
+    }
+
     error_code ec;
     scratch_document document;
     json::value payload = document.parse(e.data, ec);
@@ -263,9 +276,14 @@ void stream_state::on_sse(const sse::event& e)
                 interaction_id_ = id->get_string();
     if (event_type == "interaction.completed")
         saw_terminal_ = true;
-    if (const auto* id = fields.if_contains("event_id"); id && id->is_string())
+    accept(std::move(typed), event_type);
+}
+
+void stream_state::accept(event typed, std::string_view event_type)
+{
+    if (typed.event_id)
     {
-        last_event_id_ = id->get_string();
+        last_event_id_ = *typed.event_id;
         since_last_id_ = 0;
     }
     else
@@ -307,7 +325,7 @@ asio::awaitable<void> stream_state::fill()
     try
     {
         auto read = (*conn_)->read_some_body(*parser_);
-        auto bounded = with_deadline(std::move(read), clock::now() + params_.idle_timeout, "waiting for stream data");
+        auto bounded = (*conn_)->bounded(std::move(read), clock::now() + params_.idle_timeout, "waiting for stream data");
         ec = co_await std::move(bounded);
     }
     catch (const deadline_exceeded&)
@@ -321,6 +339,14 @@ asio::awaitable<void> stream_state::fill()
         conn_.reset();
         parser_.reset();
         throw;
+    }
+    // Take the records that came with the one awaited (see read_some_body_now), up to a chunk.
+    while (!ec && body.size > 0 && !parser_->is_done())
+    {
+        const error_code more = (*conn_)->read_some_body_now(*parser_);
+        if (more == asio::error::would_block)
+            break;
+        ec = more;
     }
     const std::size_t received = chunk_size_ - body.size;
     if (received > 0)

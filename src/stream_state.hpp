@@ -59,6 +59,8 @@ private:
     void connection_lost(const std::string& why, error_code cause);
     void feed(std::string_view bytes);
     void on_sse(const sse::event& e);
+    /// Bookkeeping of a typed event (resume position, continuation hops), then queues it.
+    void accept(event typed, std::string_view event_type);
     void fail(error_code ec, diagnostics diag);
     /// Continuation hops: rewrites a hop's event (false: do not deliver it) ...
     bool hop_event(event& typed, std::string_view event_type);

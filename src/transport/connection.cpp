@@ -45,7 +45,7 @@ std::string connection::flatten(http::request<http::string_body>& req)
 }
 
 connection::connection(const asio::any_io_executor& ex, asio::ssl::context* tls_context)
-    : stream_(make_stream(ex, tls_context))
+    : stream_(make_stream(ex, tls_context)), deadline_timer_(ex)
 {
 }
 
@@ -102,7 +102,10 @@ asio::awaitable<void> connection::open(const tcp::resolver::results_type& endpoi
 
     auto* tls = std::get_if<asio::ssl::stream<tcp::socket>>(&stream_);
     if (!tls)
+    {
+        make_non_blocking();
         co_return;
+    }
     // SNI takes DNS names only; certificates for IP literals are still checked by the
     // host-name verifier against IP SANs.
     if (!where.host_is_ip && !SSL_set_tlsext_host_name(tls->native_handle(), where.host.c_str()))
@@ -112,6 +115,13 @@ asio::awaitable<void> connection::open(const tcp::resolver::results_type& endpoi
     auto handshake = tls->async_handshake(asio::ssl::stream_base::client, asio::use_awaitable);
     auto handshake_bounded = with_deadline(std::move(handshake), handshake_deadline, "TLS handshake");
     co_await std::move(handshake_bounded);
+    make_non_blocking();
+}
+
+void connection::make_non_blocking()
+{
+    // For read_some_body_now; Asio's asynchronous operations do not depend on it.
+    socket().non_blocking(true);
     touch();
 }
 

@@ -3,12 +3,16 @@
 // used by one operation at a time (the pool hands it over under a lock), so it needs no strand:
 // every operation on it is started and completed in the coroutine that holds it.
 
+#include "transport/deadline.hpp"
 #include "transport/proxy.hpp"
 #include "transport/target.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -19,7 +23,10 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include <atomic>
 #include <chrono>
+#include <cstdint>
+#include <memory>
 #include <string>
 #include <type_traits>
 #include <variant>
@@ -111,6 +118,67 @@ public:
         co_return ec;
     }
 
+    /// Runs `op`, I/O on this connection only, against `deadline`: when it passes first, the
+    /// connection is closed, which fails whatever `op` waits for, and deadline_exceeded{phase}
+    /// is thrown. An exchange's deadline used to be with_deadline's race of a co_spawned child
+    /// against a timer (two coroutines, a parallel group and their cancellation slots per
+    /// request, a fifth of a unary request's instructions); here it is one wait on the
+    /// connection's timer. The wait completes on the caller's executor (its strand), so it
+    /// never runs beside `op`; a wait that fires after `op` ended finds a newer generation
+    /// and does nothing.
+    template <class T>
+    asio::awaitable<T> bounded(asio::awaitable<T> op, clock::time_point deadline, const char* phase)
+    {
+        auto ex = co_await asio::this_coro::executor;
+        const std::uint64_t generation = ++watch_->generation;
+        watch_->expired = false;
+        deadline_timer_.expires_at(deadline);
+        auto on_expiry = [watch = watch_, generation, this](error_code ec) {
+            if (ec || watch->generation.load(std::memory_order_acquire) != generation)
+                return;
+            watch->expired = true;
+            close();
+        };
+        deadline_timer_.async_wait(asio::bind_executor(ex, std::move(on_expiry)));
+        struct disarm
+        {
+            connection& c;
+            ~disarm()
+            {
+                c.watch_->generation.fetch_add(1, std::memory_order_release);
+                c.deadline_timer_.cancel();
+            }
+        } guard{*this};
+        try
+        {
+            co_return co_await std::move(op);
+        }
+        catch (...)
+        {
+            if (watch_->expired)
+                throw deadline_exceeded{phase};
+            throw;
+        }
+    }
+
+    /// read_some_body without waiting: parses what has already been received, and what the
+    /// socket holds, into the parser's body buffer. Asio's SSL stream completes a read with one
+    /// TLS record, and a streaming server writes an event per record, so after one wait several
+    /// records are usually at hand; taking them here spares an asynchronous operation (and its
+    /// deadline, post and scheduler round) per event. asio::error::would_block: nothing more.
+    /// The socket is non-blocking from open() on, so this never waits; a TLS message the
+    /// client must answer (a key update) that does not fit the socket buffer fails the
+    /// connection, which a stream survives by resuming.
+    template <class Parser>
+    error_code read_some_body_now(Parser& parser)
+    {
+        error_code ec;
+        visit_stream([&](auto& s) { return http::read_some(s, buffer_, parser, ec); });
+        if (ec == http::error::need_buffer)
+            ec = {};
+        return ec;
+    }
+
     /// Frees the receive buffer when it holds nothing (a long-lived stream between reads).
     void release_read_buffer() noexcept
     {
@@ -141,10 +209,22 @@ private:
     }
 
     tcp::socket& socket() noexcept;
+    void make_non_blocking();
     asio::awaitable<void> open_tunnel(const proxy_endpoint& proxy, const target& where);
+
+    /// What bounded()'s timer wait shares with the exchange it bounds. Shared because the wait
+    /// can complete after the connection is gone; the generation is atomic because the next
+    /// exchange on this connection may run on another operation's strand.
+    struct deadline_watch
+    {
+        std::atomic<std::uint64_t> generation{0};
+        bool expired = false;
+    };
 
     std::variant<tcp::socket, asio::ssl::stream<tcp::socket>> stream_;
     boost::beast::flat_buffer buffer_;
+    asio::steady_timer deadline_timer_;
+    std::shared_ptr<deadline_watch> watch_ = std::make_shared<deadline_watch>();
     clock::time_point created_ = clock::now();
     clock::time_point last_used_ = created_;
 };

@@ -1,17 +1,20 @@
 // Stream event payloads: gemini::parse_event on each line of the input, and the accumulator
 // folding the events in order (as a stream does). Documented failures are std::invalid_argument
 // and boost::system::system_error. Invariants: a decoded event written back and decoded again
-// gives the same JSON; the accumulator's interaction always writes back and re-parses equal.
+// gives the same JSON; an event the stream's DOM-free text-delta reader accepts is the one the
+// general path reads; the accumulator's interaction always writes back and re-parses equal.
 #include <gemini/model/accumulator.hpp>
 #include <gemini/model/event.hpp>
 
 #include "json_compare.hpp"
+#include "model/text_delta_reader.hpp"
 
 #include <boost/json.hpp>
 
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <optional>
 #include <stdexcept>
 #include <string_view>
 
@@ -42,6 +45,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         const auto nl = rest.find('\n');
         const std::string_view line = rest.substr(0, nl);
         rest.remove_prefix(nl == std::string_view::npos ? rest.size() : nl + 1);
+        // What the stream's DOM-free reader accepts, the general path must read the same way.
+        const std::optional<gemini::event> quick = gemini::detail::read_text_delta(line);
         gemini::event e;
         try
         {
@@ -49,12 +54,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         }
         catch (const std::invalid_argument&)
         {
+            require(!quick);
             continue;
         }
         catch (const boost::system::system_error&)
         {
+            require(!quick);
             continue;
         }
+        if (quick)
+            require(fuzz::json_equal(boost::json::value_from(*quick), boost::json::value_from(e)));
         const boost::json::value first = boost::json::value_from(e);
         const gemini::event again = gemini::parse_event(boost::json::serialize(first));   // must not throw
         require(fuzz::json_equal(boost::json::value_from(again), first));

@@ -1,0 +1,121 @@
+// The DOM-free reader of text deltas: it accepts exactly the common shape and gives the same
+// event as the general conversion, and declines everything else (valid or not) so that the
+// general path decides.
+#include "model/text_delta_reader.hpp"
+#include "model_test_util.hpp"
+
+#include <gemini/model.hpp>
+
+#include <boost/json.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <string>
+#include <string_view>
+
+namespace json = boost::json;
+using gemini::detail::read_text_delta;
+
+namespace {
+
+/// The general path's event for the same text, written back as JSON.
+json::value general(std::string_view text)
+{
+    return json::value_from(gemini::parse_event(text));
+}
+
+void check_same_as_general(std::string_view text)
+{
+    BOOST_TEST_CONTEXT(text)
+    {
+        const auto quick = read_text_delta(text);
+        BOOST_REQUIRE(quick);
+        BOOST_TEST(quick->is<gemini::text_delta_event>());
+        BOOST_TEST(json::value_from(*quick) == general(text));
+    }
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(model_text_delta_reader)
+
+BOOST_AUTO_TEST_CASE(reads_the_common_shape)
+{
+    const auto e = read_text_delta(R"({"index":1,"delta":{"type":"text","text":"Hello"},"event_id":"evt_7","event_type":"step.delta"})");
+    BOOST_REQUIRE(e);
+    BOOST_TEST(e->get_if<gemini::text_delta_event>()->text == "Hello");
+    BOOST_TEST(e->get_if<gemini::text_delta_event>()->extra.empty());
+    BOOST_TEST(*e->index == 1);
+    BOOST_TEST(*e->event_id == "evt_7");
+    BOOST_TEST(e->payload_extra.empty());
+    BOOST_TEST(e->event_type() == "step.delta");
+    BOOST_TEST(e->delta_type() == "text");
+}
+
+BOOST_AUTO_TEST_CASE(agrees_with_the_general_path)
+{
+    check_same_as_general(R"({"index":1,"delta":{"type":"text","text":"Hello"},"event_id":"evt_7","event_type":"step.delta"})");
+    // Any member order, no index or event id, escapes, empty and long text, whitespace.
+    check_same_as_general(R"({"event_type":"step.delta","delta":{"text":"a","type":"text"}})");
+    check_same_as_general(R"( { "delta" : { "type" : "text" , "text" : "" } , "event_type" : "step.delta" , "index" : -3 } )");
+    check_same_as_general(R"({"delta":{"type":"text","text":"tab\tquote\" uni\u00e9 \ud83d\ude00 nl\n"},"event_type":"step.delta","index":0})");
+    check_same_as_general(R"({"delta":{"type":"te\u0078t","text":"x"},"event_typ\u0065":"step.delta"})");
+    check_same_as_general(R"({"delta":{"type":"text","text":")" + std::string(100000, 'w') + R"("},"event_type":"step.delta"})");
+}
+
+BOOST_AUTO_TEST_CASE(declines_every_other_shape)
+{
+    const std::string_view others[] = {
+        // Valid events the general path reads into something richer or different.
+        R"({"index":1,"delta":{"type":"text","text":"a"},"metadata":{"total_usage":{}},"event_type":"step.delta"})",
+        R"({"index":1,"delta":{"type":"text","text":"a","annotations":[]},"event_type":"step.delta"})",
+        R"({"index":1,"delta":{"type":"image","data":"AAAA","mime_type":"image/png"},"event_type":"step.delta"})",
+        R"({"index":1,"delta":{"type":"thought_signature","signature":"c2ln"},"event_type":"step.delta"})",
+        R"({"index":1,"event_type":"step.stop"})",
+        R"({"interaction_id":"v1_S1","status":"in_progress","event_type":"interaction.status_update"})",
+        // Repeated members: which one counts is the general path's business.
+        R"({"index":1,"delta":{"type":"text","text":"a","text":"b"},"event_type":"step.delta"})",
+        R"({"event_type":"step.delta","delta":{"type":"text","text":"a"},"event_type":"step.delta"})",
+        // Wrong types and incomplete payloads: errors come from the general path.
+        R"({"index":"1","delta":{"type":"text","text":"a"},"event_type":"step.delta"})",
+        R"({"index":1.5,"delta":{"type":"text","text":"a"},"event_type":"step.delta"})",
+        R"({"index":18446744073709551615,"delta":{"type":"text","text":"a"},"event_type":"step.delta"})",
+        R"({"event_id":7,"delta":{"type":"text","text":"a"},"event_type":"step.delta"})",
+        R"({"delta":{"type":"text","text":null},"event_type":"step.delta"})",
+        R"({"delta":{"type":"text","text":["a"]},"event_type":"step.delta"})",
+        R"({"delta":{"type":"text","text":{"a":1}},"event_type":"step.delta"})",
+        R"({"delta":"text","event_type":"step.delta"})",
+        R"({"delta":{"type":"text"},"event_type":"step.delta"})",
+        R"({"delta":{"text":"a"},"event_type":"step.delta"})",
+        R"({"delta":{"type":"text","text":"a"}})",
+        R"({"event_type":"step.delta"})",
+        R"([{"delta":{"type":"text","text":"a"},"event_type":"step.delta"}])",
+        // Not JSON, or more than one document.
+        R"({"delta":{"type":"text","text":"a"},"event_type":"step.delta")",
+        R"({"delta":{"type":"text","text":"a"},"event_type":"step.delta"} {})",
+        R"({"delta":{"type":"text","text":"a"},"event_type":"step.delta",})",
+        "",
+        "[DONE]",
+    };
+    for (std::string_view text : others)
+        BOOST_TEST(!read_text_delta(text), text);
+}
+
+BOOST_AUTO_TEST_CASE(the_spec_transcript_reads_the_same_either_way)
+{
+    // Through a stream, every event is offered to the reader first: the text deltas of the
+    // spec's transcript must come out as the general path reads them, the rest declined.
+    std::size_t quick = 0;
+    for (std::string_view line : gemini::test::spec_text_events)
+    {
+        if (const auto e = read_text_delta(line))
+        {
+            ++quick;
+            BOOST_TEST(json::value_from(*e) == general(line));
+        }
+        else
+            BOOST_TEST(gemini::parse_event(line).delta_type() != "text", line);
+    }
+    BOOST_TEST(quick == 2u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
