@@ -129,7 +129,14 @@ struct run_state
     std::size_t unary = 0, streams = 0, deletes = 0, resumes = 0, events = 0;
     std::size_t mismatches = 0;   // lost / repeated events or a wrong answer
     std::map<std::string, std::size_t> errors{};
+    std::map<std::string, std::string> first_error_text{};   // what() of the first of each kind
     std::string first_mismatch{};
+
+    void error(const std::string& kind, const char* what)
+    {
+        if (errors[kind]++ == 0)
+            first_error_text[kind] = what;
+    }
 
     void mismatch(std::string what)
     {
@@ -225,11 +232,11 @@ asio::awaitable<void> worker(run_state& st, std::uint64_t seed)
         }
         catch (const gemini::error& e)
         {
-            ++st.errors[error_name(e)];
+            st.error(error_name(e), e.what());
         }
         catch (const std::exception& e)
         {
-            ++st.errors[std::string("untyped: ") + e.what()];
+            st.error(std::string("untyped: ") + e.what(), e.what());
         }
     }
 }
@@ -347,7 +354,8 @@ int main(int argc, char** argv)
     std::cout << "  stream resumes    " << st.resumes << " (" << st.events << " events delivered)\n"
               << "  errors            " << errors << "\n";
     for (const auto& [name, n] : st.errors)
-        std::cout << "      " << std::setw(6) << n << "  " << name << "\n";
+        std::cout << "      " << std::setw(6) << n << "  " << name << "\n"
+                  << "              first: " << st.first_error_text[name] << "\n";
     std::cout << "  lost/repeated     " << st.mismatches << "\n"
               << "  pool at the end   " << pool.idle << " idle, " << pool.in_use << " in use\n"
               << "  resident memory   " << rss_start << " MiB at start, " << rss_end << " MiB at end (growth "
