@@ -174,16 +174,16 @@ void stream_state::follow_continuation(request original, unsigned max_hops)
     max_hops_ = max_hops;
 }
 
-bool stream_state::hop_event(event& typed, std::string_view event_type)
+bool stream_state::hop_event(std::optional<std::int64_t>& index, event* whole, std::string_view event_type)
 {
     if (hops_ > 0 && (event_type == "interaction.created" || event_type == "interaction.status_update"))
         return false;
-    if (typed.index)
+    if (index)
     {
-        *typed.index += index_offset_;
-        next_index_ = std::max(next_index_, *typed.index + 1);
+        *index += index_offset_;
+        next_index_ = std::max(next_index_, *index + 1);
     }
-    if (auto* done = typed.get_if<interaction_completed_event>())
+    if (auto* done = whole ? whole->get_if<interaction_completed_event>() : nullptr)
     {
         auto& result = done->interaction;
         if (result.status == interaction_status::requires_continuation && result.continuation_token &&

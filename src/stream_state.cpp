@@ -206,7 +206,7 @@ void stream_state::on_sse(const sse::event& e)
             if (skip_ > 0)
                 --skip_;   // replayed after a resume: already delivered
             else
-                accept(std::move(*quick), text_delta_event::type_name);
+                accept(std::move(*quick), text_delta_event::type_name);   // queued compact
             return;
         }
     }
@@ -276,23 +276,38 @@ void stream_state::on_sse(const sse::event& e)
                 interaction_id_ = id->get_string();
     if (event_type == "interaction.completed")
         saw_terminal_ = true;
-    accept(std::move(typed), event_type);
+    accept(std::make_unique<event>(std::move(typed)), event_type);
 }
 
-void stream_state::accept(event typed, std::string_view event_type)
+void stream_state::accept(queued_event queued, std::string_view event_type)
 {
-    if (typed.event_id)
+    auto* delta = std::get_if<text_delta_fields>(&queued);
+    event* whole = delta ? nullptr : std::get<std::unique_ptr<event>>(queued).get();
+    const std::optional<std::string>& event_id = delta ? delta->event_id : whole->event_id;
+    if (event_id)
     {
-        last_event_id_ = *typed.event_id;
+        last_event_id_ = *event_id;
         since_last_id_ = 0;
     }
     else
         ++since_last_id_;
     attempts_without_progress_ = 0;
-    if (original_ && !hop_event(typed, event_type))
+    if (original_ && !hop_event(delta ? delta->index : whole->index, whole, event_type))
         return;
     ++accepted_;
-    ready_.push_back(std::move(typed));
+    ready_.push_back(std::move(queued));
+}
+
+std::optional<event> stream_state::pop_ready()
+{
+    if (ready_.empty())
+        return std::nullopt;
+    auto& front = ready_.front();
+    std::optional<event> e(std::in_place, std::holds_alternative<text_delta_fields>(front)
+                                              ? to_event(std::get<text_delta_fields>(std::move(front)))
+                                              : std::move(*std::get<std::unique_ptr<event>>(front)));
+    ready_.pop_front();
+    return e;
 }
 
 asio::awaitable<void> stream_state::fill()
@@ -389,12 +404,8 @@ asio::awaitable<std::optional<event>> stream_state::next()
 
     for (;;)
     {
-        if (!ready_.empty())
-        {
-            std::optional<event> e(std::move(ready_.front()));
-            ready_.pop_front();
+        if (auto e = pop_ready())
             co_return e;
-        }
         if (pending_error_)
         {
             finished_ = true;
@@ -409,11 +420,9 @@ asio::awaitable<std::optional<event>> stream_state::next()
 
 std::optional<event> stream_state::try_next()
 {
-    if (busy_ || ready_.empty())
+    if (busy_)
         return std::nullopt;
-    std::optional<event> e(std::move(ready_.front()));
-    ready_.pop_front();
-    return e;
+    return pop_ready();
 }
 
 } // namespace gemini::detail

@@ -4,6 +4,7 @@
 // events arrived after it). Used by one next() at a time; each next() runs as an operation.
 
 #include "client_impl.hpp"
+#include "model/text_delta_reader.hpp"
 #include "sse/parser.hpp"
 
 #include <gemini/client_options.hpp>
@@ -17,6 +18,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 namespace gemini::detail {
@@ -59,11 +61,18 @@ private:
     void connection_lost(const std::string& why, error_code cause);
     void feed(std::string_view bytes);
     void on_sse(const sse::event& e);
-    /// Bookkeeping of a typed event (resume position, continuation hops), then queues it.
-    void accept(event typed, std::string_view event_type);
+    /// A received event not yet pulled: text deltas, nearly all of a stream, wait in their
+    /// compact form (a stream that is read faster than it is pulled holds up to a chunk of them),
+    /// other events whole.
+    using queued_event = std::variant<text_delta_fields, std::unique_ptr<event>>;
+
+    /// Bookkeeping of a received event (resume position, continuation hops), then queues it.
+    void accept(queued_event queued, std::string_view event_type);
+    std::optional<event> pop_ready();
     void fail(error_code ec, diagnostics diag);
     /// Continuation hops: rewrites a hop's event (false: do not deliver it) ...
-    bool hop_event(event& typed, std::string_view event_type);
+    /// `whole` is null for a text delta (its only hop rewrite is the index).
+    bool hop_event(std::optional<std::int64_t>& index, event* whole, std::string_view event_type);
     /// ... and, once a hop ended with a token, opens the next one.
     asio::awaitable<void> start_hop();
     diagnostics progress_diagnostics(std::string message) const;
@@ -85,7 +94,7 @@ private:
     std::unique_ptr<char[]> chunk_;
 
     // What was read.
-    std::deque<event> ready_;
+    std::deque<queued_event> ready_;
     std::exception_ptr pending_error_;   // thrown once the events before it were pulled
     std::string interaction_id_;
     std::string last_event_id_;

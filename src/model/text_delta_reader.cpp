@@ -22,18 +22,19 @@ public:
     static constexpr std::size_t max_key_size = 16;
     static constexpr std::size_t max_string_size = std::numeric_limits<std::size_t>::max();
 
-    /// The event, once the whole document was accepted.
-    std::optional<event> take()
+    /// The delta, once the whole document was accepted.
+    std::optional<text_delta_fields> take()
     {
         const unsigned required = bit(member::event_type) | bit(member::delta) | bit(member::delta_type) |
-                                      bit(member::text);
+                                  bit(member::text);
         if ((seen_ & required) != required)
             return std::nullopt;
-        event out(text_delta_event{.text = std::move(text_)});
+        std::optional<text_delta_fields> out(std::in_place);
+        out->text = std::move(text_);
         if (seen_ & bit(member::index))
-            out.index = index_;
+            out->index = index_;
         if (seen_ & bit(member::event_id))
-            out.event_id = std::move(event_id_);
+            out->event_id = std::move(event_id_);
         return out;
     }
 
@@ -152,7 +153,7 @@ private:
 
 } // namespace
 
-std::optional<event> read_text_delta(std::string_view json)
+std::optional<text_delta_fields> read_text_delta(std::string_view json)
 {
     json::basic_parser<text_delta_handler> parser{json::parse_options{}};
     error_code ec;
@@ -160,6 +161,14 @@ std::optional<event> read_text_delta(std::string_view json)
     if (ec || used != json.size() || !parser.done())
         return std::nullopt;
     return parser.handler().take();
+}
+
+event to_event(text_delta_fields&& fields)
+{
+    event out(text_delta_event{.text = std::move(fields.text)});
+    out.event_id = std::move(fields.event_id);
+    out.index = fields.index;
+    return out;
 }
 
 } // namespace gemini::detail

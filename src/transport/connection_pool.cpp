@@ -25,6 +25,7 @@ connection_pool::lease& connection_pool::lease::operator=(lease&& other) noexcep
         pool_ = std::move(other.pool_);
         conn_ = std::move(other.conn_);
         reused_ = other.reused_;
+        give_back_ = other.give_back_;
     }
     return *this;
 }
@@ -36,7 +37,7 @@ void connection_pool::lease::discard() noexcept
     if (!pool_)
         return;
     if (conn_)
-        pool_->release(std::move(conn_), false);
+        pool_->release(std::move(conn_), give_back_);
     else
         pool_->give_up_slot();
     pool_.reset();

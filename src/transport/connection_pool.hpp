@@ -50,6 +50,10 @@ public:
         connection& operator*() const noexcept { return *conn_; }
         bool reused() const noexcept { return reused_; }
         void give_back() noexcept;
+        /// The exchange ended cleanly: the connection goes back to the pool when the lease ends,
+        /// not at once, because connection::bounded() still disarms the connection's timer after
+        /// the exchange, and the next owner may run on another thread.
+        void give_back_when_released() noexcept { give_back_ = true; }
 
     private:
         friend class connection_pool;
@@ -57,6 +61,7 @@ public:
         std::shared_ptr<connection_pool> pool_;
         std::unique_ptr<connection> conn_;   // null: a slot to open a connection in
         bool reused_ = false;
+        bool give_back_ = false;
     };
 
     explicit connection_pool(settings s);
