@@ -228,7 +228,7 @@ asio::awaitable<http_reply> client_impl::attempt(connection_pool::lease& conn, h
         reply.info.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
     reply.body = std::move(res.body());
     if (res.keep_alive())
-        conn.give_back_when_released();
+        conn.give_back();
     if (reply.info.status / 100 != 2)
         throw error(make_error_code(errc_for_status(reply.info.status)), diagnose_api_error(reply.info, reply.body));
     co_return reply;

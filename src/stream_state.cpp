@@ -199,16 +199,14 @@ void stream_state::on_sse(const sse::event& e)
         return;
     }
 
-    if (e.kind == sse::event_kind::message)
+    // Events the SSE `event:` field names as something else are not offered to the text-delta
+    // reader: they would be parsed twice.
+    const bool maybe_delta = e.kind == sse::event_kind::message && (e.type.empty() || e.type == "step.delta");
+    if (auto quick = maybe_delta ? read_text_delta(e.data) : std::nullopt)
     {
-        if (auto quick = read_text_delta(e.data))
-        {
-            if (skip_ > 0)
-                --skip_;   // replayed after a resume: already delivered
-            else
-                accept(std::move(*quick), text_delta_event::type_name);   // queued compact
-            return;
-        }
+        if (!skip_replayed())
+            accept(std::move(*quick), text_delta_event::type_name);
+        return;
     }
 
     error_code ec;
@@ -238,11 +236,8 @@ void stream_state::on_sse(const sse::event& e)
              progress_diagnostics("a stream event is not a JSON object" + (ec ? ": " + ec.message() : "")));
         return;
     }
-    if (skip_ > 0)
-    {
-        --skip_;   // replayed after a resume: already delivered
+    if (skip_replayed())
         return;
-    }
 
     const auto& fields = payload.get_object();
     const json::value* type = fields.if_contains("event_type");
@@ -277,6 +272,14 @@ void stream_state::on_sse(const sse::event& e)
     if (event_type == "interaction.completed")
         saw_terminal_ = true;
     accept(std::make_unique<event>(std::move(typed)), event_type);
+}
+
+bool stream_state::skip_replayed() noexcept
+{
+    if (skip_ == 0)
+        return false;
+    --skip_;   // replayed after a resume: already delivered
+    return true;
 }
 
 void stream_state::accept(queued_event queued, std::string_view event_type)

@@ -66,6 +66,8 @@ private:
     /// other events whole.
     using queued_event = std::variant<text_delta_fields, std::unique_ptr<event>>;
 
+    /// Whether the event just received is one a resume replays (and drops it from the count).
+    bool skip_replayed() noexcept;
     /// Bookkeeping of a received event (resume position, continuation hops), then queues it.
     void accept(queued_event queued, std::string_view event_type);
     std::optional<event> pop_ready();

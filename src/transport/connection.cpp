@@ -93,6 +93,8 @@ asio::awaitable<void> connection::open(const tcp::resolver::results_type& endpoi
     auto connect_bounded = with_deadline(std::move(connect), connect_deadline, proxy ? "connecting to the proxy" : "connect");
     co_await std::move(connect_bounded);
     socket().set_option(tcp::no_delay(true));
+    // For read_some_body_now; Asio's asynchronous operations do not depend on it.
+    socket().non_blocking(true);
     if (proxy)
     {
         auto tunnel = open_tunnel(*proxy, where);
@@ -102,10 +104,7 @@ asio::awaitable<void> connection::open(const tcp::resolver::results_type& endpoi
 
     auto* tls = std::get_if<asio::ssl::stream<tcp::socket>>(&stream_);
     if (!tls)
-    {
-        make_non_blocking();
         co_return;
-    }
     // SNI takes DNS names only; certificates for IP literals are still checked by the
     // host-name verifier against IP SANs.
     if (!where.host_is_ip && !SSL_set_tlsext_host_name(tls->native_handle(), where.host.c_str()))
@@ -115,13 +114,6 @@ asio::awaitable<void> connection::open(const tcp::resolver::results_type& endpoi
     auto handshake = tls->async_handshake(asio::ssl::stream_base::client, asio::use_awaitable);
     auto handshake_bounded = with_deadline(std::move(handshake), handshake_deadline, "TLS handshake");
     co_await std::move(handshake_bounded);
-    make_non_blocking();
-}
-
-void connection::make_non_blocking()
-{
-    // For read_some_body_now; Asio's asynchronous operations do not depend on it.
-    socket().non_blocking(true);
     touch();
 }
 

@@ -121,9 +121,8 @@ public:
     /// Runs `op`, I/O on this connection only, against `deadline`: when it passes first, the
     /// connection is closed, which fails whatever `op` waits for, and deadline_exceeded{phase}
     /// is thrown. An exchange's deadline used to be with_deadline's race of a co_spawned child
-    /// against a timer (two coroutines, a parallel group and their cancellation slots per
-    /// request, a fifth of a unary request's instructions); here it is one wait on the
-    /// connection's timer. The wait completes on the caller's executor (its strand), so it
+    /// against a timer (two coroutines, a parallel group, their cancellation slots and posted
+    /// completions per request or stream read); here it is one wait on the connection's timer. The wait completes on the caller's executor (its strand), so it
     /// never runs beside `op`; a wait that fires after `op` ended finds a newer generation
     /// and does nothing.
     template <class T>
@@ -209,7 +208,6 @@ private:
     }
 
     tcp::socket& socket() noexcept;
-    void make_non_blocking();
     asio::awaitable<void> open_tunnel(const proxy_endpoint& proxy, const target& where);
 
     /// What bounded()'s timer wait shares with the exchange it bounds. Shared because the wait

@@ -21,7 +21,7 @@ connection_pool::lease& connection_pool::lease::operator=(lease&& other) noexcep
 {
     if (this != &other)
     {
-        discard();
+        end();
         pool_ = std::move(other.pool_);
         conn_ = std::move(other.conn_);
         reused_ = other.reused_;
@@ -30,9 +30,9 @@ connection_pool::lease& connection_pool::lease::operator=(lease&& other) noexcep
     return *this;
 }
 
-connection_pool::lease::~lease() { discard(); }
+connection_pool::lease::~lease() { end(); }
 
-void connection_pool::lease::discard() noexcept
+void connection_pool::lease::end() noexcept
 {
     if (!pool_)
         return;
@@ -40,13 +40,6 @@ void connection_pool::lease::discard() noexcept
         pool_->release(std::move(conn_), give_back_);
     else
         pool_->give_up_slot();
-    pool_.reset();
-}
-
-void connection_pool::lease::give_back() noexcept
-{
-    if (conn_)
-        pool_->release(std::move(conn_), true);
     pool_.reset();
 }
 

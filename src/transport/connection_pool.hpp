@@ -35,8 +35,8 @@ public:
     };
 
     /// A connection lent to one operation, or (while it is being opened) the right to open
-    /// one. Destroying it closes the connection or frees the slot; give_back() returns the
-    /// connection for reuse after a complete response.
+    /// one. Ending it closes the connection or frees the slot, unless give_back() said that the
+    /// connection may be reused (a complete response): then it returns to the pool.
     class lease
     {
     public:
@@ -49,15 +49,14 @@ public:
         connection* operator->() const noexcept { return conn_.get(); }
         connection& operator*() const noexcept { return *conn_; }
         bool reused() const noexcept { return reused_; }
-        void give_back() noexcept;
-        /// The exchange ended cleanly: the connection goes back to the pool when the lease ends,
-        /// not at once, because connection::bounded() still disarms the connection's timer after
-        /// the exchange, and the next owner may run on another thread.
-        void give_back_when_released() noexcept { give_back_ = true; }
+        /// The connection goes back to the pool when the lease ends, not at once: an exchange
+        /// still disarms the connection's timer after its response (connection::bounded()),
+        /// and the next owner may run on another thread.
+        void give_back() noexcept { give_back_ = true; }
 
     private:
         friend class connection_pool;
-        void discard() noexcept;
+        void end() noexcept;
         std::shared_ptr<connection_pool> pool_;
         std::unique_ptr<connection> conn_;   // null: a slot to open a connection in
         bool reused_ = false;
