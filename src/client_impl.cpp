@@ -94,21 +94,14 @@ transport_failure exchange_failure(const boost::system::system_error& e, const c
     return {errc::connection_closed, ec, std::string("connection lost while ") + phase, before_response};
 }
 
-// One I/O step of an exchange; a failure becomes a transport_failure naming the phase, and
-// says whether any response byte had arrived (none: the request may be retried).
-template <class Parser = http::response_parser<http::empty_body>>
-asio::awaitable<void> io_step(asio::awaitable<void> step, const char* phase, const Parser* parser = nullptr)
+// A failed I/O step of an exchange becomes a transport_failure naming the phase, which says
+// whether any response byte had arrived (none: the request may be retried). Cancellation
+// stays what it is.
+[[noreturn]] void rethrow_step_failure(const boost::system::system_error& e, const char* phase, bool got_response)
 {
-    try
-    {
-        co_await std::move(step);
-    }
-    catch (const boost::system::system_error& e)
-    {
-        if (e.code() == asio::error::operation_aborted)
-            throw;
-        throw exchange_failure(e, phase, !parser || !parser->got_some());
-    }
+    if (e.code() == asio::error::operation_aborted)
+        throw;
+    throw exchange_failure(e, phase, !got_response);
 }
 
 } // namespace
@@ -212,13 +205,21 @@ asio::awaitable<http::request<http::string_body>> client_impl::build_request(con
 
 asio::awaitable<http_reply> client_impl::attempt(connection_pool::lease& conn, http::request<http::string_body>& req)
 {
-    auto send = io_step(conn->write(req), "sending the request");
-    co_await std::move(send);
-
     http::response_parser<http::string_body> parser;
     parser.body_limit(options.max_response_bytes);
-    auto receive = io_step(conn->read(parser), "reading the response", &parser);
-    co_await std::move(receive);
+    const char* phase = "sending the request";
+    try
+    {
+        auto send = conn->write(req);
+        co_await std::move(send);
+        phase = "reading the response";
+        auto receive = conn->read(parser);
+        co_await std::move(receive);
+    }
+    catch (const boost::system::system_error& e)
+    {
+        rethrow_step_failure(e, phase, parser.got_some());
+    }
 
     auto& res = parser.get();
     http_reply reply;
@@ -373,10 +374,19 @@ asio::awaitable<stream_exchange> client_impl::attempt_stream(connection_pool::le
 {
     auto parser = std::make_unique<http::response_parser<http::buffer_body>>();
     parser->body_limit(boost::none);   // streams are bounded per event, not in total
-    auto send = io_step(conn->write(req), "sending the request");
-    co_await std::move(send);
-    auto receive = io_step(conn->read_header(*parser), "reading the response headers", parser.get());
-    co_await std::move(receive);
+    const char* phase = "sending the request";
+    try
+    {
+        auto send = conn->write(req);
+        co_await std::move(send);
+        phase = "reading the response headers";
+        auto receive = conn->read_header(*parser);
+        co_await std::move(receive);
+    }
+    catch (const boost::system::system_error& e)
+    {
+        rethrow_step_failure(e, phase, parser->got_some());
+    }
 
     const auto& res = parser->get();
     response_info info;

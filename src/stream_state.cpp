@@ -371,7 +371,7 @@ asio::awaitable<void> stream_state::fill()
         feed(std::string_view(chunk_.get(), received));
     chunk_.reset();
     if (conn_)
-        (*conn_)->release_read_buffer();
+        (*conn_)->release_buffers();
     if (!parser_)
         co_return;   // failed while feeding
     if (ec)

@@ -59,8 +59,12 @@ public:
 
     void close() noexcept;
 
+    // The I/O below returns Asio's operations as they are, not wrapped in coroutines of their
+    // own: a coroutine frame and its scheduling per step is a measurable share of a request.
+
+    /// The request's bytes stay in the connection until the returned operation completes.
     template <class Request>
-    asio::awaitable<void> write(Request& req)
+    asio::awaitable<std::size_t> write(Request& req)
     {
         if constexpr (std::is_same_v<typename Request::body_type, http::string_body>)
         {
@@ -69,29 +73,24 @@ public:
                 // One buffer, one TLS record, one system call: Beast's serializer hands Asio's
                 // SSL stream a sequence of small buffers, and its buffer-sequence machinery was a
                 // tenth of the client's instructions per request.
-                const std::string wire = flatten(req);
-                auto op = visit_stream([&](auto& s) { return asio::async_write(s, asio::buffer(wire), asio::use_awaitable); });
-                co_await std::move(op);
-                co_return;
+                flatten(req, wire_);
+                return visit_stream([&](auto& s) { return asio::async_write(s, asio::buffer(wire_), asio::use_awaitable); });
             }
         }
-        auto op = visit_stream([&](auto& s) { return http::async_write(s, req, asio::use_awaitable); });
-        co_await std::move(op);
+        return visit_stream([&](auto& s) { return http::async_write(s, req, asio::use_awaitable); });
     }
 
     template <class Parser>
-    asio::awaitable<void> read_header(Parser& parser)
+    asio::awaitable<std::size_t> read_header(Parser& parser)
     {
-        auto op = visit_stream(
+        return visit_stream(
             [&](auto& s) { return http::async_read_header(s, buffer_, parser, asio::use_awaitable); });
-        co_await std::move(op);
     }
 
     template <class Parser>
-    asio::awaitable<void> read(Parser& parser)
+    asio::awaitable<std::size_t> read(Parser& parser)
     {
-        auto op = visit_stream([&](auto& s) { return http::async_read(s, buffer_, parser, asio::use_awaitable); });
-        co_await std::move(op);
+        return visit_stream([&](auto& s) { return http::async_read(s, buffer_, parser, asio::use_awaitable); });
     }
 
     template <class Parser>
@@ -178,12 +177,10 @@ public:
         return ec;
     }
 
-    /// Frees the receive buffer when it holds nothing (a long-lived stream between reads).
-    void release_read_buffer() noexcept
-    {
-        if (buffer_.size() == 0)
-            buffer_.shrink_to_fit();
-    }
+    /// Frees the receive buffer, and OpenSSL's record buffers (about 34 KiB together), when
+    /// they hold nothing: a long-lived stream between reads, a connection idle in the pool.
+    /// OpenSSL keeps its buffers while the connection works (see open()).
+    void release_buffers() noexcept;
 
     /// Bytes already received beyond the last parsed message (must be zero to reuse).
     std::size_t buffered() const noexcept { return buffer_.size(); }
@@ -196,8 +193,9 @@ private:
     /// Larger bodies (uploads) are written from where they are, not copied.
     static constexpr std::size_t max_flattened_body = 64 * 1024;
 
-    /// The request as it goes on the wire: start line, fields, body.
-    static std::string flatten(http::request<http::string_body>& req);
+    /// The request as it goes on the wire (start line, fields, body), into `wire`, whose
+    /// capacity is kept from one request to the next.
+    static void flatten(http::request<http::string_body>& req, std::string& wire);
 
     template <class F>
     auto visit_stream(F&& make_op)
@@ -221,6 +219,7 @@ private:
 
     std::variant<tcp::socket, asio::ssl::stream<tcp::socket>> stream_;
     boost::beast::flat_buffer buffer_;
+    std::string wire_;   // the request being written
     asio::steady_timer deadline_timer_;
     std::shared_ptr<deadline_watch> watch_ = std::make_shared<deadline_watch>();
     clock::time_point created_ = clock::now();
