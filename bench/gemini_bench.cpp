@@ -49,6 +49,8 @@ struct settings
     unsigned threads = 1;
     std::size_t idle_streams = 0;  // memory mode: hold this many streams open
     bool concurrency_given = false; // memory mode: -c limits how many open at once
+    bool new_connections = false;   // every request on a new connection (reconnect cost)
+    bool resume_tls = true;         // TLS session resumption for new connections
 };
 
 [[noreturn]] void usage(int code)
@@ -62,6 +64,8 @@ struct settings
            "  --pool P      pool size (default: C)\n"
            "  --words W     answer length of unary requests, in words\n"
            "  --threads T   threads running the io_context (default 1)\n"
+           "  --new-connections  ask the server to close each connection after its answer\n"
+           "  --no-tls-resume   full TLS handshakes only (pool.tls_session_resumption off)\n"
            "  --idle-streams N  hold N slow streams open and report resident memory per stream\n"
            "                (with -c C: at most C being opened at once)\n"
            "GEMINI_API_KEY is used when set, else a placeholder key (emulator).\n";
@@ -102,6 +106,10 @@ settings parse(int argc, char** argv)
             s.idle_streams = std::stoul(value());
         else if (a == "--threads")
             s.threads = static_cast<unsigned>(std::stoul(value()));
+        else if (a == "--new-connections")
+            s.new_connections = true;
+        else if (a == "--no-tls-resume")
+            s.resume_tls = false;
         else if (a == "--help" || a == "-h")
             usage(0);
         else
@@ -134,7 +142,9 @@ asio::awaitable<void> worker(run_state& st)
     gemini::request_options opts;
     const std::size_t words = st.cfg.stream ? st.cfg.events * 3 : st.cfg.words;
     if (words)
-        opts.headers = {{"x-emulator-output-words", std::to_string(words)}};
+        opts.headers.emplace_back("x-emulator-output-words", std::to_string(words));
+    if (st.cfg.new_connections)
+        opts.headers.emplace_back("connection", "close");
     for (;;)
     {
         const std::size_t i = st.next++;
@@ -282,6 +292,7 @@ int main(int argc, char** argv)
         o.api_key = "bench-placeholder-key";
     o.pool.max_connections = cfg.pool ? cfg.pool : std::max(cfg.concurrency, cfg.idle_streams);
     o.pool.max_waiters = std::max<std::size_t>(o.pool.max_waiters, cfg.concurrency);
+    o.pool.tls_session_resumption = cfg.resume_tls;
 
     asio::io_context ioc(static_cast<int>(cfg.threads));
     gemini::client client(ioc.get_executor(), o);
@@ -321,8 +332,8 @@ int main(int argc, char** argv)
                   << (st.out.events ? cpu * 1e6 / static_cast<double>(st.out.events) : 0.0) << " us\n";
     std::cout << std::setprecision(1) << "client CPU: " << cpu << " s, per request "
               << (done ? cpu * 1e6 / static_cast<double>(done) : 0.0) << " us\n";
-    std::cout << "TLS handshakes (connections opened): " << stats.created_total << ", reused " << stats.reused_total
-              << "\n";
+    std::cout << "TLS handshakes (connections opened): " << stats.created_total << " (" << stats.resumed_total
+              << " resumed), reused " << stats.reused_total << "\n";
     std::cout << "peak RSS: " << peak_rss_kib() / 1024 << " MiB\n";
     std::cout << "errors: " << st.out.errors << "\n";
     if (st.out.errors)

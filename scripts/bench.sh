@@ -141,7 +141,7 @@ record_load_run() {
   record "$load" events_per_s "$client" "$(field "$name" 's/^events: .*events\/s \([0-9.]*\),.*/\1/p')"
   record "$load" cpu_per_event_us "$client" "$(field "$name" 's/^events: .*per event \([0-9.]*\) us.*/\1/p')"
   record "$load" handshakes_counted_by_client "$client" \
-    "$(field "$name" 's/^TLS handshakes (connections opened): \([0-9]*\),.*/\1/p')"
+    "$(field "$name" 's/^TLS handshakes (connections opened): \([0-9]*\) .*/\1/p')"
   record "$load" handshakes "$client" "$(server_handshakes)"
 }
 

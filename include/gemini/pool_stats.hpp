@@ -14,6 +14,7 @@ struct pool_stats
     std::uint64_t created_total = 0;   ///< connections ever opened (TLS handshakes done)
     std::uint64_t reused_total = 0;    ///< times an idle connection was taken again
     std::uint64_t discarded_total = 0; ///< idle connections found dead or expired and replaced
+    std::uint64_t resumed_total = 0;   ///< of created_total, TLS handshakes that resumed a session
 };
 
 } // namespace gemini

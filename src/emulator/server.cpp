@@ -79,7 +79,7 @@ struct server::impl {
   std::map<std::uint64_t, std::weak_ptr<connection_base>> live;
   std::uint64_t next_conn = 1;
 
-  std::atomic<std::uint64_t> accepted{0}, open{0}, max_open{0}, handshakes{0}, requests{0};
+  std::atomic<std::uint64_t> accepted{0}, open{0}, max_open{0}, handshakes{0}, resumed{0}, requests{0};
 
   asio::io_context ioc;
   tcp::acceptor acceptor{ioc};
@@ -157,6 +157,7 @@ struct server::impl {
         co_return;
       }
       ++handshakes;
+      if (SSL_session_reused(stream.native_handle())) ++resumed;
     }
 
     beast::flat_buffer buffer;
@@ -518,6 +519,7 @@ server::server(options opts) : impl_(std::make_unique<impl>(std::move(opts))) {
     j["connections_open"] = s.connections_open;
     j["max_connections_open"] = s.max_connections_open;
     j["tls_handshakes"] = s.tls_handshakes;
+    j["tls_resumed"] = s.tls_resumed;
     j["requests"] = s.requests;
     j["api_requests"] = s.api_requests;
     j["faults_injected"] = s.faults_injected;
@@ -561,6 +563,7 @@ statistics server::stats() const {
   s.connections_open = impl_->open.load();
   s.max_connections_open = impl_->max_open.load();
   s.tls_handshakes = impl_->handshakes.load();
+  s.tls_resumed = impl_->resumed.load();
   s.requests = impl_->requests.load();
   s.api_requests = impl_->svc.api_requests.load();
   s.faults_injected = impl_->svc.faults_injected.load();

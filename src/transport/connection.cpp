@@ -86,7 +86,8 @@ asio::awaitable<void> connection::open_tunnel(const proxy_endpoint& proxy, const
 
 asio::awaitable<void> connection::open(const tcp::resolver::results_type& endpoints, const target& where,
                                        const proxy_endpoint* proxy, clock::time_point connect_deadline,
-                                       clock::time_point handshake_deadline)
+                                       clock::time_point handshake_deadline,
+                                       std::shared_ptr<tls_session_cache> sessions)
 {
     auto connect = asio::async_connect(socket(), endpoints, asio::use_awaitable);
     auto connect_bounded = with_deadline(std::move(connect), connect_deadline, proxy ? "connecting to the proxy" : "connect");
@@ -115,9 +116,15 @@ asio::awaitable<void> connection::open(const tcp::resolver::results_type& endpoi
     SSL_clear_mode(tls->native_handle(), SSL_MODE_RELEASE_BUFFERS);
     tls->set_verify_mode(asio::ssl::verify_peer);
     tls->set_verify_callback(asio::ssl::host_name_verification(where.host));
+    if (sessions)
+    {
+        sessions_ = std::move(sessions);
+        sessions_->attach(tls->native_handle());
+    }
     auto handshake = tls->async_handshake(asio::ssl::stream_base::client, asio::use_awaitable);
     auto handshake_bounded = with_deadline(std::move(handshake), handshake_deadline, "TLS handshake");
     co_await std::move(handshake_bounded);
+    resumed_ = SSL_session_reused(tls->native_handle()) == 1;
     touch();
 }
 
@@ -146,6 +153,12 @@ void connection::release_buffers() noexcept
 
 void connection::close() noexcept
 {
+    // A connection the client closes has not failed: without this, OpenSSL invalidates its
+    // TLS session when the SSL object is freed (no close_notify went out), and no later
+    // connection could resume it. A connection that failed a TLS check had its session
+    // invalidated by OpenSSL when the alert was sent or received.
+    if (auto* tls = std::get_if<asio::ssl::stream<tcp::socket>>(&stream_))
+        SSL_set_shutdown(tls->native_handle(), SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
     error_code ignored;
     socket().shutdown(tcp::socket::shutdown_both, ignored);
     socket().close(ignored);

@@ -6,6 +6,7 @@
 #include "transport/deadline.hpp"
 #include "transport/proxy.hpp"
 #include "transport/target.hpp"
+#include "transport/tls_session_cache.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/as_tuple.hpp>
@@ -48,10 +49,15 @@ public:
     /// Connects to the first resolved address that accepts, then handshakes (TLS: SNI for DNS
     /// names, peer and host-name verification). With a `proxy`, `endpoints` are the proxy's:
     /// a CONNECT tunnel to `where` is opened first (within the connect deadline), and TLS runs
-    /// through it with `where`'s name.
+    /// through it with `where`'s name. With `sessions`, the handshake resumes the host's last
+    /// TLS session when it can, and new sessions are kept there.
     asio::awaitable<void> open(const tcp::resolver::results_type& endpoints, const target& where,
                                const proxy_endpoint* proxy, clock::time_point connect_deadline,
-                               clock::time_point handshake_deadline);
+                               clock::time_point handshake_deadline,
+                               std::shared_ptr<tls_session_cache> sessions = nullptr);
+
+    /// The TLS handshake resumed an earlier session (no certificate exchange).
+    bool resumed() const noexcept { return resumed_; }
 
     /// False when an idle connection was closed by the peer or has unexpected bytes pending
     /// (a TLS close_notify, say): such a connection must not carry a request.
@@ -222,6 +228,8 @@ private:
     std::string wire_;   // the request being written
     asio::steady_timer deadline_timer_;
     std::shared_ptr<deadline_watch> watch_ = std::make_shared<deadline_watch>();
+    std::shared_ptr<tls_session_cache> sessions_;   // outlives the SSL object, which points to it
+    bool resumed_ = false;
     clock::time_point created_ = clock::now();
     clock::time_point last_used_ = created_;
 };

@@ -45,7 +45,11 @@ void connection_pool::lease::end() noexcept
 
 // ---- pool -------------------------------------------------------------------------------------
 
-connection_pool::connection_pool(settings s) : settings_(std::move(s)) {}
+connection_pool::connection_pool(settings s)
+    : settings_(std::move(s)),
+      tls_sessions_(settings_.tls && settings_.resume_tls_sessions ? std::make_shared<tls_session_cache>() : nullptr)
+{
+}
 
 connection_pool::~connection_pool() { shutdown(); }
 
@@ -53,7 +57,7 @@ pool_stats connection_pool::stats() const
 {
     std::lock_guard lock(mutex_);
     return pool_stats{open_,          idle_.size(),   in_use_,          waiters_.size(),
-                      created_total_, reused_total_, discarded_total_};
+                      created_total_, reused_total_, discarded_total_, resumed_total_};
 }
 
 bool connection_pool::expired(const connection& c, clock::time_point now) const noexcept
@@ -295,6 +299,8 @@ asio::awaitable<connection_pool::lease> connection_pool::acquire(clock::time_poi
     {
         std::lock_guard lock(mutex_);
         ++created_total_;
+        if (granted.conn_->resumed())
+            ++resumed_total_;
     }
     co_return granted;
 }
@@ -349,7 +355,7 @@ asio::awaitable<std::unique_ptr<connection>> connection_pool::open_connection(cl
     try
     {
         const proxy_endpoint* proxy = settings_.proxy ? &*settings_.proxy : nullptr;
-        auto open = conn->open(endpoints, settings_.where, proxy, connect_deadline, handshake_deadline);
+        auto open = conn->open(endpoints, settings_.where, proxy, connect_deadline, handshake_deadline, tls_sessions_);
         co_await std::move(open);
     }
     catch (const error&)

@@ -32,6 +32,7 @@ public:
         timeouts limits;
         asio::ssl::context* tls = nullptr;   ///< owned by the client, outlives the pool
         std::optional<proxy_endpoint> proxy; ///< every connection is a CONNECT tunnel through it
+        bool resume_tls_sessions = false;    ///< `tls` was set up by tls_session_cache::enable()
     };
 
     /// A connection lent to one operation, or (while it is being opened) the right to open
@@ -115,6 +116,8 @@ private:
     std::uint64_t created_total_ = 0;
     std::uint64_t reused_total_ = 0;
     std::uint64_t discarded_total_ = 0;
+    std::uint64_t resumed_total_ = 0;
+    std::shared_ptr<tls_session_cache> tls_sessions_;   // null: no resumption
     bool shut_down_ = false;
 
     std::mutex dns_mutex_;

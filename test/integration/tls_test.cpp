@@ -23,9 +23,47 @@ gemini::error_code create_once(emulator_fixture& f, gemini::client& c, gemini::d
     return result;
 }
 
+// A create on a connection that the server closes after answering ("connection: close"), so
+// that the next call opens a new one.
+void create_on_a_closing_connection(emulator_fixture& f, gemini::client& c)
+{
+    f.run([&]() -> asio::awaitable<void> {
+        gemini::request_options ro;
+        ro.headers = {{"connection", "close"}};
+        auto op = c.create({.model = "m", .input = "x"}, ro);
+        auto answer = co_await std::move(op);
+        BOOST_TEST(!answer.output_text().empty());
+    }());
+}
+
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(tls)
+
+BOOST_AUTO_TEST_CASE(new_connections_resume_the_hosts_tls_session)
+{
+    emulator_fixture f;
+    auto c = f.make_client();
+    for (int i = 0; i < 3; ++i)
+        create_on_a_closing_connection(f, c);
+    BOOST_TEST(f.server.stats().tls_handshakes == 3u);
+    BOOST_TEST(f.server.stats().tls_resumed == 2u);   // the first one had nothing to resume
+    BOOST_TEST(c.pool_statistics().created_total == 3u);
+    BOOST_TEST(c.pool_statistics().resumed_total == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(tls_session_resumption_can_be_turned_off)
+{
+    emulator_fixture f;
+    auto settings = f.client_settings();
+    settings.pool.tls_session_resumption = false;
+    auto c = f.make_client(settings);
+    for (int i = 0; i < 2; ++i)
+        create_on_a_closing_connection(f, c);
+    BOOST_TEST(f.server.stats().tls_handshakes == 2u);
+    BOOST_TEST(f.server.stats().tls_resumed == 0u);
+    BOOST_TEST(c.pool_statistics().resumed_total == 0u);
+}
 
 BOOST_AUTO_TEST_CASE(untrusted_self_signed_certificate_is_refused)
 {

@@ -76,6 +76,7 @@ struct statistics {
   std::uint64_t connections_open = 0;      ///< TCP connections open right now
   std::uint64_t max_connections_open = 0;  ///< highest value connections_open has reached
   std::uint64_t tls_handshakes = 0;        ///< successful TLS handshakes
+  std::uint64_t tls_resumed = 0;           ///< of those, handshakes that resumed a session
   std::uint64_t requests = 0;              ///< HTTP requests read completely (all paths)
   std::uint64_t api_requests = 0;          ///< requests to /{v}/interactions... paths
   std::uint64_t faults_injected = 0;       ///< requests a fault (header or rule) applied to
