@@ -68,6 +68,34 @@ BOOST_AUTO_TEST_CASE(agrees_with_the_general_path)
     check_same_as_general(R"({"delta":{"type":"text","text":")" + std::string(100000, 'w') + R"("},"event_type":"step.delta"})");
 }
 
+BOOST_AUTO_TEST_CASE(the_plain_scan_hands_what_it_is_unsure_of_to_the_parser)
+{
+    // The scan takes plain ASCII strings and integers; at its edges (UTF-8, escapes, integers
+    // that are not plain, the widest int64) the parser reads the same shapes, and the result
+    // must not depend on which of them did.
+    check_same_as_general(R"({"delta":{"type":"text","text":"café ok"},"event_type":"step.delta"})");
+    check_same_as_general("{\"delta\":{\"type\":\"text\",\"text\":\"caf\xc3\xa9 \xf0\x9f\x98\x80\"},\"event_type\":\"step.delta\"}");
+    check_same_as_general(R"({"delta":{"type":"text","text":"\/\\"},"event_type":"step.delta","event_id":"e\"1"})");
+    check_same_as_general(R"({"delta":{"type":"text","text":"del "},"event_type":"step.delta","index":0})");
+    check_same_as_general(R"({"delta":{"type":"text","text":"a"},"event_type":"step.delta","index":999999999999999999})");
+    check_same_as_general(R"({"delta":{"type":"text","text":"a"},"event_type":"step.delta","index":9223372036854775807})");
+    check_same_as_general(R"({"delta":{"type":"text","text":"a"},"event_type":"step.delta","index":-9223372036854775808})");
+    check_same_as_general("\t\r\n{\"delta\":{\"type\":\"text\",\"text\":\"a\"},\"event_type\":\"step.delta\"}\n");
+    const std::string_view invalid[] = {
+        R"({"delta":{"type":"text","text":"a"},"event_type":"step.delta","index":01})",
+        R"({"delta":{"type":"text","text":"a"},"event_type":"step.delta","index":-})",
+        R"({"delta":{"type":"text","text":"a"},"event_type":"step.delta","index":1e2})",
+        R"({"delta":{"type":"text","text":"a"},"event_type":"step.delta","index":9223372036854775808})",
+        "{\"delta\":{\"type\":\"text\",\"text\":\"a\x01\"},\"event_type\":\"step.delta\"}",
+        "{\"delta\":{\"type\":\"text\",\"text\":\"\xc3\"},\"event_type\":\"step.delta\"}",
+        R"({"delta":{"type":"text","text":"a"},"event_type":"step.delta"}x)",
+        R"({"delta":{"type":"text","text":"a"}"event_type":"step.delta"})",
+        R"({"delta":{"type":"text","text":"a},"event_type":"step.delta"})",
+    };
+    for (std::string_view text : invalid)
+        BOOST_TEST(!read_text_delta(text), text);
+}
+
 BOOST_AUTO_TEST_CASE(declines_every_other_shape)
 {
     const std::string_view others[] = {
