@@ -111,9 +111,9 @@ asio::awaitable<void> connection::open(const tcp::resolver::results_type& endpoi
         throw boost::system::system_error(static_cast<int>(::ERR_get_error()), asio::error::get_ssl_category());
     // Asio asks OpenSSL to free its 17 KiB record buffers whenever they empty, which is an
     // allocation and a release of each per record (a twentieth of a unary request's
-    // instructions). They stay while the connection works; release_buffers() frees them
-    // where a connection waits.
-    SSL_clear_mode(tls->native_handle(), SSL_MODE_RELEASE_BUFFERS);
+    // instructions). They stay while the connection works; a stream waiting for data and
+    // release_buffers() free them.
+    release_tls_buffers_when_empty(false);
     tls->set_verify_mode(asio::ssl::verify_peer);
     tls->set_verify_callback(asio::ssl::host_name_verification(where.host));
     if (sessions)
@@ -149,6 +149,17 @@ void connection::release_buffers() noexcept
     std::string().swap(wire_);
     if (auto* tls = std::get_if<asio::ssl::stream<tcp::socket>>(&stream_))
         SSL_free_buffers(tls->native_handle());   // refuses while a record is pending: fine
+}
+
+void connection::release_tls_buffers_when_empty(bool on) noexcept
+{
+    if (auto* tls = std::get_if<asio::ssl::stream<tcp::socket>>(&stream_))
+    {
+        if (on)
+            SSL_set_mode(tls->native_handle(), SSL_MODE_RELEASE_BUFFERS);
+        else
+            SSL_clear_mode(tls->native_handle(), SSL_MODE_RELEASE_BUFFERS);
+    }
 }
 
 void connection::close() noexcept

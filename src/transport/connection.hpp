@@ -188,6 +188,11 @@ public:
     /// OpenSSL keeps its buffers while the connection works (see open()).
     void release_buffers() noexcept;
 
+    /// Whether OpenSSL frees its record buffers whenever they empty, Asio's default: off from
+    /// open() on, so that an exchange reuses them. A stream turns it on while it waits for
+    /// data, so that a stream waiting for its next event holds no TLS buffers.
+    void release_tls_buffers_when_empty(bool on) noexcept;
+
     /// Bytes already received beyond the last parsed message (must be zero to reuse).
     std::size_t buffered() const noexcept { return buffer_.size(); }
 
