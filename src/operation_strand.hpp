@@ -2,7 +2,6 @@
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/detail/scheduler.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/strand.hpp>
 
@@ -12,19 +11,10 @@ namespace gemini::detail {
 /// concrete type: such a strand fits in any_io_executor's small buffer, while a strand over
 /// any_io_executor does not, and then every copy of the operation's executor (dozens per request
 /// inside Asio's coroutine machinery) was a heap allocation.
-///
-/// An io_context constructed with the concurrency hint 1 has promised Asio that one thread runs
-/// it, so its operations are serialised already and run on its executor itself: each I/O
-/// completion is then one scheduler step, not two (the strand's queue and its invoker), which
-/// is 8 % of a unary request's instructions.
 inline boost::asio::any_io_executor make_operation_strand(const boost::asio::any_io_executor& ex)
 {
     if (const auto* io = ex.target<boost::asio::io_context::executor_type>())
-    {
-        if (boost::asio::use_service<boost::asio::detail::scheduler>(io->context()).concurrency_hint() == 1)
-            return ex;
         return boost::asio::make_strand(*io);
-    }
     return boost::asio::make_strand(ex);
 }
 

@@ -9,23 +9,13 @@
 
 #include <boost/asio/io_context.hpp>
 
-#include <stdexcept>
-
 namespace gemini::test {
 
 inline constexpr const char* test_api_key = "test-key-7f3a9c41-do-not-log";
 
 struct emulator_fixture
 {
-    /// The io_context's concurrency hint for tests that run it on several threads. The default,
-    /// 1, promises Asio one thread, and the client then runs its operations without strands:
-    /// most suites test that path, the multithreaded ones the other.
-    static constexpr int multithreaded = BOOST_ASIO_CONCURRENCY_HINT_DEFAULT;
-
-    explicit emulator_fixture(emulator::options opts = {}, int concurrency_hint = 1)
-        : server(std::move(opts)), ioc(concurrency_hint), hint_(concurrency_hint)
-    {
-    }
+    explicit emulator_fixture(emulator::options opts = {}) : server(std::move(opts)) {}
 
     client_options client_settings() const
     {
@@ -45,22 +35,11 @@ struct emulator_fixture
 
     void run(boost::asio::awaitable<void> body, unsigned threads = 1)
     {
-        if (threads > 1 && hint_ == 1)
-            throw std::logic_error("an io_context built for one thread cannot be run by several");
         gemini::test::run(ioc, std::move(body), threads);
     }
 
     emulator::server server;
     boost::asio::io_context ioc;
-
-private:
-    int hint_;
-};
-
-/// An emulator_fixture whose io_context may be run by several threads.
-struct multithreaded_fixture : emulator_fixture
-{
-    multithreaded_fixture() : emulator_fixture({}, multithreaded) {}
 };
 
 /// A text request to the model the tests use.

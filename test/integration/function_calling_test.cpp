@@ -408,7 +408,7 @@ BOOST_AUTO_TEST_CASE(cancelling_a_turn_while_its_handlers_run)
     BOOST_TEST(create_bodies(server).size() == 3u);
 }
 
-BOOST_FIXTURE_TEST_CASE(automatic_loop_on_a_multithreaded_io_context, gemini::test::multithreaded_fixture)
+BOOST_AUTO_TEST_CASE(automatic_loop_on_a_multithreaded_io_context)
 {
     // Handlers of a turn share one strand even when four threads run the io_context.
     auto c = make_client();

@@ -37,7 +37,7 @@ void run_concurrently(emulator_fixture& f, gemini::client& c, int count, unsigne
 // all succeed, the pool never opens more than its size and ends idle.
 void thousand_creates(unsigned threads, std::size_t max_connections)
 {
-    emulator_fixture f({}, threads == 1 ? 1 : emulator_fixture::multithreaded);
+    emulator_fixture f;
     auto settings = f.client_settings();
     settings.pool.max_connections = max_connections;
     auto c = f.make_client(settings);

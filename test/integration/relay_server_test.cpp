@@ -313,7 +313,7 @@ BOOST_AUTO_TEST_CASE(two_hundred_concurrent_requests_and_early_leavers_leak_noth
     two_hundred_requests(*this, 1);
 }
 
-BOOST_FIXTURE_TEST_CASE(the_same_on_two_threads, gemini::test::multithreaded_fixture)
+BOOST_AUTO_TEST_CASE(the_same_on_two_threads)
 {
     two_hundred_requests(*this, 2);
 }

@@ -106,7 +106,7 @@ asio::awaitable<void> work(gemini::client& c, std::size_t i, tally& t)
 
 } // namespace
 
-BOOST_FIXTURE_TEST_SUITE(threads, gemini::test::multithreaded_fixture)
+BOOST_FIXTURE_TEST_SUITE(threads, emulator_fixture)
 
 BOOST_AUTO_TEST_CASE(one_client_four_threads_mixed_operations_with_faults)
 {
