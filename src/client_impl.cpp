@@ -211,6 +211,7 @@ asio::awaitable<http_reply> client_impl::attempt(connection_pool::lease& conn, h
     {
         auto send = conn->write(req);
         co_await std::move(send);
+        conn->discard_request_bytes();
         phase = "reading the response";
         auto receive = conn->read(parser);
         co_await std::move(receive);
@@ -378,6 +379,7 @@ asio::awaitable<stream_exchange> client_impl::attempt_stream(connection_pool::le
     {
         auto send = conn->write(req);
         co_await std::move(send);
+        conn->discard_request_bytes();
         phase = "reading the response headers";
         auto receive = conn->read_header(*parser);
         co_await std::move(receive);

@@ -342,7 +342,9 @@ asio::awaitable<void> stream_state::fill()
     error_code ec;
     try
     {
-        // The wait may be long (the model is thinking): OpenSSL holds no buffer through it.
+        // The wait may be long (the model is thinking): OpenSSL holds no buffer through it, not
+        // even the write buffer of the request before the first wait.
+        (*conn_)->release_buffers();
         (*conn_)->release_tls_buffers_when_empty(true);
         auto read = (*conn_)->read_some_body(*parser_);
         auto bounded = (*conn_)->bounded(std::move(read), clock::now() + params_.idle_timeout, "waiting for stream data");

@@ -114,6 +114,9 @@ struct client_options
     std::string ca_pem{};
     /// A fully configured TLS context (client certificates, own trust store). When set, ca_file,
     /// ca_pem and the system store are not applied; peer and host-name verification still are.
+    /// With pool.tls_session_resumption, constructing the client turns on the context's client
+    /// session cache and installs its new-session callback (unless the context has one of its
+    /// own: then there is no resumption); construct clients before the context is in use.
     std::shared_ptr<boost::asio::ssl::context> ssl_context{};
     /// HTTP proxy for https:// base URLs, as http://[user:password@]host[:port] (credentials
     /// percent-decoded, port 1080 by default; https:// proxies are refused). The tunnel is a

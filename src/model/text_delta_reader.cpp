@@ -157,7 +157,7 @@ private:
 /// and strings without escapes, ASCII strings, integer index. Anything it is unsure of
 /// (an escape, a byte above 0x7F that needs UTF-8 validation, a number that is not a plain
 /// integer, malformed text) goes to the basic_parser reader, which decides as before; what the
-/// scan accepts, that reader would accept with the same fields (checked by a fuzz target).
+/// scan accepts, that reader would accept with the same fields (the fuzz target compares them).
 /// A member the text delta has no place for ends the scan with `declined`, as it would end the
 /// reader's parse. The scan was a fifth of the instructions of a streamed event.
 class plain_text_delta_scan
@@ -358,6 +358,11 @@ std::optional<text_delta_fields> read_text_delta(std::string_view json)
     case plain_text_delta_scan::outcome::declined: return std::nullopt;
     case plain_text_delta_scan::outcome::unsure: break;
     }
+    return read_text_delta_with_tokenizer(json);
+}
+
+std::optional<text_delta_fields> read_text_delta_with_tokenizer(std::string_view json)
+{
     json::basic_parser<text_delta_handler> parser{json::parse_options{}};
     error_code ec;
     const std::size_t used = parser.write_some(false, json.data(), json.size(), ec);

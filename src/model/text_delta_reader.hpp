@@ -27,6 +27,10 @@ struct text_delta_fields
 /// path gives the same event for the shapes accepted here, and the errors for bad input).
 std::optional<text_delta_fields> read_text_delta(std::string_view json);
 
+/// read_text_delta without its plain-form scan: every input through Boost.JSON's tokenizer.
+/// The reference the scan must agree with (the fuzz target checks it).
+std::optional<text_delta_fields> read_text_delta_with_tokenizer(std::string_view json);
+
 /// The event of a text delta: a text_delta_event with its event_id and index.
 event to_event(text_delta_fields&& fields);
 

@@ -7,6 +7,7 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
 
+#include <openssl/crypto.h>
 #include <openssl/ssl.h>
 #include <sys/socket.h>
 
@@ -142,12 +143,45 @@ bool connection::still_open_while_idle() noexcept
     return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 }
 
+namespace {
+
+// SSL_free_buffers refuses while a record is pending only from these releases on; before them
+// it could free a read buffer still in use (CVE-2024-4741). Older libraries keep the buffers.
+bool free_buffers_is_safe() noexcept
+{
+    static const bool safe = [] {
+        const unsigned long v = OpenSSL_version_num();   // 0xMNN00PP0
+        const unsigned long minor = (v >> 20) & 0xff, patch = (v >> 4) & 0xff;
+        if ((v >> 28) != 3)
+            return (v >> 28) > 3;
+        switch (minor)
+        {
+        case 0: return patch >= 14;
+        case 1: return patch >= 6;
+        case 2: return patch >= 2;
+        case 3: return patch >= 1;
+        default: return true;
+        }
+    }();
+    return safe;
+}
+
+} // namespace
+
+void connection::discard_request_bytes() noexcept
+{
+    // The request carries the API key: not kept in memory longer than its write.
+    OPENSSL_cleanse(wire_.data(), wire_.size());
+    wire_.clear();
+}
+
 void connection::release_buffers() noexcept
 {
     if (buffer_.size() == 0)
         buffer_.shrink_to_fit();
-    std::string().swap(wire_);
-    if (auto* tls = std::get_if<asio::ssl::stream<tcp::socket>>(&stream_))
+    discard_request_bytes();
+    wire_.shrink_to_fit();
+    if (auto* tls = std::get_if<asio::ssl::stream<tcp::socket>>(&stream_); tls && free_buffers_is_safe())
         SSL_free_buffers(tls->native_handle());   // refuses while a record is pending: fine
 }
 
@@ -164,10 +198,11 @@ void connection::release_tls_buffers_when_empty(bool on) noexcept
 
 void connection::close() noexcept
 {
-    // A connection the client closes has not failed: without this, OpenSSL invalidates its
-    // TLS session when the SSL object is freed (no close_notify went out), and no later
-    // connection could resume it. A connection that failed a TLS check had its session
-    // invalidated by OpenSSL when the alert was sent or received.
+    // Without this, OpenSSL invalidates the connection's TLS session when the SSL object is
+    // freed without a close_notify, and no later connection could resume it. The client closes
+    // connections without one for many reasons that say nothing against the session (a
+    // deadline, a cancellation, a response cut short); a connection that failed a TLS check
+    // had its session invalidated by OpenSSL when the alert was sent or received.
     if (auto* tls = std::get_if<asio::ssl::stream<tcp::socket>>(&stream_))
         SSL_set_shutdown(tls->native_handle(), SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
     error_code ignored;

@@ -188,6 +188,10 @@ public:
     /// OpenSSL keeps its buffers while the connection works (see open()).
     void release_buffers() noexcept;
 
+    /// Wipes the bytes of the request last written (they carry the API key); the buffer's
+    /// capacity stays for the next one. Call once the write completed.
+    void discard_request_bytes() noexcept;
+
     /// Whether OpenSSL frees its record buffers whenever they empty, Asio's default: off from
     /// open() on, so that an exchange reuses them. A stream turns it on while it waits for
     /// data, so that a stream waiting for its next event holds no TLS buffers.
@@ -228,12 +232,12 @@ private:
         bool expired = false;
     };
 
+    std::shared_ptr<tls_session_cache> sessions_;   // before stream_: outlives the SSL object, which points to it
     std::variant<tcp::socket, asio::ssl::stream<tcp::socket>> stream_;
     boost::beast::flat_buffer buffer_;
     std::string wire_;   // the request being written
     asio::steady_timer deadline_timer_;
     std::shared_ptr<deadline_watch> watch_ = std::make_shared<deadline_watch>();
-    std::shared_ptr<tls_session_cache> sessions_;   // outlives the SSL object, which points to it
     bool resumed_ = false;
     clock::time_point created_ = clock::now();
     clock::time_point last_used_ = created_;

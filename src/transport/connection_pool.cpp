@@ -99,7 +99,6 @@ std::optional<std::unique_ptr<connection>> connection_pool::take_now_locked(
     {
         auto conn = std::move(idle_.back());   // most recently used: the warmest
         idle_.pop_back();
-        released_prefix_ = std::min(released_prefix_, idle_.size());
         if (fresh || expired(*conn, now) || !conn->still_open_while_idle())
         {
             --open_;
@@ -213,8 +212,11 @@ void connection_pool::release(std::unique_ptr<connection> conn, bool reusable) n
                 grant_locked(std::move(conn));
             else
             {
+                // A parked connection holds no TLS or receive buffers (about 34 KiB): a pool
+                // that goes quiet costs only its connections. The next exchange allocates them
+                // once, not once per record as with Asio's default (connection::open()).
+                conn->release_buffers();
                 idle_.push_back(std::move(conn));
-                trim_idle_locked(idle_.back()->last_used());
             }
         }
         else
@@ -227,18 +229,6 @@ void connection_pool::release(std::unique_ptr<connection> conn, bool reusable) n
     }
     for (auto& c : to_close)
         c->close();
-}
-
-void connection_pool::trim_idle_locked(clock::time_point now) noexcept
-{
-    // Connections in steady use keep their buffers (see connection::open()); the least recently
-    // used ones, first in idle_, give them up once they have waited a while, a few per release,
-    // so that a pool that went quiet does not hold them all.
-    constexpr auto keep_for = std::chrono::seconds(1);
-    constexpr std::size_t per_release = 4;
-    const std::size_t end = std::min(idle_.size(), released_prefix_ + per_release);
-    while (released_prefix_ < end && now - idle_[released_prefix_]->last_used() >= keep_for)
-        idle_[released_prefix_++]->release_buffers();
 }
 
 void connection_pool::give_up_slot() noexcept
@@ -259,7 +249,6 @@ void connection_pool::shutdown()
         shut_down_ = true;
         open_ -= idle_.size();
         idle.swap(idle_);
-        released_prefix_ = 0;
         waiters.swap(waiters_);
     }
     for (auto& c : idle)

@@ -101,7 +101,6 @@ private:
     // Called with the mutex held: hands a freed slot (null) or connection to the first waiter.
     void grant_locked(std::unique_ptr<connection> conn);
     bool expired(const connection& c, clock::time_point now) const noexcept;
-    void trim_idle_locked(clock::time_point now) noexcept;
 
     asio::awaitable<std::unique_ptr<connection>> open_connection(clock::time_point deadline);
     asio::awaitable<tcp::resolver::results_type> resolve(clock::time_point deadline);
@@ -109,7 +108,6 @@ private:
     settings settings_;
     mutable std::mutex mutex_;
     std::deque<std::unique_ptr<connection>> idle_;   // least recently used first
-    std::size_t released_prefix_ = 0;                 // idle_'s first ones no longer hold buffers
     std::list<std::shared_ptr<waiter>> waiters_;
     std::size_t open_ = 0;
     std::size_t in_use_ = 0;

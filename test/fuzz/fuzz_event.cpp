@@ -47,6 +47,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         rest.remove_prefix(nl == std::string_view::npos ? rest.size() : nl + 1);
         // What the stream's DOM-free reader accepts, the general path must read the same way.
         std::optional<gemini::detail::text_delta_fields> quick = gemini::detail::read_text_delta(line);
+        // The plain-form scan in front of the tokenizing reader changes nothing: same verdict,
+        // same fields (a wrong "declined" shows here, not only as a missed fast path).
+        const auto reference = gemini::detail::read_text_delta_with_tokenizer(line);
+        require(quick.has_value() == reference.has_value());
+        if (quick)
+            require(quick->text == reference->text && quick->event_id == reference->event_id &&
+                    quick->index == reference->index);
         gemini::event e;
         try
         {
