@@ -107,6 +107,7 @@ private:
 
     settings settings_;
     mutable std::mutex mutex_;
+    static constexpr std::size_t warm_idle = 4;      // idle connections that keep their buffers
     std::deque<std::unique_ptr<connection>> idle_;   // least recently used first
     std::list<std::shared_ptr<waiter>> waiters_;
     std::size_t open_ = 0;
