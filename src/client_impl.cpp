@@ -102,6 +102,43 @@ transport_failure exchange_failure(const boost::system::system_error& e, const c
     throw exchange_failure(e, phase, !got_response);
 }
 
+enum class response_part
+{
+    whole,
+    header,
+};
+
+// Writes the request and reads the response (or its header) into `parser`: the I/O of one
+// attempt, one coroutine for both steps.
+template <class Parser>
+asio::awaitable<void> send_and_read(connection_pool::lease& conn, http::request<http::string_body>& req,
+                                    Parser& parser, response_part part)
+{
+    const char* phase = "sending the request";
+    try
+    {
+        auto send = conn->write(req);
+        co_await std::move(send);
+        conn->discard_request_bytes();
+        if (part == response_part::whole)
+        {
+            phase = "reading the response";
+            auto receive = conn->read(parser);
+            co_await std::move(receive);
+        }
+        else
+        {
+            phase = "reading the response headers";
+            auto receive = conn->read_header(parser);
+            co_await std::move(receive);
+        }
+    }
+    catch (const boost::system::system_error& e)
+    {
+        rethrow_step_failure(e, phase, parser.got_some());
+    }
+}
+
 } // namespace
 
 client_impl::client_impl(asio::any_io_executor ex, client_options opts)
@@ -206,20 +243,8 @@ asio::awaitable<http_reply> client_impl::attempt(connection_pool::lease& conn, h
 {
     http::response_parser<http::string_body> parser;
     parser.body_limit(options.max_response_bytes);
-    const char* phase = "sending the request";
-    try
-    {
-        auto send = conn->write(req);
-        co_await std::move(send);
-        conn->discard_request_bytes();
-        phase = "reading the response";
-        auto receive = conn->read(parser);
-        co_await std::move(receive);
-    }
-    catch (const boost::system::system_error& e)
-    {
-        rethrow_step_failure(e, phase, parser.got_some());
-    }
+    auto exchange = send_and_read(conn, req, parser, response_part::whole);
+    co_await std::move(exchange);
 
     auto& res = parser.get();
     http_reply reply;
@@ -374,20 +399,8 @@ asio::awaitable<stream_exchange> client_impl::attempt_stream(connection_pool::le
 {
     auto parser = std::make_unique<http::response_parser<http::buffer_body>>();
     parser->body_limit(boost::none);   // streams are bounded per event, not in total
-    const char* phase = "sending the request";
-    try
-    {
-        auto send = conn->write(req);
-        co_await std::move(send);
-        conn->discard_request_bytes();
-        phase = "reading the response headers";
-        auto receive = conn->read_header(*parser);
-        co_await std::move(receive);
-    }
-    catch (const boost::system::system_error& e)
-    {
-        rethrow_step_failure(e, phase, parser->got_some());
-    }
+    auto exchange = send_and_read(conn, req, *parser, response_part::header);
+    co_await std::move(exchange);
 
     const auto& res = parser->get();
     response_info info;
