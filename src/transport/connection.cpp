@@ -198,13 +198,6 @@ void connection::release_tls_buffers_when_empty(bool on) noexcept
 
 void connection::close() noexcept
 {
-    // Without this, OpenSSL invalidates the connection's TLS session when the SSL object is
-    // freed without a close_notify, and no later connection could resume it. The client closes
-    // connections without one for many reasons that say nothing against the session (a
-    // deadline, a cancellation, a response cut short); a connection that failed a TLS check
-    // had its session invalidated by OpenSSL when the alert was sent or received.
-    if (auto* tls = std::get_if<asio::ssl::stream<tcp::socket>>(&stream_))
-        SSL_set_shutdown(tls->native_handle(), SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
     error_code ignored;
     socket().shutdown(tcp::socket::shutdown_both, ignored);
     socket().close(ignored);

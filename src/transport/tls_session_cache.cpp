@@ -44,20 +44,36 @@ tls_session_cache::~tls_session_cache()
 void tls_session_cache::attach(SSL* ssl)
 {
     SSL_set_ex_data(ssl, cache_index(), this);
-    std::lock_guard lock(mutex_);
-    if (session_ && still_valid(session_))
-        SSL_set_session(ssl, session_);   // takes its own reference
+    SSL_SESSION* copy = nullptr;
+    {
+        std::lock_guard lock(mutex_);
+        if (session_ && still_valid(session_))
+            copy = SSL_SESSION_dup(session_);
+    }
+    if (copy)
+    {
+        SSL_set_session(ssl, copy);   // takes its own reference: the connection owns the copy
+        SSL_SESSION_free(copy);
+    }
 }
 
 // Called by OpenSSL inside the handshake (TLS 1.2) or when a TLS 1.3 NewSessionTicket is read,
-// that is during the first response on the connection. Returning 1 keeps the reference.
+// that is during the first response on the connection. No SSL_SESSION is ever shared between
+// connections (each gets a copy, and the cache keeps its own): connections on other threads
+// would otherwise read and free one object synchronised only by OpenSSL's reference count,
+// which ThreadSanitizer cannot see into and which TLS 1.3 ticket handling modifies around.
+// The copy also outlives its connection however that ends: OpenSSL marks the session of an SSL
+// freed without close_notify as not resumable, which is how the client ends most connections
+// (a deadline, a cancellation, the server's "connection: close"). Whether a ticket is still
+// good is the server's call; a refused one costs a full handshake, nothing else.
 int tls_session_cache::on_new_session(SSL* ssl, SSL_SESSION* session)
 {
     auto* cache = static_cast<tls_session_cache*>(SSL_get_ex_data(ssl, cache_index()));
     if (!cache)
         return 0;   // a connection of a pool that does not resume, on a shared context
-    cache->store(session);
-    return 1;
+    if (SSL_SESSION* copy = SSL_SESSION_dup(session))
+        cache->store(copy);
+    return 0;   // OpenSSL keeps its own reference
 }
 
 void tls_session_cache::store(SSL_SESSION* session)
