@@ -92,16 +92,6 @@ transport_failure exchange_failure(const boost::system::system_error& e, const c
     return {errc::connection_closed, ec, std::string("connection lost while ") + phase, before_response};
 }
 
-// A failed I/O step of an exchange becomes a transport_failure naming the phase, which says
-// whether any response byte had arrived (none: the request may be retried). Cancellation
-// stays what it is.
-[[noreturn]] void rethrow_step_failure(const boost::system::system_error& e, const char* phase, bool got_response)
-{
-    if (e.code() == asio::error::operation_aborted)
-        throw;
-    throw exchange_failure(e, phase, !got_response);
-}
-
 enum class response_part
 {
     whole,
@@ -109,7 +99,9 @@ enum class response_part
 };
 
 // Writes the request and reads the response (or its header) into `parser`: the I/O of one
-// attempt, one coroutine for both steps.
+// attempt, one coroutine for both steps. A failure becomes a transport_failure naming the
+// phase, which says whether any response byte had arrived (none: the request may be retried);
+// cancellation stays what it is.
 template <class Parser>
 asio::awaitable<void> send_and_read(connection_pool::lease& conn, http::request<http::string_body>& req,
                                     Parser& parser, response_part part)
@@ -135,7 +127,9 @@ asio::awaitable<void> send_and_read(connection_pool::lease& conn, http::request<
     }
     catch (const boost::system::system_error& e)
     {
-        rethrow_step_failure(e, phase, parser.got_some());
+        if (e.code() == asio::error::operation_aborted)
+            throw;
+        throw exchange_failure(e, phase, !parser.got_some());
     }
 }
 

@@ -14,6 +14,28 @@ namespace {
 namespace json = boost::json;
 using boost::system::error_code;
 
+// The members of a text delta, as both readers below know them.
+enum class member : unsigned { none, event_type, index, event_id, delta, delta_type, text };
+
+constexpr unsigned bit(member m) noexcept { return 1u << static_cast<unsigned>(m); }
+
+constexpr unsigned required_members =
+    bit(member::event_type) | bit(member::delta) | bit(member::delta_type) | bit(member::text);
+
+// `key` at `depth` (1: the event, 2: its delta); none for a member the shape has no place for.
+member classify(std::string_view key, int depth) noexcept
+{
+    if (depth == 1)
+        return key == "event_type" ? member::event_type
+               : key == "index"    ? member::index
+               : key == "event_id" ? member::event_id
+               : key == "delta"    ? member::delta
+                                   : member::none;
+    if (depth == 2)
+        return key == "type" ? member::delta_type : key == "text" ? member::text : member::none;
+    return member::none;
+}
+
 /// SAX handler: accepts only the text-delta shape and gives up (returns false, which stops the
 /// parser) at the first member, type or value outside it.
 class text_delta_handler
@@ -27,9 +49,7 @@ public:
     /// The delta, once the whole document was accepted.
     std::optional<text_delta_fields> take()
     {
-        const unsigned required = bit(member::event_type) | bit(member::delta) | bit(member::delta_type) |
-                                  bit(member::text);
-        if ((seen_ & required) != required)
+        if ((seen_ & required_members) != required_members)
             return std::nullopt;
         std::optional<text_delta_fields> out(std::in_place);
         out->text = std::move(text_);
@@ -64,9 +84,7 @@ public:
     bool on_key(std::string_view last, std::size_t, error_code&)
     {
         const std::string_view key = joined(last);
-        current_ = depth_ == 1   ? top_level(key)
-                   : depth_ == 2 ? delta_level(key)
-                                 : member::none;
+        current_ = classify(key, depth_);
         pending_.clear();
         if (current_ == member::none || (seen_ & bit(current_)))
             return false;   // unknown or repeated: the general path decides
@@ -109,32 +127,6 @@ public:
     bool on_comment(std::string_view, error_code&) { return false; }
 
 private:
-    enum class member : unsigned { none, event_type, index, event_id, delta, delta_type, text };
-
-    static constexpr unsigned bit(member m) noexcept { return 1u << static_cast<unsigned>(m); }
-
-    static member top_level(std::string_view key) noexcept
-    {
-        if (key == "event_type")
-            return member::event_type;
-        if (key == "index")
-            return member::index;
-        if (key == "event_id")
-            return member::event_id;
-        if (key == "delta")
-            return member::delta;
-        return member::none;
-    }
-
-    static member delta_level(std::string_view key) noexcept
-    {
-        if (key == "type")
-            return member::delta_type;
-        if (key == "text")
-            return member::text;
-        return member::none;
-    }
-
     /// A key or string that arrived in parts (escapes, say) is whole only in pending_.
     std::string_view joined(std::string_view last)
     {
@@ -174,9 +166,7 @@ public:
         skip_space();
         if (p_ != end_)
             return outcome::unsure;
-        const unsigned required = bit(member::event_type) | bit(member::delta) | bit(member::delta_type) |
-                                  bit(member::text);
-        return (seen_ & required) == required ? outcome::accepted : outcome::declined;
+        return (seen_ & required_members) == required_members ? outcome::accepted : outcome::declined;
     }
 
     text_delta_fields take()
@@ -191,9 +181,6 @@ public:
     }
 
 private:
-    enum class member : unsigned { none, event_type, index, event_id, delta, delta_type, text };
-    static constexpr unsigned bit(member m) noexcept { return 1u << static_cast<unsigned>(m); }
-
     bool fail(outcome why)
     {
         result_ = why;
@@ -276,17 +263,6 @@ private:
             return fail(outcome::unsure);
         index_ = negative ? -static_cast<std::int64_t>(v) : static_cast<std::int64_t>(v);
         return true;
-    }
-
-    member classify(std::string_view key, int depth) const noexcept
-    {
-        if (depth == 1)
-            return key == "event_type" ? member::event_type
-                   : key == "index"    ? member::index
-                   : key == "event_id" ? member::event_id
-                   : key == "delta"    ? member::delta
-                                       : member::none;
-        return key == "type" ? member::delta_type : key == "text" ? member::text : member::none;
     }
 
     bool value(member m)
