@@ -2,6 +2,7 @@
 
 #include "api_error_body.hpp"
 #include "continuation.hpp"
+#include "model/json_io.hpp"
 #include "operation.hpp"
 #include "stream_state.hpp"
 
@@ -27,6 +28,14 @@ std::string create_body(const request& req, const request_options& opts, bool st
         fields["stream"] = true;
     for (const auto& [key, value] : opts.extra_body)
         fields[key] = value;
+    try
+    {
+        require_finite_numbers(body, json_path{nullptr, "request"});
+    }
+    catch (const std::invalid_argument& e)
+    {
+        reject_argument(e.what());
+    }
     return json::serialize(body);
 }
 

@@ -7,6 +7,7 @@
 #include "operation.hpp"
 #include "transport/deadline.hpp"
 #include "transport/transport_failure.hpp"
+#include "model/json_io.hpp"
 #include "model/scratch_document.hpp"
 
 #include <boost/asio/steady_timer.hpp>
@@ -45,6 +46,7 @@ file parse_file(const json::value& v)
     }
     if (!o->contains("name"))
         throw std::invalid_argument("file: missing 'name'");
+    detail::require_finite_numbers(v, detail::json_path{nullptr, "file"});
     file f;
     for (const auto& [key, value] : *o)
     {

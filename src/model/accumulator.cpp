@@ -303,6 +303,7 @@ void accumulator::finish_arguments(std::size_t position)
         fail(at, "the arguments_delta fragments are not valid JSON (" + ec.message() + "): " + text);
     if (!parsed.is_object())
         fail(at, "the arguments_delta fragments are not a JSON object: " + text);
+    detail::require_finite_numbers(parsed, at);
     (*result_.steps)[position].get_if<function_call_step>()->arguments = std::move(parsed.get_object());
 }
 

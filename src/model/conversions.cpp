@@ -12,6 +12,7 @@ namespace gemini {
     T tag_invoke(boost::json::value_to_tag<T>, const boost::json::value& jv)                      \
     {                                                                                              \
         T v;                                                                                       \
+        detail::require_finite_numbers(jv, detail::json_path{});                                   \
         detail::read(jv, v, detail::json_path{});                                                  \
         return v;                                                                                  \
     }
@@ -35,6 +36,7 @@ std::string to_json(const request& r)
 {
     boost::json::value jv;
     detail::write(r, jv);
+    detail::require_finite_numbers(jv, detail::json_path{nullptr, "request"});
     return boost::json::serialize(jv);
 }
 

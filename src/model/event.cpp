@@ -276,6 +276,7 @@ void tag_invoke(boost::json::value_from_tag, boost::json::value& jv, const event
 event tag_invoke(boost::json::value_to_tag<event>, const boost::json::value& jv)
 {
     json_path root;
+    detail::require_finite_numbers(jv, root);
     const json::object& payload = detail::expect_object(jv, root);
     const json::value* type = payload.if_contains("event_type");
     if (type == nullptr)

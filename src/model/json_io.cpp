@@ -34,6 +34,29 @@ void fail(const json_path& at, std::string_view message)
     throw std::invalid_argument(what);
 }
 
+void require_finite_numbers(const json::value& jv, const json_path& at)
+{
+    switch (jv.kind())
+    {
+    case json::kind::double_:
+        if (!std::isfinite(jv.get_double()))
+            fail(at, "not a finite number");
+        break;
+    case json::kind::object:
+        for (const auto& kv : jv.get_object())
+            require_finite_numbers(kv.value(), at.member(kv.key()));
+        break;
+    case json::kind::array:
+    {
+        const json::array& arr = jv.get_array();
+        for (std::size_t i = 0; i < arr.size(); ++i)
+            require_finite_numbers(arr[i], at.element(i));
+        break;
+    }
+    default: break;
+    }
+}
+
 const json::object& expect_object(const json::value& jv, const json_path& at)
 {
     if (!jv.is_object())

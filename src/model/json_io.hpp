@@ -49,6 +49,12 @@ struct json_path
 /// Throws std::invalid_argument("<path>: <message>").
 [[noreturn]] void fail(const json_path& at, std::string_view message);
 
+/// Fails at the first number in `jv` that is not finite. Boost.JSON 1.81 parses a number beyond
+/// the range of a double (`2e400`) as an infinity, and writes infinities and NaN as `Infinity`
+/// and `NaN`, which no JSON parser accepts; such a number is refused where JSON enters the model
+/// and where a request leaves it, rather than kept until it turns into text nobody can read.
+void require_finite_numbers(const json::value& jv, const json_path& at);
+
 // Leaf conversions (json_io.cpp).
 void read(const json::value& jv, std::string& out, const json_path& at);
 void read(const json::value& jv, bool& out, const json_path& at);

@@ -176,6 +176,7 @@ BOOST_AUTO_TEST_CASE(codes) {
   };
   expect("{not json", 400, "invalid_request");
   expect("[1,2]", 400, "invalid_request");
+  expect(R"({"model":"m","input":"hi","generation_config":{"temperature":2e400}})", 400, "invalid_request");
   expect(R"({"input":"hi"})", 400, "invalid_request");
   expect(R"({"model":"m","agent":"a","input":"hi"})", 400, "invalid_request");
   expect(R"({"model":"m","input":"hi","temperature":1})", 400, "parameter_unknown");

@@ -7,6 +7,8 @@
 #include <boost/json/serialize.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <limits>
+
 namespace asio = boost::asio;
 using gemini::test::emulator_fixture;
 
@@ -171,6 +173,11 @@ BOOST_AUTO_TEST_CASE(caller_argument_errors_are_local_and_clear)
         auto empty_id = c.async_get("", {}, asio::as_tuple(asio::use_awaitable));
         auto [ec3, r3] = co_await std::move(empty_id);
         BOOST_TEST(ec3 == gemini::errc::invalid_argument);
+        gemini::request_options infinite;
+        infinite.extra_body["seed_scale"] = std::numeric_limits<double>::infinity();
+        auto unwritable = c.async_create({.model = "m", .input = "x"}, infinite, asio::as_tuple(asio::use_awaitable));
+        auto [ec4, r4] = co_await std::move(unwritable);
+        BOOST_TEST(ec4 == gemini::errc::invalid_argument);
     }());
     BOOST_TEST(server.stats().api_requests == 0u);
 }

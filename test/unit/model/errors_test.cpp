@@ -7,6 +7,8 @@
 #include <boost/system/system_error.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <limits>
+
 using gemini::test::read_error;
 
 BOOST_AUTO_TEST_SUITE(model_errors)
@@ -58,6 +60,39 @@ BOOST_AUTO_TEST_CASE(parse_interaction_errors)
 {
     BOOST_CHECK_THROW(gemini::parse_interaction("{not json"), boost::system::system_error);
     BOOST_CHECK_THROW(gemini::parse_interaction(R"({"id": 1, "status": "completed"})"), std::invalid_argument);
+}
+
+// Boost.JSON reads a number beyond the range of a double as an infinity and would write it back
+// as `Infinity`, which is not JSON: refused on the way in, wherever it sits (found by fuzzing).
+BOOST_AUTO_TEST_CASE(numbers_beyond_double_are_refused)
+{
+    BOOST_TEST(read_error<gemini::interaction>(R"({"id": "i", "status": "completed", "steps": [
+        {"type": "function_call", "id": "c", "name": "f", "arguments": {"a": [1, -2e400]}}]})") ==
+               "steps[0].arguments.a[1]: not a finite number");
+    BOOST_TEST(read_error<gemini::interaction>(R"({"id": "i", "unknown": {"rate": 2e3999}})") ==
+               "unknown.rate: not a finite number");
+    BOOST_TEST(read_error<gemini::event>(R"({"event_type": "step.delta", "index": 0,
+        "delta": {"type": "audio", "sample_rate": 1e309}})") == "delta.sample_rate: not a finite number");
+    BOOST_CHECK_THROW(gemini::parse_interaction(R"({"id": "i", "x": 1e999})"), std::invalid_argument);
+    BOOST_TEST(gemini::parse_interaction(R"({"id": "i", "x": 1.7976931348623157e308})").extra.contains("x"));
+}
+
+// The same numbers made by the caller: NaN and infinities have no JSON form.
+BOOST_AUTO_TEST_CASE(requests_with_numbers_json_cannot_carry_are_refused)
+{
+    gemini::request r{.model = "m", .input = "x"};
+    r.generation_config = gemini::generation_config{.temperature = std::numeric_limits<double>::quiet_NaN()};
+    try
+    {
+        (void)gemini::to_json(r);
+        BOOST_FAIL("to_json accepted NaN");
+    }
+    catch (const std::invalid_argument& e)
+    {
+        BOOST_TEST(std::string(e.what()) == "request.generation_config.temperature: not a finite number");
+    }
+    r.generation_config->temperature = 0.5;
+    BOOST_TEST(!gemini::to_json(r).empty());
 }
 
 BOOST_AUTO_TEST_CASE(tolerated_input)
