@@ -76,23 +76,74 @@ boost::asio::awaitable<std::optional<event>> interaction_stream::next()
 
 std::optional<event> interaction_stream::try_next() { return state_ ? state_->try_next() : std::nullopt; }
 
+namespace {
+
+// Text deltas are folded as they arrive while collect() runs (stream_state::fold_text_deltas_into).
+class folding_scope
+{
+public:
+    folding_scope(detail::stream_state* state, accumulator& folded) : state_(state)
+    {
+        if (state_)
+            state_->fold_text_deltas_into(&folded);
+    }
+    folding_scope(const folding_scope&) = delete;
+    folding_scope& operator=(const folding_scope&) = delete;
+    ~folding_scope()
+    {
+        if (state_)
+            state_->fold_text_deltas_into(nullptr);
+    }
+
+private:
+    detail::stream_state* state_;
+};
+
+} // namespace
+
 boost::asio::awaitable<interaction> interaction_stream::collect()
 {
     accumulator folded;
+    const auto keep = state_;   // the stream may be moved from while collect() runs
+    folding_scope scope(keep.get(), folded);
     for (;;)
     {
-        if (auto ready = try_next())
+        std::optional<event> e = try_next();
+        if (!e)
         {
-            folded.add(*ready);
-            continue;
+            auto pull = async_next(use_awaitable);
+            try
+            {
+                e = co_await std::move(pull);
+            }
+            catch (...)
+            {
+                if (keep)
+                    keep->rethrow_fold_error();   // a delta that failed to fold came first
+                throw;
+            }
         }
-        auto pull = async_next(use_awaitable);
-        std::optional<event> e = co_await std::move(pull);
+        if (keep)
+            keep->rethrow_fold_error();   // it came before e
         if (!e)
             break;
-        folded.add(*e);
+        try
+        {
+            folded.add(*e);
+        }
+        catch (const std::invalid_argument& x)
+        {
+            throw keep->fold_failure(x.what());
+        }
     }
-    co_return folded.take();
+    try
+    {
+        co_return folded.take();
+    }
+    catch (const std::invalid_argument& x)
+    {
+        throw keep->fold_failure(x.what());
+    }
 }
 
 namespace {

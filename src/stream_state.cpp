@@ -201,12 +201,23 @@ void stream_state::on_sse(const sse::event& e)
 
     // Events the SSE `event:` field names as something else are not offered to the text-delta
     // reader: they would be parsed twice.
-    const bool maybe_delta = e.kind == sse::event_kind::message && (e.type.empty() || e.type == "step.delta");
-    if (auto quick = maybe_delta ? read_text_delta(e.data) : std::nullopt)
+    if (e.kind == sse::event_kind::message && (e.type.empty() || e.type == "step.delta"))
     {
-        if (!skip_replayed())
-            accept(std::move(*quick), text_delta_event::type_name);
-        return;
+        plain_text_delta plain;
+        const plain_scan scanned = scan_plain_text_delta(e.data, plain);
+        if (scanned == plain_scan::accepted)
+        {
+            if (!skip_replayed())
+                accept_plain(plain);
+            return;
+        }
+        if (scanned == plain_scan::unsure)
+            if (auto fields = read_text_delta_with_tokenizer(e.data))
+            {
+                if (!skip_replayed())
+                    accept(std::move(*fields), text_delta_event::type_name);
+                return;
+            }
     }
 
     error_code ec;
@@ -282,11 +293,9 @@ bool stream_state::skip_replayed() noexcept
     return true;
 }
 
-void stream_state::accept(queued_event queued, std::string_view event_type)
+bool stream_state::admit(std::optional<std::string_view> event_id, std::optional<std::int64_t>& index, event* whole,
+                         std::string_view event_type)
 {
-    auto* delta = std::get_if<text_delta_fields>(&queued);
-    event* whole = delta ? nullptr : std::get<std::unique_ptr<event>>(queued).get();
-    const std::optional<std::string>& event_id = delta ? delta->event_id : whole->event_id;
     if (event_id)
     {
         last_event_id_ = *event_id;
@@ -295,10 +304,63 @@ void stream_state::accept(queued_event queued, std::string_view event_type)
     else
         ++since_last_id_;
     attempts_without_progress_ = 0;
-    if (original_ && !hop_event(delta ? delta->index : whole->index, whole, event_type))
-        return;
+    if (original_ && !hop_event(index, whole, event_type))
+        return false;
     ++accepted_;
-    ready_.push_back(std::move(queued));
+    return true;
+}
+
+void stream_state::accept(queued_event queued, std::string_view event_type)
+{
+    auto* delta = std::get_if<text_delta_fields>(&queued);
+    event* whole = delta ? nullptr : std::get<std::unique_ptr<event>>(queued).get();
+    const std::optional<std::string>& event_id = delta ? delta->event_id : whole->event_id;
+    if (admit(event_id ? std::optional<std::string_view>(*event_id) : std::nullopt, delta ? delta->index : whole->index,
+              whole, event_type))
+        ready_.push_back(std::move(queued));
+}
+
+void stream_state::accept_plain(const plain_text_delta& plain)
+{
+    // Folded on arrival only when nothing waits before it: the accumulator sees the stream's order.
+    if (fold_ == nullptr || !ready_.empty())
+    {
+        accept(to_fields(plain), text_delta_event::type_name);
+        return;
+    }
+    std::optional<std::int64_t> index = plain.index;
+    if (!admit(plain.event_id, index, nullptr, text_delta_event::type_name))
+        return;
+    try
+    {
+        fold_->add_text_delta(index, plain.text);
+    }
+    catch (const std::exception& x)
+    {
+        // Raised by collect() in the place of the event; the events after it are queued.
+        fold_error_ = std::make_exception_ptr(fold_failure(x.what()));
+        fold_ = nullptr;
+    }
+}
+
+error stream_state::fold_failure(std::string_view what) const
+{
+    auto diag = progress_diagnostics("the stream's events do not fold into an interaction: " + std::string(what));
+    diag.operation = "stream";
+    return error(make_error_code(errc::malformed_response), std::move(diag));
+}
+
+void stream_state::fold_text_deltas_into(accumulator* folded) noexcept
+{
+    fold_ = folded;
+    if (folded == nullptr)
+        fold_error_ = nullptr;
+}
+
+void stream_state::rethrow_fold_error()
+{
+    if (fold_error_)
+        std::rethrow_exception(std::exchange(fold_error_, nullptr));
 }
 
 std::optional<event> stream_state::pop_ready()

@@ -8,6 +8,7 @@
 #include "sse/parser.hpp"
 
 #include <gemini/client_options.hpp>
+#include <gemini/model/accumulator.hpp>
 #include <gemini/model/event.hpp>
 #include <gemini/model/request.hpp>
 
@@ -48,6 +49,17 @@ public:
     void close();
     void set_current_operation(const std::shared_ptr<operation_state>& op);
 
+    /// While set, text deltas in plain form that arrive with no event queued before them are
+    /// folded into `folded` instead of being queued as events (collect(): no event, no copy of
+    /// the text, no allocation per delta). Null ends it and forgets a fold error not rethrown.
+    void fold_text_deltas_into(accumulator* folded) noexcept;
+    /// Throws the fold_failure() of a delta that did not fold, if one did not (then nothing more
+    /// was folded).
+    void rethrow_fold_error();
+    /// The error of an inconsistent stream (`what`: the accumulator's message), with the
+    /// stream's progress: malformed_response.
+    error fold_failure(std::string_view what) const;
+
     const std::shared_ptr<client_impl>& client() const noexcept { return impl_; }
     const std::string& interaction_id() const noexcept { return interaction_id_; }
     const std::string& last_event_id() const noexcept { return last_event_id_; }
@@ -68,8 +80,14 @@ private:
 
     /// Whether the event just received is one a resume replays (and drops it from the count).
     bool skip_replayed() noexcept;
-    /// Bookkeeping of a received event (resume position, continuation hops), then queues it.
+    /// Bookkeeping of a received event (resume position, continuation hops, count); false: a
+    /// hop's event that is not delivered.
+    bool admit(std::optional<std::string_view> event_id, std::optional<std::int64_t>& index, event* whole,
+               std::string_view event_type);
+    /// admit(), then queue the event.
     void accept(queued_event queued, std::string_view event_type);
+    /// A plain text delta: folded (fold_text_deltas_into) or queued.
+    void accept_plain(const plain_text_delta& plain);
     std::optional<event> pop_ready();
     void fail(error_code ec, diagnostics diag);
     /// Continuation hops: rewrites a hop's event (false: do not deliver it) ...
@@ -98,6 +116,8 @@ private:
     // What was read.
     std::deque<queued_event> ready_;
     std::exception_ptr pending_error_;   // thrown once the events before it were pulled
+    accumulator* fold_ = nullptr;        // collect()'s, while it runs
+    std::exception_ptr fold_error_;
     std::string interaction_id_;
     std::string last_event_id_;
     std::size_t since_last_id_ = 0;      // events accepted after last_event_id_ (or from the start)

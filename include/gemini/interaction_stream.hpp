@@ -70,7 +70,9 @@ public:
     std::optional<event> try_next();
 
     /// Pulls every remaining event and folds them into the final interaction (what a unary
-    /// create returns). Call it before next() to get the whole interaction.
+    /// create returns). Call it before next() to get the whole interaction. Throws
+    /// gemini::error, like next(); events that do not fold (a delta for a step that never
+    /// started, say) are errc::malformed_response naming the event at fault.
     boost::asio::awaitable<interaction> collect();
 
     /// The interaction's id, once interaction.created was received.

@@ -204,6 +204,9 @@ bool fault_item(fault& out, std::string_view k, std::string_view v, bool has) {
   } else if (k == "error-event") {
     need();
     out.stream.error_event = std::string(v);
+  } else if (k == "misindex") {
+    if (has) throw std::invalid_argument("fault: misindex takes no value");
+    out.stream.misindex = true;
   } else if (k == "no-terminal") {
     if (has) throw std::invalid_argument("fault: no-terminal takes no value");
     out.stream.no_terminal = true;
@@ -283,7 +286,7 @@ fault_rule parse_fault_rule(std::string_view spec) {
   });
   if (!any_fault) throw std::invalid_argument("fault rule: no fault given (status, close, truncate, ...)");
   if (rule.what.stream.after_events && !rule.what.stream.any() && !rule.what.malformed)
-    throw std::invalid_argument("fault rule: after-events needs error-event, refusal, stall-ms or malformed");
+    throw std::invalid_argument("fault rule: after-events needs error-event, refusal, stall-ms, malformed or misindex");
   return rule;
 }
 
@@ -306,11 +309,17 @@ std::string inject_member(std::string_view json, std::string_view member) {
   return out;
 }
 
-std::string faulted_frame(const stream_fault& f, std::string_view frame, bool break_it) {
+std::string faulted_frame(const stream_fault& f, std::string_view frame, bool at_fault) {
   std::string out = inject_member(frame, f.inject);
-  if (break_it) {
+  if (at_fault && f.malformed) {
     const auto data = out.find("data: ");
     if (data != std::string::npos) out.insert(data + 6, "<<malformed");
+  }
+  if (at_fault && f.misindex) {
+    // 3 becomes 99993: well-formed, and a step no step.start opened.
+    constexpr std::string_view key = "\"index\":";
+    const auto index = out.find(key);
+    if (index != std::string::npos) out.insert(index + key.size(), "9999");
   }
   return out;
 }

@@ -387,8 +387,9 @@ struct server::impl {
           auto op = pause(c, sr.write_interval);
           co_await std::move(op);
         }
-        const bool faulted = !f.inject.empty() || (f.malformed && events == after);
-        const std::string bytes = faulted ? detail::faulted_frame(f, fr.bytes, f.malformed && events == after) : std::string();
+        const bool at_fault = (f.malformed || f.misindex) && events == after;
+        const bool faulted = !f.inject.empty() || at_fault;
+        const std::string bytes = faulted ? detail::faulted_frame(f, fr.bytes, at_fault) : std::string();
         auto op = emit(c, faulted ? std::string_view(bytes) : std::string_view(fr.bytes), sr.chunk_bytes, chunked,
                        f.cut_after_bytes, sent);
         if (co_await std::move(op) == emitted::closed) co_return false;

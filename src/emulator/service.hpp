@@ -78,10 +78,12 @@ struct stream_fault {
   std::optional<std::chrono::milliseconds> stall;
   std::optional<std::size_t> after_events;  ///< where error / refusal / stall / malformed happen
   bool malformed = false;   ///< the event at after_events gets broken JSON data
+  bool misindex = false;    ///< the event at after_events names a step that never started
   std::string inject;       ///< a JSON member added to every event's data (pad / bad-utf8)
 
   bool any() const {
-    return cut_after_events || cut_after_bytes || error_event || no_terminal || refusal || stall || malformed;
+    return cut_after_events || cut_after_bytes || error_event || no_terminal || refusal || stall || malformed ||
+           misindex;
   }
 };
 
@@ -155,7 +157,7 @@ std::string injected_member(const fault& f);
 /// `json` (a body, or an SSE frame) with `member` added as the first member of its first object.
 std::string inject_member(std::string_view json, std::string_view member);
 /// An SSE frame as a stream fault writes it: `inject` added, broken when `break_it`.
-std::string faulted_frame(const stream_fault& f, std::string_view frame, bool break_it);
+std::string faulted_frame(const stream_fault& f, std::string_view frame, bool at_fault);
 
 /// A rule: which requests, how many of them, and the fault.
 struct fault_rule {

@@ -53,8 +53,13 @@ std::string index_text(std::int64_t index)
 struct accumulator::folder
 {
     accumulator& self;
-    const event& ev;
+    const event* ev;   ///< null for a text delta given as its parts (add_text_delta)
+    const std::optional<std::int64_t>& index;
     json_path root{};
+
+    // Named only in error messages, so looked up only for them.
+    std::string event_type() const { return std::string(ev ? ev->event_type() : "step.delta"); }
+    std::string delta_type() const { return std::string(ev ? ev->delta_type() : "text"); }
 
     // ---- steps --------------------------------------------------------------------------------
 
@@ -62,9 +67,9 @@ struct accumulator::folder
 
     std::int64_t required_index() const
     {
-        if (!ev.index)
-            fail(index_path(), std::string("missing step index in a ") + std::string(ev.event_type()) + " event");
-        return *ev.index;
+        if (!index)
+            fail(index_path(), "missing step index in a " + event_type() + " event");
+        return *index;
     }
 
     /// Position in result_.steps of the step `ev` is about (started, not stopped).
@@ -76,7 +81,7 @@ struct accumulator::folder
             if (self.states_[i].index != index)
                 continue;
             if (self.states_[i].stopped)
-                fail(index_path(), std::string(ev.event_type()) + " for " + index_text(index) + " after its step.stop");
+                fail(index_path(), event_type() + " for " + index_text(index) + " after its step.stop");
             return i;
         }
         fail(index_path(), "no step.start for " + index_text(index));
@@ -94,7 +99,7 @@ struct accumulator::folder
         if (s.is<opaque>())
             return nullptr;
         json_path delta = root.member("delta");
-        fail(delta.member("type"), "a " + std::string(ev.delta_type()) + " delta does not apply to the " +
+        fail(delta.member("type"), "a " + delta_type() + " delta does not apply to the " +
                                        std::string(s.type()) + " step at " + index_text(self.states_[pos].index));
     }
 
@@ -160,7 +165,9 @@ struct accumulator::folder
 
     // ---- deltas -------------------------------------------------------------------------------
 
-    void operator()(const text_delta_event& d) const
+    void operator()(const text_delta_event& d) const { text(d.text); }
+
+    void text(std::string_view delta) const
     {
         auto* s = target<model_output_step>();
         if (s == nullptr)
@@ -168,10 +175,10 @@ struct accumulator::folder
         if (!s->content.empty())
             if (auto* last = s->content.back().get_if<text_content>())
             {
-                last->text += d.text;
+                last->text += delta;
                 return;
             }
-        s->content.emplace_back(text_content{.text = d.text});
+        s->content.emplace_back(text_content{.text = std::string(delta)});
     }
 
     template<class Delta>
@@ -279,7 +286,17 @@ void accumulator::add(const event& e)
         json_path root;
         fail(root.member("event_type"), std::string(e.event_type()) + " after interaction.completed");
     }
-    std::visit(folder{*this, e}, static_cast<const event::variant_type&>(e));
+    std::visit(folder{*this, &e, e.index}, static_cast<const event::variant_type&>(e));
+}
+
+void accumulator::add_text_delta(const std::optional<std::int64_t>& index, std::string_view text)
+{
+    if (finished_)
+    {
+        json_path root;
+        fail(root.member("event_type"), "step.delta after interaction.completed");
+    }
+    folder{*this, nullptr, index}.text(text);
 }
 
 void accumulator::finish_arguments(std::size_t position)

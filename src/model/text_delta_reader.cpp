@@ -155,7 +155,7 @@ private:
 class plain_text_delta_scan
 {
 public:
-    enum class outcome { accepted, declined, unsure };
+    using outcome = plain_scan;
 
     explicit plain_text_delta_scan(std::string_view json) : p_(json.data()), end_(json.data() + json.size()) {}
 
@@ -169,15 +169,15 @@ public:
         return (seen_ & required_members) == required_members ? outcome::accepted : outcome::declined;
     }
 
-    text_delta_fields take()
+    void take(plain_text_delta& out) const
     {
-        text_delta_fields out;
-        out.text.assign(text_);
+        out.text = text_;
+        out.event_id.reset();
+        out.index.reset();
         if (seen_ & bit(member::index))
             out.index = index_;
         if (seen_ & bit(member::event_id))
-            out.event_id.emplace(event_id_);
-        return out;
+            out.event_id = event_id_;
     }
 
 private:
@@ -195,6 +195,11 @@ private:
 
     bool take_char(char c)
     {
+        if (p_ != end_ && *p_ == c)   // the service writes no whitespace between tokens
+        {
+            ++p_;
+            return true;
+        }
         skip_space();
         if (p_ == end_ || *p_ != c)
             return false;
@@ -265,6 +270,39 @@ private:
         return true;
     }
 
+    // Whether the text at p_ is `expected` (the rest of a string: its closing quote included);
+    // moves past it when it is. Compilers turn the fixed-size compare into a load or two.
+    template<std::size_t N>
+    bool literal(const char (&expected)[N]) noexcept
+    {
+        constexpr std::size_t size = N - 1;
+        if (static_cast<std::size_t>(end_ - p_) < size || std::memcmp(p_, expected, size) != 0)
+            return false;
+        p_ += size;
+        return true;
+    }
+
+    // The key after an opening quote. The keys of the shape are recognised in place; anything
+    // else is read as a string and classified (an escape in a key is for the tokenizer).
+    bool key(int depth, member& m)
+    {
+        if (depth == 1)
+            m = literal("index\"")        ? member::index
+                : literal("delta\"")      ? member::delta
+                : literal("event_type\"") ? member::event_type
+                : literal("event_id\"")   ? member::event_id
+                                          : member::none;
+        else
+            m = literal("text\"") ? member::text : literal("type\"") ? member::delta_type : member::none;
+        if (m != member::none)
+            return true;
+        std::string_view name;
+        if (!plain_string(name))
+            return false;
+        m = classify(name, depth);
+        return true;
+    }
+
     bool value(member m)
     {
         skip_space();
@@ -277,6 +315,9 @@ private:
         if (*p_ != '"')
             return fail(outcome::declined);
         ++p_;
+        // The two values the shape fixes, recognised in place.
+        if ((m == member::event_type && literal("step.delta\"")) || (m == member::delta_type && literal("text\"")))
+            return true;
         std::string_view text;
         if (!plain_string(text))
             return false;
@@ -298,10 +339,9 @@ private:
             return true;
         for (;;)
         {
-            std::string_view key;
-            if (!take_char('"') || !plain_string(key))
+            member m = member::none;
+            if (!take_char('"') || !key(depth, m))
                 return fail(outcome::unsure);
-            const member m = classify(key, depth);
             if (m == member::none || (seen_ & bit(m)))
                 return fail(outcome::declined);   // unknown or repeated: the general path decides
             seen_ |= bit(m);
@@ -325,16 +365,33 @@ private:
 
 } // namespace
 
-std::optional<text_delta_fields> read_text_delta(std::string_view json)
+plain_scan scan_plain_text_delta(std::string_view json, plain_text_delta& out)
 {
     plain_text_delta_scan scan(json);
-    switch (scan.run())
+    const plain_scan result = scan.run();
+    if (result == plain_scan::accepted)
+        scan.take(out);
+    return result;
+}
+
+std::optional<text_delta_fields> read_text_delta(std::string_view json)
+{
+    plain_text_delta plain;
+    switch (scan_plain_text_delta(json, plain))
     {
-    case plain_text_delta_scan::outcome::accepted: return scan.take();
-    case plain_text_delta_scan::outcome::declined: return std::nullopt;
-    case plain_text_delta_scan::outcome::unsure: break;
+    case plain_scan::accepted: return to_fields(plain);
+    case plain_scan::declined: return std::nullopt;
+    case plain_scan::unsure: break;
     }
     return read_text_delta_with_tokenizer(json);
+}
+
+text_delta_fields to_fields(const plain_text_delta& plain)
+{
+    text_delta_fields out{.text = std::string(plain.text), .event_id = {}, .index = plain.index};
+    if (plain.event_id)
+        out.event_id.emplace(*plain.event_id);
+    return out;
 }
 
 std::optional<text_delta_fields> read_text_delta_with_tokenizer(std::string_view json)

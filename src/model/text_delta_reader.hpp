@@ -21,6 +21,26 @@ struct text_delta_fields
     std::optional<std::int64_t> index;
 };
 
+/// A text delta in its plain form, by far the most common: views into the JSON text.
+struct plain_text_delta
+{
+    std::string_view text;
+    std::optional<std::string_view> event_id;
+    std::optional<std::int64_t> index;
+};
+
+enum class plain_scan
+{
+    accepted,   ///< a text delta in plain form
+    declined,   ///< not a text delta (read_text_delta gives nullopt)
+    unsure,     ///< an escape, a byte above 0x7F, a number not a plain integer, malformed text
+};
+
+/// The fast half of read_text_delta: reads a text delta whose strings have no escape and no
+/// byte above 0x7F without copying anything. Only `accepted` fills `out`; after `unsure`,
+/// read_text_delta_with_tokenizer decides.
+plain_scan scan_plain_text_delta(std::string_view json, plain_text_delta& out);
+
 /// `json` as a text delta, when it is a step.delta payload of delta type "text" with no
 /// members but event_type, index (an integer), event_id (a string) and delta.type, delta.text;
 /// nullopt for anything else, valid or not, which the caller reads with value_to<event> (that
@@ -30,6 +50,9 @@ std::optional<text_delta_fields> read_text_delta(std::string_view json);
 /// read_text_delta without its plain-form scan: every input through Boost.JSON's tokenizer.
 /// The reference the scan must agree with (the fuzz target checks it).
 std::optional<text_delta_fields> read_text_delta_with_tokenizer(std::string_view json);
+
+/// The owning form of a plain delta.
+text_delta_fields to_fields(const plain_text_delta& plain);
 
 /// The event of a text delta: a text_delta_event with its event_id and index.
 event to_event(text_delta_fields&& fields);

@@ -40,10 +40,20 @@ BOOST_AUTO_TEST_CASE(items_parse_and_inject) {
   detail::stream_fault sf;
   sf.inject = "\"p\":1";
   BOOST_TEST(detail::faulted_frame(sf, "event: x\ndata: {\"a\":1}\n\n", false) == "event: x\ndata: {\"p\":1,\"a\":1}\n\n");
+  BOOST_TEST(detail::faulted_frame(sf, "event: x\ndata: {}\n\n", true) == "event: x\ndata: {\"p\":1}\n\n");
+  sf.malformed = true;
   BOOST_TEST(detail::faulted_frame(sf, "event: x\ndata: {}\n\n", true) == "event: x\ndata: <<malformed{\"p\":1}\n\n");
   BOOST_CHECK_THROW(detail::parse_fault("reset=1"), std::invalid_argument);
   BOOST_CHECK_THROW(detail::parse_fault("pad"), std::invalid_argument);
   BOOST_CHECK_NO_THROW(detail::parse_fault_rule("route=create;malformed;after-events=2"));
+  detail::stream_fault misindexed;
+  misindexed.misindex = true;
+  BOOST_TEST(detail::faulted_frame(misindexed, "data: {\"index\":3,\"event_type\":\"step.stop\"}\n\n", true) ==
+             "data: {\"index\":99993,\"event_type\":\"step.stop\"}\n\n");
+  BOOST_TEST(detail::faulted_frame(misindexed, "data: {\"index\":3}\n\n", false) == "data: {\"index\":3}\n\n");
+  BOOST_TEST(detail::faulted_frame(misindexed, "data: {}\n\n", true) == "data: {}\n\n");
+  BOOST_TEST(detail::parse_fault_rule("route=create;misindex;after-events=7").what.stream.misindex);
+  BOOST_CHECK_THROW(detail::parse_fault("misindex=1"), std::invalid_argument);
 }
 
 BOOST_AUTO_TEST_CASE(pad_and_bad_utf8_on_unary_bodies) {

@@ -221,6 +221,92 @@ BOOST_AUTO_TEST_CASE(resume_after_cuts_at_byte_positions_is_exact)
     }
 }
 
+// collect() folds text deltas as they arrive instead of queuing events: a resume must neither
+// fold a replayed delta again nor skip one, at any cut.
+BOOST_AUTO_TEST_CASE(collect_across_resumes_folds_every_delta_once)
+{
+    auto c = make_client(fast_resume(*this));
+    const auto collect_with = [&](std::string rule) {
+        server.clear_fault_rules();
+        if (!rule.empty())
+            server.add_fault_rule(rule);
+        std::string steps;
+        std::size_t resumes = 0, events = 0;
+        run([&]() -> asio::awaitable<void> {
+            auto open = c.stream(question(), words(30));
+            auto s = co_await std::move(open);
+            auto collect = s.collect();
+            auto folded = co_await std::move(collect);
+            steps = json::serialize(json::value_from(folded.steps));
+            resumes = s.resumes();
+            events = s.events_received();
+        }());
+        return std::tuple(steps, resumes, events);
+    };
+    const auto [expected, no_resumes, event_count] = collect_with("");
+    BOOST_TEST(no_resumes == 0u);
+    BOOST_REQUIRE_GT(event_count, 12u);
+    BOOST_TEST(expected.find("lorem") != std::string::npos);
+    for (std::size_t cut = 1; cut < event_count; cut += 3)
+    {
+        const auto [steps, resumes, events] = collect_with("route=create;times=1;cut-after-events=" + std::to_string(cut));
+        BOOST_TEST_CONTEXT("cut after " << cut << " events")
+        {
+            BOOST_TEST(steps == expected);
+            BOOST_TEST(resumes == 1u);
+            BOOST_TEST(events == event_count);
+        }
+    }
+    for (std::size_t cut : {50, 333, 700, 1500})
+    {
+        const auto [steps, resumes, events] = collect_with("route=create;times=1;cut-after-bytes=" + std::to_string(cut));
+        BOOST_TEST_CONTEXT("cut after " << cut << " bytes")
+        {
+            BOOST_TEST(steps == expected);
+            BOOST_TEST(events == event_count);
+        }
+    }
+}
+
+// An inconsistent stream (here a delta for a step that never started) fails collect() with
+// malformed_response naming the event, whether the event is a text delta, folded on arrival, or
+// another kind, folded when pulled; the events before it were folded as usual.
+BOOST_AUTO_TEST_CASE(collect_reports_an_inconsistent_stream)
+{
+    auto c = make_client();
+    // 0 created, 1 status_update, 2 step.start, 3 thought_signature, 4 step.stop, 5 step.start,
+    // 6... text deltas of step 1.
+    for (const auto& [after, culprit] : {std::pair{"8", "index: no step.start for index 99991"},
+                                         std::pair{"3", "index: no step.start for index 99990"}})
+    {
+        server.clear_fault_rules();
+        server.add_fault_rule(std::string("route=create;misindex;after-events=") + after);
+        gemini::error_code ec;
+        std::string message, operation;
+        run([&]() -> asio::awaitable<void> {
+            auto open = c.stream(question(), words(30));
+            auto s = co_await std::move(open);
+            try
+            {
+                auto collect = s.collect();
+                co_await std::move(collect);
+            }
+            catch (const gemini::error& e)
+            {
+                ec = e.code();
+                message = e.diag().library_message;
+                operation = e.diag().operation;
+            }
+        }());
+        BOOST_TEST_CONTEXT("misindexed event " << after)
+        {
+            BOOST_TEST(ec == gemini::errc::malformed_response);
+            BOOST_TEST(message.find(culprit) != std::string::npos, message);
+            BOOST_TEST(operation == "stream");
+        }
+    }
+}
+
 BOOST_AUTO_TEST_CASE(events_split_into_tiny_writes_parse_the_same)
 {
     auto c = make_client();

@@ -35,7 +35,9 @@
 #include <gemini/model/interaction.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace gemini {
@@ -49,6 +51,11 @@ public:
     /// index, a delta that does not fit its step's type, arguments fragments that are not a
     /// JSON object, any known event after interaction.completed.
     void add(const event& e);
+
+    /// Folds a step.delta of delta type "text" given as its parts, exactly as add() folds the
+    /// equivalent event (same checks, same errors), for a reader that has the text without an
+    /// event: the client's collect() folds text deltas this way straight from the bytes received.
+    void add_text_delta(const std::optional<std::int64_t>& index, std::string_view text);
 
     /// The interaction built so far (argument fragments of unfinished steps not yet applied).
     const interaction& current() const noexcept { return result_; }

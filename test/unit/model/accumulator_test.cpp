@@ -277,6 +277,53 @@ BOOST_AUTO_TEST_CASE(error_events_do_not_change_the_interaction)
     check_json(json::value_from(acc.current()), R"({"id":"i","status":"in_progress"})");
 }
 
+// add_text_delta(index, text) is add() of the equivalent text delta event: same fold, same errors.
+BOOST_AUTO_TEST_CASE(text_deltas_given_as_parts_fold_like_events)
+{
+    const auto fold_both = [](std::initializer_list<std::string_view> events) {
+        std::string by_event, by_parts;
+        for (auto* out : {&by_event, &by_parts})
+        {
+            try
+            {
+                accumulator acc;
+                for (std::string_view text : events)
+                {
+                    gemini::event e = gemini::parse_event(text);
+                    const auto* delta = e.get_if<gemini::text_delta_event>();
+                    if (delta && out == &by_parts)
+                        acc.add_text_delta(e.index, delta->text);
+                    else
+                        acc.add(e);
+                }
+                *out = json::serialize(json::value_from(acc.take()));
+            }
+            catch (const std::invalid_argument& x)
+            {
+                *out = std::string("error: ") + x.what();
+            }
+        }
+        BOOST_TEST(by_event == by_parts);
+        return by_parts;
+    };
+    constexpr std::string_view a = R"({"index":0,"delta":{"type":"text","text":"a"},"event_type":"step.delta"})";
+    constexpr std::string_view image = R"({"index":0,"delta":{"type":"image","data":"AA==","mime_type":"image/png"},"event_type":"step.delta"})";
+    BOOST_TEST(fold_both({start_output, a, a, image, a}) ==
+               R"({"id":"","status":"","steps":[{"type":"model_output","content":[{"type":"text","text":"aa"},)"
+               R"({"type":"image","data":"AA==","mime_type":"image/png"},{"type":"text","text":"a"}]}]})");
+    BOOST_TEST(fold_both({a}) == "error: index: no step.start for index 0");
+    BOOST_TEST(fold_both({start_output, R"({"delta":{"type":"text","text":"x"},"event_type":"step.delta"})"}) ==
+               "error: index: missing step index in a step.delta event");
+    BOOST_TEST(fold_both({start_output, R"({"index":0,"event_type":"step.stop"})", a}) ==
+               "error: index: step.delta for index 0 after its step.stop");
+    BOOST_TEST(fold_both({R"({"index":0,"step":{"type":"thought"},"event_type":"step.start"})", a}) ==
+               "error: delta.type: a text delta does not apply to the thought step at index 0");
+    BOOST_TEST(fold_both({R"({"index":0,"step":{"type":"hologram"},"event_type":"step.start"})", a}) ==
+               R"({"id":"","status":"","steps":[{"type":"hologram"}]})");
+    BOOST_TEST(fold_both({R"({"interaction":{"id":"i","status":"completed"},"event_type":"interaction.completed"})", a}) ==
+               "error: event_type: step.delta after interaction.completed");
+}
+
 BOOST_AUTO_TEST_CASE(inconsistent_sequences_name_the_culprit)
 {
     BOOST_TEST(fold_error({R"({"index":1,"delta":{"type":"text","text":"x"},"event_type":"step.delta"})"}) ==
