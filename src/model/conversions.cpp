@@ -12,7 +12,6 @@ namespace gemini {
     T tag_invoke(boost::json::value_to_tag<T>, const boost::json::value& jv)                      \
     {                                                                                              \
         T v;                                                                                       \
-        detail::require_finite_numbers(jv, detail::json_path{});                                   \
         detail::read(jv, v, detail::json_path{});                                                  \
         return v;                                                                                  \
     }

@@ -1,6 +1,7 @@
 // Leaf conversions and error reporting of the generic JSON helper.
 #include "model/json_io.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -34,7 +35,11 @@ void fail(const json_path& at, std::string_view message)
     throw std::invalid_argument(what);
 }
 
-void require_finite_numbers(const json::value& jv, const json_path& at)
+namespace {
+
+// The walk that finds the culprit's path, run only when there is one: building the path for
+// every member cost 1 % of a request.
+void fail_at_non_finite(const json::value& jv, const json_path& at)
 {
     switch (jv.kind())
     {
@@ -44,17 +49,41 @@ void require_finite_numbers(const json::value& jv, const json_path& at)
         break;
     case json::kind::object:
         for (const auto& kv : jv.get_object())
-            require_finite_numbers(kv.value(), at.member(kv.key()));
+            fail_at_non_finite(kv.value(), at.member(kv.key()));
         break;
     case json::kind::array:
     {
         const json::array& arr = jv.get_array();
         for (std::size_t i = 0; i < arr.size(); ++i)
-            require_finite_numbers(arr[i], at.element(i));
+            fail_at_non_finite(arr[i], at.element(i));
         break;
     }
     default: break;
     }
+}
+
+bool all_finite(const json::value& jv) noexcept;
+
+bool finite_member(const json::value& v) noexcept
+{
+    return v.is_structured() ? all_finite(v) : !v.is_double() || std::isfinite(v.get_double());
+}
+
+bool all_finite(const json::value& jv) noexcept
+{
+    if (const auto* obj = jv.if_object())
+        return std::all_of(obj->begin(), obj->end(), [](const json::key_value_pair& kv) { return finite_member(kv.value()); });
+    if (const auto* arr = jv.if_array())
+        return std::all_of(arr->begin(), arr->end(), finite_member);
+    return finite_member(jv);
+}
+
+} // namespace
+
+void require_finite_numbers(const json::value& jv, const json_path& at)
+{
+    if (!all_finite(jv))
+        fail_at_non_finite(jv, at);
 }
 
 const json::object& expect_object(const json::value& jv, const json_path& at)
@@ -103,16 +132,20 @@ void read(const json::value& jv, double& out, const json_path& at)
     if (!jv.is_number())
         fail(at, "expected number");
     out = jv.to_number<double>();
+    if (!std::isfinite(out))
+        fail(at, "not a finite number");
 }
 
-void read(const json::value& jv, json::value& out, const json_path&)
+void read(const json::value& jv, json::value& out, const json_path& at)
 {
+    require_finite_numbers(jv, at);
     out = jv;
 }
 
 void read(const json::value& jv, json::object& out, const json_path& at)
 {
     out = expect_object(jv, at);
+    require_finite_numbers(jv, at);
 }
 
 void read(const json::value& jv, std::map<std::string, std::string>& out, const json_path& at)
