@@ -1,8 +1,10 @@
 #pragma once
 // An incremental parser for text/event-stream (the WHATWG "server-sent events" format), as the
 // Interactions API uses it. Sans-io: fed arbitrary byte slices, it calls back once per complete
-// event. Complete lines inside a slice are parsed in place; only a line split across slices and
-// the event's data are copied, once each. Memory is bounded by max_event_bytes.
+// event. Complete lines inside a slice are parsed in place, and an event that lies whole inside
+// one slice (nearly all of them: the client reads many events at a time) is delivered as views
+// into it. Only a line split across slices, and the `event:` and `data:` of an event the slice
+// ends inside, are copied, once each. Memory is bounded by max_event_bytes.
 //
 // Beyond the standard: a line that starts with '{' is not SSE at all: the service has sent a
 // bare JSON object that way for refusals. It is reported as its own event kind instead of being
@@ -49,6 +51,23 @@ public:
     template <class OnEvent>
     parse_error feed(std::string_view bytes, OnEvent&& on_event)
     {
+        feed_lines(bytes, on_event);
+        keep_event_in_progress();
+        return error_;
+    }
+
+    /// Whether bytes of an unfinished event are buffered (a stream must not end here).
+    bool mid_event() const noexcept { return !partial_.empty() || has_data_ || has_type(); }
+
+    /// The `retry:` field last seen, in milliseconds.
+    std::optional<std::size_t> retry_ms() const noexcept { return retry_ms_; }
+
+    std::size_t max_event_bytes() const noexcept { return max_event_bytes_; }
+
+private:
+    template <class OnEvent>
+    void feed_lines(std::string_view bytes, OnEvent& on_event)
+    {
         while (!bytes.empty() && error_ == parse_error::none)
         {
             if (skip_lf_)
@@ -63,9 +82,8 @@ public:
             const auto end = find_line_end(bytes);
             if (end == std::string_view::npos)
             {
-                if (!append_partial(bytes))
-                    break;
-                return error_;
+                append_partial(bytes);
+                return;
             }
             skip_lf_ = bytes[end] == '\r';
             std::string_view line = bytes.substr(0, end);
@@ -74,24 +92,31 @@ public:
             {
                 if (!append_partial(line))
                     break;
-                finish_line(std::string_view(partial_), on_event);
+                finish_line(std::string_view(partial_), false, on_event);
                 partial_.clear();
             }
             else
-                finish_line(line, on_event);
+                finish_line(line, true, on_event);
         }
-        return error_;
     }
 
-    /// Whether bytes of an unfinished event are buffered (a stream must not end here).
-    bool mid_event() const noexcept { return !partial_.empty() || has_data_ || !type_.empty(); }
+    std::size_t data_size() const noexcept { return data_in_place_ ? data_view_.size() : data_.size(); }
+    bool has_type() const noexcept { return type_in_place_ ? !type_view_.empty() : !type_.empty(); }
 
-    /// The `retry:` field last seen, in milliseconds.
-    std::optional<std::size_t> retry_ms() const noexcept { return retry_ms_; }
-
-    std::size_t max_event_bytes() const noexcept { return max_event_bytes_; }
-
-private:
+    // The slice ends inside an event: what of it is only viewed is copied before the slice goes.
+    void keep_event_in_progress()
+    {
+        if (data_in_place_)
+        {
+            data_.assign(data_view_);
+            data_in_place_ = false;
+        }
+        if (type_in_place_)
+        {
+            type_.assign(type_view_);
+            type_in_place_ = false;
+        }
+    }
     /// The position of the first '\r' or '\n', or npos. Two memchr over the line: libstdc++'s
     /// find_first_of calls memchr once per input byte, which was most of the parser's time.
     static std::size_t find_line_end(std::string_view bytes) noexcept
@@ -105,7 +130,7 @@ private:
 
     bool append_partial(std::string_view piece)
     {
-        if (partial_.size() + piece.size() + data_.size() > max_event_bytes_)
+        if (partial_.size() + piece.size() + data_size() > max_event_bytes_)
         {
             error_ = parse_error::event_too_large;
             return false;
@@ -114,8 +139,10 @@ private:
         return true;
     }
 
+    // `in_place`: `line` lies in the slice being fed (not in partial_), so views of it stay
+    // valid until the feed returns.
     template <class OnEvent>
-    void finish_line(std::string_view line, OnEvent& on_event)
+    void finish_line(std::string_view line, bool in_place, OnEvent& on_event)
     {
         // Found by fuzzing: a long `event:` or `id:` line that arrived within one feed was
         // accepted (and copied), while the same line split across feeds was refused.
@@ -148,18 +175,38 @@ private:
         }
         if (field == "data")
         {
-            if (data_.size() + value.size() + 1 > max_event_bytes_)
+            if (data_size() + value.size() + 1 > max_event_bytes_)
             {
                 error_ = parse_error::event_too_large;
                 return;
             }
-            if (has_data_)
-                data_.push_back('\n');
-            data_.append(value);
+            if (!has_data_ && in_place)
+            {
+                data_view_ = value;
+                data_in_place_ = true;
+            }
+            else
+            {
+                keep_event_in_progress();   // a second data line: the lines are joined in data_
+                if (has_data_)
+                    data_.push_back('\n');
+                data_.append(value);
+            }
             has_data_ = true;
         }
         else if (field == "event")
-            type_.assign(value);
+        {
+            if (in_place)
+            {
+                type_view_ = value;
+                type_in_place_ = true;
+            }
+            else
+            {
+                type_.assign(value);
+                type_in_place_ = false;
+            }
+        }
         else if (field == "id")
         {
             if (value.find('\0') == std::string_view::npos)
@@ -181,12 +228,15 @@ private:
     {
         if (has_data_)
         {
-            const bool done = data_ == "[DONE]";
-            event e{done ? event_kind::done : event_kind::message, type_, data_, id_};
+            const std::string_view data = data_in_place_ ? data_view_ : std::string_view(data_);
+            const std::string_view type = type_in_place_ ? type_view_ : std::string_view(type_);
+            event e{data == "[DONE]" ? event_kind::done : event_kind::message, type, data, id_};
             on_event(static_cast<const event&>(e));
         }
         data_.clear();
         type_.clear();
+        data_in_place_ = false;
+        type_in_place_ = false;
         has_data_ = false;
     }
 
@@ -194,6 +244,11 @@ private:
     std::string partial_;   // a line split across feeds
     std::string data_;
     std::string type_;
+    // The event's data and type while they are views into the slice being fed.
+    std::string_view data_view_;
+    std::string_view type_view_;
+    bool data_in_place_ = false;
+    bool type_in_place_ = false;
     std::string id_;
     std::optional<std::size_t> retry_ms_;
     bool has_data_ = false;

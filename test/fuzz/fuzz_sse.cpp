@@ -33,13 +33,17 @@ outcome run(std::string_view input, std::size_t limit, Split next_size)
     while (!input.empty() && out.error == sse::parse_error::none)
     {
         const std::size_t n = std::min(input.size(), next_size());
-        out.error = p.feed(input.substr(0, n), [&](const sse::event& e) {
+        // Each piece in a buffer of its own, overwritten after the feed: a view the parser kept
+        // past a feed would read the filler, and the events would differ from the whole feed's.
+        std::string piece(input.substr(0, n));
+        out.error = p.feed(piece, [&](const sse::event& e) {
             std::string s;
             s += static_cast<char>('0' + static_cast<int>(e.kind));
             s += '|';
             s.append(e.type).append("|").append(e.data).append("|").append(e.id);
             out.events.push_back(std::move(s));
         });
+        piece.assign(piece.size(), '\x01');
         input.remove_prefix(n);
     }
     out.mid_event = p.mid_event();

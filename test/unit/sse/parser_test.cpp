@@ -18,6 +18,17 @@ struct seen
     bool operator==(const seen&) const = default;
 };
 
+// Feeds `piece` from a buffer that is overwritten once the feed returned, as a read buffer is by
+// the next read: the parser may view the bytes of a feed only until it returns.
+template <class OnEvent>
+sse::parse_error feed_copy(sse::parser& p, std::string_view piece, OnEvent&& on_event)
+{
+    std::string buffer(piece);
+    const auto result = p.feed(buffer, on_event);
+    buffer.assign(buffer.size(), '#');
+    return result;
+}
+
 std::vector<seen> parse_in_pieces(std::string_view text, std::size_t piece, sse::parse_error* error = nullptr,
                                   std::size_t limit = 1 << 20)
 {
@@ -25,7 +36,7 @@ std::vector<seen> parse_in_pieces(std::string_view text, std::size_t piece, sse:
     std::vector<seen> out;
     sse::parse_error last = sse::parse_error::none;
     for (std::size_t i = 0; i < text.size() && last == sse::parse_error::none; i += piece)
-        last = p.feed(text.substr(i, piece), [&](const sse::event& e) {
+        last = feed_copy(p, text.substr(i, piece), [&](const sse::event& e) {
             out.push_back({e.kind, std::string(e.type), std::string(e.data), std::string(e.id)});
         });
     if (error)
@@ -40,8 +51,8 @@ std::vector<seen> parse_split_at(std::string_view text, std::size_t split)
     auto collect = [&](const sse::event& e) {
         out.push_back({e.kind, std::string(e.type), std::string(e.data), std::string(e.id)});
     };
-    p.feed(text.substr(0, split), collect);
-    p.feed(text.substr(split), collect);
+    feed_copy(p, text.substr(0, split), collect);
+    feed_copy(p, text.substr(split), collect);
     return out;
 }
 
