@@ -51,6 +51,8 @@ public:
     template <class OnEvent>
     parse_error feed(std::string_view bytes, OnEvent&& on_event)
     {
+        // Servers end lines with LF alone: a slice without CR is cut at LFs only, one memchr per line.
+        slice_has_cr_ = std::memchr(bytes.data(), '\r', bytes.size()) != nullptr;
         feed_lines(bytes, on_event);
         keep_event_in_progress();
         return error_;
@@ -119,10 +121,12 @@ private:
     }
     /// The position of the first '\r' or '\n', or npos. Two memchr over the line: libstdc++'s
     /// find_first_of calls memchr once per input byte, which was most of the parser's time.
-    static std::size_t find_line_end(std::string_view bytes) noexcept
+    std::size_t find_line_end(std::string_view bytes) const noexcept
     {
         const void* lf = std::memchr(bytes.data(), '\n', bytes.size());
         const std::size_t line = lf ? static_cast<std::size_t>(static_cast<const char*>(lf) - bytes.data()) : bytes.size();
+        if (!slice_has_cr_)
+            return lf ? line : std::string_view::npos;
         if (const void* cr = std::memchr(bytes.data(), '\r', line))
             return static_cast<std::size_t>(static_cast<const char*>(cr) - bytes.data());
         return lf ? line : std::string_view::npos;
@@ -252,6 +256,7 @@ private:
     std::string id_;
     std::optional<std::size_t> retry_ms_;
     bool has_data_ = false;
+    bool slice_has_cr_ = true;
     bool skip_lf_ = false;  // the previous feed ended in CR: a leading LF belongs to it
     parse_error error_ = parse_error::none;
 };
