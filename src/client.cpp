@@ -2,7 +2,7 @@
 
 #include "api_error_body.hpp"
 #include "continuation.hpp"
-#include "model/json_io.hpp"
+#include "create_body.hpp"
 #include "operation.hpp"
 #include "stream_state.hpp"
 
@@ -14,30 +14,6 @@ namespace detail {
 namespace {
 
 namespace json = boost::json;
-
-// The create body: `stream` is owned by the call (create() or stream()), not by the request.
-std::string create_body(const request& req, const request_options& opts, bool streaming)
-{
-    if (req.model.has_value() == req.agent.has_value())
-        reject_argument("a request needs exactly one of model and agent");
-    if (!streaming && req.stream.value_or(false))
-        reject_argument("stream:true needs client::stream(), not create()");
-    json::value body = json::value_from(req);
-    auto& fields = body.as_object();
-    if (streaming)
-        fields["stream"] = true;
-    for (const auto& [key, value] : opts.extra_body)
-        fields[key] = value;
-    try
-    {
-        require_finite_numbers(body, json_path{nullptr, "request"});
-    }
-    catch (const std::invalid_argument& e)
-    {
-        reject_argument(e.what());
-    }
-    return json::serialize(body);
-}
 
 // The operations proper. Coroutine functions with by-value parameters, never capturing
 // lambdas: a lambda coroutine's captures die with the closure, long before the frame.

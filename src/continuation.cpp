@@ -1,16 +1,13 @@
 #include "continuation.hpp"
 
+#include "create_body.hpp"
 #include "operation.hpp"
 #include "stream_state.hpp"
 
-#include <boost/json/serialize.hpp>
 #include <algorithm>
-#include <boost/json/value_from.hpp>
 
 namespace gemini::detail {
 namespace {
-
-namespace json = boost::json;
 
 void add_count(std::optional<std::int64_t>& total, const std::optional<std::int64_t>& hop)
 {
@@ -56,16 +53,6 @@ void add_grounding(std::optional<std::vector<grounding_tool_count>>& total,
         else
             add_count(it->count, entry.count);
     }
-}
-
-// The create body of a hop: as client::create() builds it (extra_body merged last).
-std::string hop_body(const request& req, const request_options& opts)
-{
-    json::value body = json::value_from(req);
-    auto& fields = body.as_object();
-    for (const auto& [key, value] : opts.extra_body)
-        fields[key] = value;
-    return json::serialize(body);
 }
 
 } // namespace
@@ -149,7 +136,7 @@ asio::awaitable<interaction> follow_continuation(std::shared_ptr<client_impl> im
          ++hops)
     {
         const request next = continuation_request(original, combined);
-        http_call call{http::verb::post, impl->version_path + "/interactions", hop_body(next, opts), &opts,
+        http_call call{http::verb::post, impl->version_path + "/interactions", create_body(next, opts, false), &opts,
                        false, false, "create"};
         auto exchange = impl->execute(std::move(call));
         auto reply = co_await std::move(exchange);
@@ -217,12 +204,7 @@ asio::awaitable<void> stream_state::start_hop()
     issued.id = std::exchange(hop_id_, {});
     issued.continuation_token = std::exchange(hop_token_, {});
     const request next = continuation_request(*original_, issued);
-    json::value body = json::value_from(next);
-    auto& fields = body.as_object();
-    fields["stream"] = true;
-    for (const auto& [key, value] : options_.extra_body)
-        fields[key] = value;
-    create_body_ = json::serialize(body);
+    create_body_ = create_body(next, options_, true);
     ++hops_;
     index_offset_ = next_index_;
     interaction_id_.clear();

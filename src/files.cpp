@@ -24,9 +24,10 @@ namespace json = boost::json;
 
 namespace {
 
-std::string string_member(const json::object& o, std::string_view key)
+// The processing error's message, when the file resource carries one.
+std::string failure_message(const json::object& error)
 {
-    if (const auto* v = o.if_contains(key); v && v->is_string())
+    if (const auto* v = error.if_contains("message"); v && v->is_string())
         return std::string(v->get_string());
     return {};
 }
@@ -420,7 +421,7 @@ asio::awaitable<file> run_wait(std::shared_ptr<client_impl> impl, std::string na
         {
             std::string why;
             if (const auto* e = f.extra.if_contains("error"); e && e->is_object())
-                why = ": " + string_member(e->get_object(), "message");
+                why = ": " + failure_message(e->get_object());
             fail(errc::api_error, "file " + f.name + " failed processing" + why);
         }
         const auto now = std::chrono::steady_clock::now();

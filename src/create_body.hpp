@@ -1,0 +1,17 @@
+// The JSON body of POST /interactions, for a first request and for the hops of a continuation.
+#pragma once
+
+#include <gemini/model/request.hpp>
+#include <gemini/request_options.hpp>
+
+#include <string>
+
+namespace gemini::detail {
+
+/// `req` with the call's `extra_body` merged last; `streaming` adds "stream": true (owned by the
+/// call, create() or stream(), not by the request). Throws gemini::error with
+/// errc::invalid_argument for a request the API would refuse or JSON cannot carry: neither or
+/// both of model and agent, stream:true outside stream(), NaN or an infinity anywhere.
+std::string create_body(const request& req, const request_options& opts, bool streaming);
+
+} // namespace gemini::detail
