@@ -12,15 +12,16 @@ namespace gemini {
 namespace detail {
 namespace {
 
-asio::awaitable<std::optional<event>> run_next(std::shared_ptr<stream_state> state)
+asio::awaitable<std::optional<event>> run_next(std::shared_ptr<stream_state> state, accumulator* fold)
 {
-    auto pull = state->next();
+    auto pull = state->next(fold);
     co_return co_await std::move(pull);
 }
 
 } // namespace
 
-void initiate_next(const std::shared_ptr<stream_state>& state, diagnostics* diag, event_handler handler)
+void initiate_next(const std::shared_ptr<stream_state>& state, diagnostics* diag, event_handler handler,
+                   accumulator* fold)
 {
     if (!state)
         reject_argument("next() on an empty interaction_stream");
@@ -41,7 +42,7 @@ void initiate_next(const std::shared_ptr<stream_state>& state, diagnostics* diag
         return;
     }
     auto op = launch<std::optional<event>>(state->client(), "stream", state->interaction_id(), diag,
-                                           std::move(handler), run_next(state));
+                                           std::move(handler), run_next(state, fold));
     state->set_current_operation(op);
 }
 
@@ -76,42 +77,18 @@ boost::asio::awaitable<std::optional<event>> interaction_stream::next()
 
 std::optional<event> interaction_stream::try_next() { return state_ ? state_->try_next() : std::nullopt; }
 
-namespace {
-
-// Text deltas are folded as they arrive while collect() runs (stream_state::fold_text_deltas_into).
-class folding_scope
-{
-public:
-    folding_scope(detail::stream_state* state, accumulator& folded) : state_(state)
-    {
-        if (state_)
-            state_->fold_text_deltas_into(&folded);
-    }
-    folding_scope(const folding_scope&) = delete;
-    folding_scope& operator=(const folding_scope&) = delete;
-    ~folding_scope()
-    {
-        if (state_)
-            state_->fold_text_deltas_into(nullptr);
-    }
-
-private:
-    detail::stream_state* state_;
-};
-
-} // namespace
-
 boost::asio::awaitable<interaction> interaction_stream::collect()
 {
     accumulator folded;
     const auto keep = state_;   // the stream may be moved from while collect() runs
-    folding_scope scope(keep.get(), folded);
     for (;;)
     {
         std::optional<event> e = try_next();
         if (!e)
         {
-            auto pull = async_next(use_awaitable);
+            // Text deltas that arrive during the pull are folded into `folded` on the spot.
+            auto pull = boost::asio::async_initiate<const use_awaitable_t&, void(error_code, std::optional<event>)>(
+                detail::next_initiation{keep, nullptr, &folded}, use_awaitable);
             try
             {
                 e = co_await std::move(pull);

@@ -350,13 +350,6 @@ error stream_state::fold_failure(std::string_view what) const
     return error(make_error_code(errc::malformed_response), std::move(diag));
 }
 
-void stream_state::fold_text_deltas_into(accumulator* folded) noexcept
-{
-    fold_ = folded;
-    if (folded == nullptr)
-        fold_error_ = nullptr;
-}
-
 void stream_state::rethrow_fold_error()
 {
     if (fold_error_)
@@ -462,15 +455,22 @@ asio::awaitable<void> stream_state::fill()
     }
 }
 
-asio::awaitable<std::optional<event>> stream_state::next()
+asio::awaitable<std::optional<event>> stream_state::next(accumulator* fold)
 {
     if (busy_.exchange(true))
         reject_argument("next() called while another next() of the same stream is pending");
+    fold_ = fold;
+    if (fold)
+        fold_error_ = nullptr;   // left by a collect() that was abandoned
     struct release_on_exit
     {
-        std::atomic<bool>& busy;
-        ~release_on_exit() { busy = false; }
-    } release{busy_};
+        stream_state& self;
+        ~release_on_exit()
+        {
+            self.fold_ = nullptr;
+            self.busy_ = false;
+        }
+    } release{*this};
 
     for (;;)
     {

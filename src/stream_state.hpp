@@ -42,19 +42,19 @@ public:
 
     /// Opens the first exchange (errors before streaming begins are thrown as they are).
     asio::awaitable<void> open();
-    asio::awaitable<std::optional<event>> next();
+    /// The next event. With `fold` (collect()'s accumulator), text deltas in plain form that
+    /// arrive with no event queued before them are folded into it instead of being queued as
+    /// events: no event, no copy of the text, no allocation per delta. Only for the duration of
+    /// this call, which owns the stream.
+    asio::awaitable<std::optional<event>> next(accumulator* fold = nullptr);
     std::optional<event> try_next();
 
     /// Cancels a pending next() and closes the connection.
     void close();
     void set_current_operation(const std::shared_ptr<operation_state>& op);
 
-    /// While set, text deltas in plain form that arrive with no event queued before them are
-    /// folded into `folded` instead of being queued as events (collect(): no event, no copy of
-    /// the text, no allocation per delta). Null ends it and forgets a fold error not rethrown.
-    void fold_text_deltas_into(accumulator* folded) noexcept;
-    /// Throws the fold_failure() of a delta that did not fold, if one did not (then nothing more
-    /// was folded).
+    /// Throws the fold_failure() of a delta that did not fold in next(fold), if one did not (then
+    /// nothing more was folded).
     void rethrow_fold_error();
     /// The error of an inconsistent stream (`what`: the accumulator's message), with the
     /// stream's progress: malformed_response.
@@ -86,7 +86,7 @@ private:
                std::string_view event_type);
     /// admit(), then queue the event.
     void accept(queued_event queued, std::string_view event_type);
-    /// A plain text delta: folded (fold_text_deltas_into) or queued.
+    /// A plain text delta: folded (during next(fold)) or queued.
     void accept_plain(const plain_text_delta& plain);
     std::optional<event> pop_ready();
     void fail(error_code ec, diagnostics diag);
@@ -116,7 +116,7 @@ private:
     // What was read.
     std::deque<queued_event> ready_;
     std::exception_ptr pending_error_;   // thrown once the events before it were pulled
-    accumulator* fold_ = nullptr;        // collect()'s, while it runs
+    accumulator* fold_ = nullptr;        // collect()'s, during its next()
     std::exception_ptr fold_error_;
     std::string interaction_id_;
     std::string last_event_id_;

@@ -28,17 +28,20 @@ namespace gemini {
 namespace detail {
 class stream_state;
 using event_handler = boost::asio::any_completion_handler<void(error_code, std::optional<event>)>;
-void initiate_next(const std::shared_ptr<stream_state>&, diagnostics*, event_handler);
+/// `fold`: collect()'s accumulator, into which the operation folds plain text deltas as they
+/// arrive instead of returning them (stream_state::next).
+void initiate_next(const std::shared_ptr<stream_state>&, diagnostics*, event_handler, accumulator* fold = nullptr);
 
 struct next_initiation
 {
     std::shared_ptr<stream_state> state;
     diagnostics* diag = nullptr;
+    accumulator* fold = nullptr;
 
     template <class Handler>
     void operator()(Handler&& handler)
     {
-        initiate_next(state, diag, event_handler(std::forward<Handler>(handler)));
+        initiate_next(state, diag, event_handler(std::forward<Handler>(handler)), fold);
     }
 };
 } // namespace detail

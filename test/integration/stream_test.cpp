@@ -101,6 +101,21 @@ asio::awaitable<streamed> stream_all(gemini::client& c, gemini::request req, gem
     co_return out;
 }
 
+// collect() into *text, or the error code into *ec.
+asio::awaitable<void> collect_text(gemini::interaction_stream* s, std::string* text, gemini::error_code* ec)
+{
+    try
+    {
+        auto all = s->collect();
+        auto folded = co_await std::move(all);
+        *text = folded.output_text();
+    }
+    catch (const gemini::error& e)
+    {
+        *ec = e.code();
+    }
+}
+
 gemini::client_options fast_resume(const emulator_fixture& f)
 {
     auto o = f.client_settings();
@@ -305,6 +320,30 @@ BOOST_AUTO_TEST_CASE(collect_reports_an_inconsistent_stream)
             BOOST_TEST(operation == "stream");
         }
     }
+}
+
+// Two collect() at once on one stream: the second is refused as a second next() is, and takes
+// nothing from the first, which folds text deltas into its own accumulator as they arrive.
+BOOST_AUTO_TEST_CASE(a_second_collect_at_once_is_refused_and_takes_nothing)
+{
+    auto c = make_client();
+    std::string reference;
+    std::string texts[2];
+    gemini::error_code ecs[2];
+    run([&]() -> asio::awaitable<void> {
+        auto unary_op = c.create(question(), words(60));
+        auto unary = co_await std::move(unary_op);
+        reference = unary.output_text();
+        auto open = c.stream(question(), words(60));
+        auto s = co_await std::move(open);
+        auto both = gemini::test::all_of(2, [&](std::size_t i) { return collect_text(&s, &texts[i], &ecs[i]); });
+        co_await std::move(both);
+    }());
+    BOOST_TEST(reference.size() > 100u);
+    BOOST_TEST(((ecs[0] == gemini::errc::invalid_argument) != (ecs[1] == gemini::errc::invalid_argument)));
+    const std::size_t winner = ecs[0] ? 1 : 0;
+    BOOST_TEST(!ecs[winner]);
+    BOOST_TEST(texts[winner] == reference);
 }
 
 BOOST_AUTO_TEST_CASE(events_split_into_tiny_writes_parse_the_same)
