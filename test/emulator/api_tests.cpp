@@ -259,6 +259,9 @@ BOOST_AUTO_TEST_CASE(answer_length_and_max_output_tokens) {
   emu::server srv(quick());
   client c(srv);
   auto r = c.post("/v1beta/interactions", model_request("hello"), {{"x-emulator-output-words", "40"}});
+  // The answer is generated whole: a length beyond a million words is refused, not allocated.
+  BOOST_TEST(c.post("/v1beta/interactions", model_request("hello"), {{"x-emulator-output-words", "1000001"}}).status == 400u);
+  BOOST_TEST(c.post("/v1beta/interactions", model_request("hello"), {{"x-emulator-output-words", "01857006477"}}).status == 400u);
   auto words = [](const std::string& s) {
     std::size_t n = 0;
     bool in = false;
