@@ -203,21 +203,19 @@ void stream_state::on_sse(const sse::event& e)
     // reader: they would be parsed twice.
     if (e.kind == sse::event_kind::message && (e.type.empty() || e.type == "step.delta"))
     {
-        plain_text_delta plain;
-        const plain_scan scanned = scan_plain_text_delta(e.data, plain);
-        if (scanned == plain_scan::accepted)
+        text_delta_read delta = read_text_delta(e.data);
+        if (const auto* plain = std::get_if<plain_text_delta>(&delta))
         {
             if (!skip_replayed())
-                accept_plain(plain);
+                accept_plain(*plain);
             return;
         }
-        if (scanned == plain_scan::unsure)
-            if (auto fields = read_text_delta_with_tokenizer(e.data))
-            {
-                if (!skip_replayed())
-                    accept(std::move(*fields), text_delta_event::type_name);
-                return;
-            }
+        if (auto* fields = std::get_if<text_delta_fields>(&delta))
+        {
+            if (!skip_replayed())
+                accept(std::move(*fields), text_delta_event::type_name);
+            return;
+        }
     }
 
     error_code ec;

@@ -374,16 +374,19 @@ plain_scan scan_plain_text_delta(std::string_view json, plain_text_delta& out)
     return result;
 }
 
-std::optional<text_delta_fields> read_text_delta(std::string_view json)
+text_delta_read read_text_delta(std::string_view json)
 {
-    plain_text_delta plain;
+    text_delta_read found;
+    plain_text_delta& plain = found.emplace<plain_text_delta>();
     switch (scan_plain_text_delta(json, plain))
     {
-    case plain_scan::accepted: return to_fields(plain);
-    case plain_scan::declined: return std::nullopt;
+    case plain_scan::accepted: return found;
+    case plain_scan::declined: return std::monostate{};
     case plain_scan::unsure: break;
     }
-    return read_text_delta_with_tokenizer(json);
+    if (auto fields = read_text_delta_with_tokenizer(json))
+        return std::move(*fields);
+    return std::monostate{};
 }
 
 text_delta_fields to_fields(const plain_text_delta& plain)
@@ -392,6 +395,15 @@ text_delta_fields to_fields(const plain_text_delta& plain)
     if (plain.event_id)
         out.event_id.emplace(*plain.event_id);
     return out;
+}
+
+std::optional<text_delta_fields> to_fields(text_delta_read&& read)
+{
+    if (auto* plain = std::get_if<plain_text_delta>(&read))
+        return to_fields(*plain);
+    if (auto* fields = std::get_if<text_delta_fields>(&read))
+        return std::move(*fields);
+    return std::nullopt;
 }
 
 std::optional<text_delta_fields> read_text_delta_with_tokenizer(std::string_view json)

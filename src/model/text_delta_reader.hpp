@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 
 namespace gemini::detail {
 
@@ -32,7 +33,7 @@ struct plain_text_delta
 enum class plain_scan
 {
     accepted,   ///< a text delta in plain form
-    declined,   ///< not a text delta (read_text_delta gives nullopt)
+    declined,   ///< not a text delta
     unsure,     ///< an escape, a byte above 0x7F, a number not a plain integer, malformed text
 };
 
@@ -41,11 +42,15 @@ enum class plain_scan
 /// read_text_delta_with_tokenizer decides.
 plain_scan scan_plain_text_delta(std::string_view json, plain_text_delta& out);
 
+/// What read_text_delta found: not a text delta (monostate), one in plain form (views into the
+/// JSON text: nothing copied), or one the tokenizer had to decode (escapes, non-ASCII text).
+using text_delta_read = std::variant<std::monostate, plain_text_delta, text_delta_fields>;
+
 /// `json` as a text delta, when it is a step.delta payload of delta type "text" with no
 /// members but event_type, index (an integer), event_id (a string) and delta.type, delta.text;
-/// nullopt for anything else, valid or not, which the caller reads with value_to<event> (that
+/// monostate for anything else, valid or not, which the caller reads with value_to<event> (that
 /// path gives the same event for the shapes accepted here, and the errors for bad input).
-std::optional<text_delta_fields> read_text_delta(std::string_view json);
+text_delta_read read_text_delta(std::string_view json);
 
 /// read_text_delta without its plain-form scan: every input through Boost.JSON's tokenizer.
 /// The reference the scan must agree with (the fuzz target checks it).
@@ -53,6 +58,9 @@ std::optional<text_delta_fields> read_text_delta_with_tokenizer(std::string_view
 
 /// The owning form of a plain delta.
 text_delta_fields to_fields(const plain_text_delta& plain);
+
+/// The owning form of what read_text_delta found; nullopt when it was not a text delta.
+std::optional<text_delta_fields> to_fields(text_delta_read&& read);
 
 /// The event of a text delta: a text_delta_event with its event_id and index.
 event to_event(text_delta_fields&& fields);

@@ -9,14 +9,21 @@
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 
 namespace json = boost::json;
-using gemini::detail::read_text_delta;
 using gemini::detail::to_event;
 
 namespace {
+
+/// The stream's reader, in owning form: nullopt when it declines.
+std::optional<gemini::detail::text_delta_fields> read_text_delta(std::string_view text)
+{
+    return gemini::detail::to_fields(gemini::detail::read_text_delta(text));
+}
 
 /// The general path's event for the same text, written back as JSON.
 json::value general(std::string_view text)
@@ -66,6 +73,26 @@ BOOST_AUTO_TEST_CASE(agrees_with_the_general_path)
     check_same_as_general(R"({"delta":{"type":"text","text":"tab\tquote\" uni\u00e9 \ud83d\ude00 nl\n"},"event_type":"step.delta","index":0})");
     check_same_as_general(R"({"delta":{"type":"te\u0078t","text":"x"},"event_typ\u0065":"step.delta"})");
     check_same_as_general(R"({"delta":{"type":"text","text":")" + std::string(100000, 'w') + R"("},"event_type":"step.delta"})");
+}
+
+BOOST_AUTO_TEST_CASE(copies_only_what_it_must_decode)
+{
+    // The plain form is views into the text (the stream folds it without a copy); only a
+    // delta with escapes or bytes above 0x7F comes back decoded into owned strings.
+    const std::string_view plain_text = R"({"delta":{"type":"text","text":"Hi"},"event_type":"step.delta","event_id":"e1"})";
+    const auto plain = gemini::detail::read_text_delta(plain_text);
+    const auto* view = std::get_if<gemini::detail::plain_text_delta>(&plain);
+    BOOST_REQUIRE(view);
+    BOOST_TEST(view->text == "Hi");
+    BOOST_TEST((view->text.data() >= plain_text.data() && view->text.data() < plain_text.data() + plain_text.size()));
+    BOOST_TEST(*view->event_id == "e1");
+
+    const auto decoded = gemini::detail::read_text_delta(R"({"delta":{"type":"text","text":"a\nb"},"event_type":"step.delta"})");
+    const auto* fields = std::get_if<gemini::detail::text_delta_fields>(&decoded);
+    BOOST_REQUIRE(fields);
+    BOOST_TEST(fields->text == "a\nb");
+
+    BOOST_TEST(std::holds_alternative<std::monostate>(gemini::detail::read_text_delta(R"({"event_type":"step.start"})")));
 }
 
 BOOST_AUTO_TEST_CASE(the_plain_scan_hands_what_it_is_unsure_of_to_the_parser)
