@@ -81,45 +81,34 @@ boost::asio::awaitable<interaction> interaction_stream::collect()
 {
     accumulator folded;
     const auto keep = state_;   // the stream may be moved from while collect() runs
-    for (;;)
-    {
-        std::optional<event> e = try_next();
-        if (!e)
-        {
-            // Text deltas that arrive during the pull are folded into `folded` on the spot.
-            auto pull = boost::asio::async_initiate<const use_awaitable_t&, void(error_code, std::optional<event>)>(
-                detail::next_initiation{keep, nullptr, &folded}, use_awaitable);
-            try
-            {
-                e = co_await std::move(pull);
-            }
-            catch (...)
-            {
-                if (keep)
-                    keep->rethrow_fold_error();   // a delta that failed to fold came first
-                throw;
-            }
-        }
-        if (keep)
-            keep->rethrow_fold_error();   // it came before e
-        if (!e)
-            break;
-        try
-        {
-            folded.add(*e);
-        }
-        catch (const std::invalid_argument& x)
-        {
-            throw keep->fold_failure(x.what());
-        }
-    }
     try
     {
-        co_return folded.take();
+        for (;;)
+        {
+            std::optional<event> e = try_next();
+            if (!e)
+            {
+                // Text deltas that arrive during the pull are folded into `folded` on the spot.
+                auto pull = boost::asio::async_initiate<const use_awaitable_t&, void(error_code, std::optional<event>)>(
+                    detail::next_initiation{keep, nullptr, &folded}, use_awaitable);
+                e = co_await std::move(pull);
+            }
+            keep->rethrow_fold_error();   // a delta that failed to fold came before e
+            if (!e)
+                co_return folded.take();
+            folded.add(*e);
+        }
     }
     catch (const std::invalid_argument& x)
     {
+        // The accumulator's refusal of an inconsistent stream, as the library's own error.
         throw keep->fold_failure(x.what());
+    }
+    catch (...)
+    {
+        if (keep)
+            keep->rethrow_fold_error();   // a delta that failed to fold came before the failure
+        throw;
     }
 }
 
