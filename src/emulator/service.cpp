@@ -4,6 +4,7 @@
 
 #include "emulator/files.hpp"
 #include "emulator/media.hpp"
+#include "model/json_finite.hpp"
 
 #include <boost/url.hpp>
 
@@ -48,16 +49,6 @@ std::string rfc3339(std::int64_t ms) {
 api_error bad(std::string message) { return api_error{400, "invalid_request", std::move(message)}; }
 
 constexpr unsigned max_output_words = 1'000'000;
-
-// A number beyond the range of a double parses as an infinity here, and an infinity stored in an
-// interaction would be written back as `Infinity`, which is not JSON.
-bool has_infinite_number(const json::value& v) {
-  if (v.is_double()) return !std::isfinite(v.get_double());
-  if (const auto* o = v.if_object())
-    return std::any_of(o->begin(), o->end(), [](const auto& kv) { return has_infinite_number(kv.value()); });
-  if (const auto* a = v.if_array()) return std::any_of(a->begin(), a->end(), has_infinite_number);
-  return false;
-}
 
 json::object normalize_block(const json::value& v) {
   if (!v.is_object()) throw bad("Content blocks must be objects.");
@@ -540,7 +531,7 @@ http_reply service::create(const http_request& req, const std::string& /*version
   boost::system::error_code ec;
   json::value body = json::parse(req.body, ec);
   if (ec || !body.is_object()) throw bad("Invalid JSON payload received: the request body must be a JSON object.");
-  if (has_infinite_number(body)) throw bad("Invalid JSON payload received: a number is out of range.");
+  if (!gemini::detail::all_finite(body)) throw bad("Invalid JSON payload received: a number is out of range.");
   const auto& o = body.get_object();
 
   for (const auto& kv : o)

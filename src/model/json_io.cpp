@@ -1,5 +1,6 @@
 // Leaf conversions and error reporting of the generic JSON helper.
 #include "model/json_io.hpp"
+#include "model/json_finite.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -60,22 +61,6 @@ void fail_at_non_finite(const json::value& jv, const json_path& at)
     }
     default: break;
     }
-}
-
-bool all_finite(const json::value& jv) noexcept;
-
-bool finite_member(const json::value& v) noexcept
-{
-    return v.is_structured() ? all_finite(v) : !v.is_double() || std::isfinite(v.get_double());
-}
-
-bool all_finite(const json::value& jv) noexcept
-{
-    if (const auto* obj = jv.if_object())
-        return std::all_of(obj->begin(), obj->end(), [](const json::key_value_pair& kv) { return finite_member(kv.value()); });
-    if (const auto* arr = jv.if_array())
-        return std::all_of(arr->begin(), arr->end(), finite_member);
-    return finite_member(jv);
 }
 
 } // namespace
