@@ -7,12 +7,10 @@
 #include <gemini/error.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include <tuple>
 #include <utility>
 
 namespace gemini {
@@ -48,12 +46,26 @@ struct boost::asio::async_result<gemini::use_awaitable_t, void(gemini::error_cod
     {
         gemini::diagnostics diag;
         initiation.diag = &diag;
-        auto token = boost::asio::as_tuple(boost::asio::use_awaitable);
-        auto op = boost::asio::async_initiate<decltype(token), void(gemini::error_code, T)>(
-            std::move(initiation), token, std::move(args)...);
-        auto [ec, value] = co_await std::move(op);
-        if (ec)
-            throw gemini::error(ec, std::move(diag));
-        co_return std::move(value);
+        // The operation starts when it is awaited, just below, while this frame holds the
+        // arguments: the inner awaitable's frame keeps references, not a second copy of them.
+        auto start = [&initiation, &args...](auto handler) {
+            std::move(initiation)(std::move(handler), std::move(args)...);
+        };
+        // Plain use_awaitable rather than as_tuple: the value is moved once less on the way out,
+        // and only a failure pays for the exception, which is thrown again with the diagnostics.
+        auto op = boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&, void(gemini::error_code, T)>(
+            std::move(start), boost::asio::use_awaitable);
+        try
+        {
+            co_return co_await std::move(op);
+        }
+        catch (const gemini::error&)
+        {
+            throw;
+        }
+        catch (const boost::system::system_error& failure)
+        {
+            throw gemini::error(failure.code(), std::move(diag));
+        }
     }
 };
