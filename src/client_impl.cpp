@@ -103,7 +103,7 @@ enum class response_part
 // phase, which says whether any response byte had arrived (none: the request may be retried);
 // cancellation stays what it is.
 template <class Parser>
-asio::awaitable<void> send_and_read(connection_pool::lease& conn, http::request<http::string_body>& req,
+asio::awaitable<void> send_and_read(connection_pool::lease& conn, outgoing_request& req,
                                     Parser& parser, response_part part)
 {
     const char* phase = "sending the request";
@@ -111,7 +111,6 @@ asio::awaitable<void> send_and_read(connection_pool::lease& conn, http::request<
     {
         auto send = conn->write(req);
         co_await std::move(send);
-        conn->discard_request_bytes();
         if (part == response_part::whole)
         {
             phase = "reading the response";
@@ -190,33 +189,68 @@ void client_impl::cancel_all()
     pool_->shutdown();
 }
 
-asio::awaitable<http::request<http::string_body>> client_impl::build_request(const http_call& call)
+namespace {
+
+// A header of the caller's that cannot go on the wire: named, its value never shown (it may be a
+// credential).
+[[noreturn]] void reject_header(std::string_view name,
+                                std::string_view why = "its name is not an HTTP token or its value holds a control character")
 {
-    http::request<http::string_body> req{call.method, call.raw_target ? call.path : pool_->where().base_path + call.path,
-                                         11};
-    req.set(http::field::host, pool_->where().host_header);
-    req.set(http::field::user_agent, options.user_agent);
-    req.set(http::field::accept, call.event_stream ? "text/event-stream" : "application/json");
-    req.keep_alive(true);
+    diagnostics diag;
+    diag.library_message = "header '" + std::string(name.substr(0, 64)) + "' cannot be sent: " + std::string(why);
+    throw error(make_error_code(errc::invalid_argument), std::move(diag));
+}
+
+} // namespace
+
+asio::awaitable<outgoing_request> client_impl::build_request(const http_call& call)
+{
+    const target& where = pool_->where();
+    outgoing_request req = call.raw_target ? outgoing_request(call.method, call.path)
+                                           : outgoing_request(call.method, where.base_path + call.path);
+    const auto* call_headers = call.options ? &call.options->headers : nullptr;
+    // A header of the caller's replaces the library's of the same name (call headers replace
+    // client headers), and takes its place in the order the caller gave.
+    const auto overridden = [&](std::string_view name) {
+        return has_header(options.headers, name) || (call_headers && has_header(*call_headers, name));
+    };
+    if (!overridden("host"))
+        req.add_header("Host", where.host_header);
+    if (!overridden("user-agent") && !req.add_header("User-Agent", options.user_agent))
+        reject_header("User-Agent");
+    if (!overridden("accept"))
+        req.add_header("Accept", call.event_stream ? "text/event-stream" : "application/json");
+    if (!call.body.empty() && !overridden("content-type"))
+        req.add_header("Content-Type", call.content_type);
+    const auto add_callers = [&](const std::string& name, const std::string& value) {
+        // The message framing is the library's: a second length would make the request ambiguous.
+        if (boost::beast::iequals(name, "content-length") || boost::beast::iequals(name, "transfer-encoding"))
+            reject_header(name, "is set by the library");
+        if (!req.add_header(name, value))
+            reject_header(name);
+    };
     for (const auto& [name, value] : options.headers)
-        if (!call.options || !has_header(call.options->headers, name))
-            req.set(name, value);
-    if (call.options)
-        for (const auto& [name, value] : call.options->headers)
-            req.set(name, value);
+        if (!call_headers || !has_header(*call_headers, name))
+            add_callers(name, value);
+    if (call_headers)
+        for (const auto& [name, value] : *call_headers)
+            add_callers(name, value);
 
     // A caller-supplied credential header replaces ours, as the official SDKs do.
-    const bool caller_auth = req.count(http::field::authorization) != 0 || req.count("x-goog-api-key") != 0;
-    if (!caller_auth)
+    if (!overridden("authorization") && !overridden("x-goog-api-key"))
     {
         if (options.token_provider)
         {
             auto fetch = options.token_provider();
             std::string token = co_await std::move(fetch);
-            req.set(http::field::authorization, "Bearer " + token);
+            if (!req.add_header("Authorization", "Bearer " + token))
+                reject_header("Authorization");
         }
         else if (!options.api_key.empty())
-            req.set("x-goog-api-key", options.api_key);
+        {
+            if (!req.add_header("x-goog-api-key", options.api_key))
+                reject_header("x-goog-api-key");
+        }
         else
         {
             diagnostics diag;
@@ -224,16 +258,11 @@ asio::awaitable<http::request<http::string_body>> client_impl::build_request(con
             throw error(make_error_code(errc::invalid_argument), std::move(diag));
         }
     }
-    if (!call.body.empty())
-    {
-        req.set(http::field::content_type, call.content_type);
-        req.body() = call.body;
-    }
-    req.prepare_payload();
+    req.finish(call.body);
     co_return req;
 }
 
-asio::awaitable<http_reply> client_impl::attempt(connection_pool::lease& conn, http::request<http::string_body>& req)
+asio::awaitable<http_reply> client_impl::attempt(connection_pool::lease& conn, outgoing_request& req)
 {
     http::response_parser<http::string_body> parser;
     parser.body_limit(options.max_response_bytes);
@@ -389,7 +418,7 @@ asio::awaitable<http_reply> client_impl::execute(http_call call)
 }
 
 asio::awaitable<stream_exchange> client_impl::attempt_stream(connection_pool::lease& conn,
-                                                             http::request<http::string_body>& req)
+                                                             outgoing_request& req)
 {
     auto parser = std::make_unique<http::response_parser<http::buffer_body>>();
     parser->body_limit(boost::none);   // streams are bounded per event, not in total

@@ -112,14 +112,14 @@ private:
     asio::awaitable<T> on_pooled_connection(clock::time_point deadline, Attempt attempt);
     template <class T>
     using attempt_function = asio::awaitable<T> (client_impl::*)(connection_pool::lease&,
-                                                                 http::request<http::string_body>&);
+                                                                 outgoing_request&);
     template <class T>
     asio::awaitable<T> exchange_once(const http_call& call, clock::time_point deadline,
                                      attempt_function<T> attempt_fn);
-    asio::awaitable<http_reply> attempt(connection_pool::lease& conn, http::request<http::string_body>& req);
+    asio::awaitable<http_reply> attempt(connection_pool::lease& conn, outgoing_request& req);
     asio::awaitable<stream_exchange> attempt_stream(connection_pool::lease& conn,
-                                                    http::request<http::string_body>& req);
-    asio::awaitable<http::request<http::string_body>> build_request(const http_call& call);
+                                                    outgoing_request& req);
+    asio::awaitable<outgoing_request> build_request(const http_call& call);
 
     std::shared_ptr<asio::ssl::context> tls_;
     std::shared_ptr<connection_pool> pool_;

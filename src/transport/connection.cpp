@@ -26,22 +26,13 @@ std::variant<tcp::socket, asio::ssl::stream<tcp::socket>> make_stream(const asio
 
 } // namespace
 
-void connection::flatten(http::request<http::string_body>& req, std::string& wire)
+asio::awaitable<std::size_t> connection::write(const outgoing_request& req)
 {
-    // Formatted here rather than by Beast's serializer, whose buffer-sequence iteration cost
-    // more than the TLS encryption of the result. The fields are Beast's, already validated.
-    const auto method = req.method_string();
-    const auto target = req.target();
-    wire.clear();
-    wire.reserve(256 + req.body().size());
-    wire.append(method.data(), method.size()).append(" ").append(target.data(), target.size()).append(" HTTP/1.1\r\n");
-    for (const auto& field : req)
-    {
-        const auto name = field.name_string();
-        const auto value = field.value();
-        wire.append(name.data(), name.size()).append(": ").append(value.data(), value.size()).append("\r\n");
-    }
-    wire.append("\r\n").append(req.body());
+    // One buffer, hence one TLS record and one system call, unless the body is large.
+    if (req.rest().empty())
+        return visit_stream([&](auto& s) { return asio::async_write(s, asio::buffer(req.bytes()), asio::use_awaitable); });
+    const std::array<asio::const_buffer, 2> parts{asio::buffer(req.bytes()), asio::buffer(req.rest())};
+    return visit_stream([&](auto& s) { return asio::async_write(s, parts, asio::use_awaitable); });
 }
 
 connection::connection(const asio::any_io_executor& ex, asio::ssl::context* tls_context)
@@ -168,19 +159,10 @@ bool free_buffers_is_safe() noexcept
 
 } // namespace
 
-void connection::discard_request_bytes() noexcept
-{
-    // The request carries the API key: not kept in memory longer than its write.
-    OPENSSL_cleanse(wire_.data(), wire_.size());
-    wire_.clear();
-}
-
 void connection::release_buffers() noexcept
 {
     if (buffer_.size() == 0)
         buffer_.shrink_to_fit();
-    discard_request_bytes();
-    wire_.shrink_to_fit();
     if (auto* tls = std::get_if<asio::ssl::stream<tcp::socket>>(&stream_); tls && free_buffers_is_safe())
         SSL_free_buffers(tls->native_handle());   // refuses while a record is pending: fine
 }

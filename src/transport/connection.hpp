@@ -4,6 +4,7 @@
 // every operation on it is started and completed in the coroutine that holds it.
 
 #include "transport/deadline.hpp"
+#include "transport/outgoing_request.hpp"
 #include "transport/proxy.hpp"
 #include "transport/target.hpp"
 #include "transport/tls_session_cache.hpp"
@@ -24,6 +25,7 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -68,23 +70,8 @@ public:
     // The I/O below returns Asio's operations as they are, not wrapped in coroutines of their
     // own: a coroutine frame and its scheduling per step is a measurable share of a request.
 
-    /// The request's bytes stay in the connection until the returned operation completes.
-    template <class Request>
-    asio::awaitable<std::size_t> write(Request& req)
-    {
-        if constexpr (std::is_same_v<typename Request::body_type, http::string_body>)
-        {
-            if (req.body().size() <= max_flattened_body)
-            {
-                // One buffer, one TLS record, one system call: Beast's serializer hands Asio's
-                // SSL stream a sequence of small buffers, and its buffer-sequence machinery was a
-                // tenth of the client's instructions per request.
-                flatten(req, wire_);
-                return visit_stream([&](auto& s) { return asio::async_write(s, asio::buffer(wire_), asio::use_awaitable); });
-            }
-        }
-        return visit_stream([&](auto& s) { return http::async_write(s, req, asio::use_awaitable); });
-    }
+    /// `req` must outlive the returned operation.
+    asio::awaitable<std::size_t> write(const outgoing_request& req);
 
     template <class Parser>
     asio::awaitable<std::size_t> read_header(Parser& parser)
@@ -188,10 +175,6 @@ public:
     /// OpenSSL keeps its buffers while the connection works (see open()).
     void release_buffers() noexcept;
 
-    /// Wipes the bytes of the request last written (they carry the API key); the buffer's
-    /// capacity stays for the next one. Call once the write completed.
-    void discard_request_bytes() noexcept;
-
     /// Whether OpenSSL frees its record buffers whenever they empty, Asio's default: off from
     /// open() on, so that an exchange reuses them. A stream turns it on while it waits for
     /// data, so that a stream waiting for its next event holds no TLS buffers.
@@ -205,13 +188,6 @@ public:
     void touch() noexcept { last_used_ = clock::now(); }
 
 private:
-    /// Larger bodies (uploads) are written from where they are, not copied.
-    static constexpr std::size_t max_flattened_body = 64 * 1024;
-
-    /// The request as it goes on the wire (start line, fields, body), into `wire`, whose
-    /// capacity is kept from one request to the next.
-    static void flatten(http::request<http::string_body>& req, std::string& wire);
-
     template <class F>
     auto visit_stream(F&& make_op)
     {
@@ -235,7 +211,6 @@ private:
     std::shared_ptr<tls_session_cache> sessions_;   // before stream_: outlives the SSL object, which points to it
     std::variant<tcp::socket, asio::ssl::stream<tcp::socket>> stream_;
     boost::beast::flat_buffer buffer_;
-    std::string wire_;   // the request being written
     asio::steady_timer deadline_timer_;
     std::shared_ptr<deadline_watch> watch_ = std::make_shared<deadline_watch>();
     bool resumed_ = false;

@@ -224,4 +224,87 @@ BOOST_AUTO_TEST_CASE(extra_body_fields_reach_the_server)
     }());
 }
 
+namespace {
+
+/// The values of header `name` (lower case) in the emulator's record of a request.
+std::vector<std::string> header_values(const gemini::emulator::logged_request& r, std::string_view name)
+{
+    std::vector<std::string> out;
+    for (const auto& [n, v] : r.headers)
+        if (n == name)
+            out.push_back(v);
+    return out;
+}
+
+using values = std::vector<std::string>;
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(request_headers_are_the_librarys_unless_the_caller_replaces_them)
+{
+    auto settings = client_settings();
+    settings.headers = {{"User-Agent", "my-app/2"}, {"x-team", "client"}};
+    auto c = make_client(settings);
+    run([&]() -> asio::awaitable<void> {
+        server.clear_request_log();
+        gemini::request_options opts;
+        opts.headers = {{"x-team", "call"}, {"Accept", "application/json; q=1"}};
+        auto create = c.create(hello("headers"), opts);
+        auto answer = co_await std::move(create);
+        auto get = c.get(answer.id);
+        co_await std::move(get);
+
+        const auto log = server.request_log();
+        BOOST_REQUIRE_EQUAL(log.size(), 2u);
+        const auto& post = log[0];
+        BOOST_TEST(header_values(post, "user-agent") == values{"my-app/2"}, boost::test_tools::per_element());
+        BOOST_TEST(header_values(post, "x-team") == values{"call"}, boost::test_tools::per_element());
+        BOOST_TEST(header_values(post, "accept") == values{"application/json; q=1"}, boost::test_tools::per_element());
+        BOOST_TEST(header_values(post, "host") == values{server.base_url().substr(std::string_view("https://").size())},
+                   boost::test_tools::per_element());
+        BOOST_TEST(header_values(post, "content-type") == values{"application/json"}, boost::test_tools::per_element());
+        BOOST_TEST(header_values(post, "content-length") == values{std::to_string(post.body.size())},
+                   boost::test_tools::per_element());
+        // A GET has no body and, as Beast would frame it, no Content-Length.
+        BOOST_TEST(log[1].method == "GET");
+        BOOST_TEST(header_values(log[1], "content-length").empty());
+        BOOST_TEST(header_values(log[1], "accept") == values{"application/json"}, boost::test_tools::per_element());
+    }());
+}
+
+BOOST_AUTO_TEST_CASE(a_header_that_cannot_be_sent_is_refused_and_nothing_is_sent)
+{
+    auto c = make_client();
+    run([&]() -> asio::awaitable<void> {
+        server.clear_request_log();
+        const std::vector<std::pair<std::string, std::string>> refused[] = {
+            {{"x-note", "ok\r\nx-injected: secret-value"}},   // would add a header line of its own
+            {{"x-note", std::string("nul\0", 4)}},
+            {{"bad name", "v"}},
+            {{"", "v"}},
+            {{"Content-Length", "5"}},                         // the framing is the library's
+            {{"transfer-encoding", "chunked"}},
+        };
+        for (const auto& headers : refused)
+        {
+            BOOST_TEST_CONTEXT(headers.front().first)
+            {
+                gemini::request_options opts;
+                opts.headers = headers;
+                auto create = c.async_create(hello("x"), opts, asio::as_tuple(asio::use_awaitable));
+                auto [ec, ignored] = co_await std::move(create);
+                BOOST_TEST(ec == gemini::errc::invalid_argument);
+                gemini::diagnostics diag;
+                opts.diagnostics_out = &diag;
+                auto again = c.async_create(hello("x"), opts, asio::as_tuple(asio::use_awaitable));
+                co_await std::move(again);
+                BOOST_TEST(diag.library_message.find("header '" + headers.front().first + "'") != std::string::npos,
+                           diag.library_message);
+                BOOST_TEST(diag.library_message.find("secret-value") == std::string::npos);
+            }
+        }
+        BOOST_TEST(server.request_log().empty());
+    }());
+}
+
 BOOST_AUTO_TEST_SUITE_END()
