@@ -95,6 +95,34 @@ BOOST_AUTO_TEST_CASE(copies_only_what_it_must_decode)
     BOOST_TEST(std::holds_alternative<std::monostate>(gemini::detail::read_text_delta(R"({"event_type":"step.start"})")));
 }
 
+BOOST_AUTO_TEST_CASE(the_services_own_member_order_and_its_near_misses)
+{
+    // The order the service writes (spec 11, transcript) is matched by compares alone; every
+    // departure from it must still read as the general path reads it, or be declined as it is.
+    const std::string canonical = R"({"index":1,"delta":{"type":"text","text":"Hello"},"event_id":"evt_2","event_type":"step.delta"})";
+    check_same_as_general(canonical);
+    check_same_as_general(R"({"index":0,"delta":{"type":"text","text":""},"event_id":"","event_type":"step.delta"})");
+    check_same_as_general(R"({"index":-7,"delta":{"type":"text","text":"a b"},"event_id":"e","event_type":"step.delta"})");
+    check_same_as_general(R"({"index":1,"delta":{"type":"text","text":"Hello"},"event_type":"step.delta"})");
+    check_same_as_general(R"({"index":1,"delta":{"type":"text","text":"He\"llo"},"event_id":"evt_2","event_type":"step.delta"})");
+    check_same_as_general("{\"index\":1,\"delta\":{\"type\":\"text\",\"text\":\"caf\xc3\xa9\"},\"event_id\":\"evt_2\",\"event_type\":\"step.delta\"}");
+    check_same_as_general(canonical + " ");
+    check_same_as_general(R"({"index": 1,"delta":{"type":"text","text":"Hello"},"event_id":"evt_2","event_type":"step.delta"})");
+    check_same_as_general(R"({"index":1,"delta":{"text":"Hello","type":"text"},"event_id":"evt_2","event_type":"step.delta"})");
+    const std::string_view declined[] = {
+        R"({"index":1,"delta":{"type":"text","text":"Hello"},"event_id":"evt_2","event_type":"step.deltas"})",
+        R"({"index":1,"delta":{"type":"text","text":"Hello"},"event_id":"evt_2","event_type":"step.delta","x":1})",
+        R"({"index":1,"delta":{"type":"text","text":"Hello"},"event_id":7,"event_type":"step.delta"})",
+        R"({"index":1.5,"delta":{"type":"text","text":"Hello"},"event_id":"evt_2","event_type":"step.delta"})",
+        R"({"index":01,"delta":{"type":"text","text":"Hello"},"event_id":"evt_2","event_type":"step.delta"})",
+        R"({"index":1,"delta":{"type":"text","text":"Hello"},"event_id":"evt_2","event_type":"step.delta"}})",
+        R"({"index":1,"delta":{"type":"text","text":"Hello"},"event_id":"evt_2","event_type":"step.delta")",
+        R"({"index":1,"delta":{"type":"thought_signature","signature":"c2ln"},"event_id":"evt_2","event_type":"step.delta"})",
+    };
+    for (std::string_view text : declined)
+        BOOST_TEST(!read_text_delta(text), text);
+}
+
 BOOST_AUTO_TEST_CASE(the_plain_scan_hands_what_it_is_unsure_of_to_the_parser)
 {
     // The scan takes plain ASCII strings and integers; at its edges (UTF-8, escapes, integers
