@@ -214,20 +214,25 @@ asio::awaitable<outgoing_request> client_impl::build_request(const http_call& ca
     const auto overridden = [&](std::string_view name) {
         return has_header(options.headers, name) || (call_headers && has_header(*call_headers, name));
     };
+    // Every value is checked, the library's too: a user agent, a token or an upload's MIME type
+    // come from the caller as well.
+    const auto add = [&](std::string_view name, std::string_view value) {
+        if (!req.add_header(name, value))
+            reject_header(name);
+    };
     if (!overridden("host"))
-        req.add_header("Host", where.host_header);
-    if (!overridden("user-agent") && !req.add_header("User-Agent", options.user_agent))
-        reject_header("User-Agent");
+        add("Host", where.host_header);
+    if (!overridden("user-agent"))
+        add("User-Agent", options.user_agent);
     if (!overridden("accept"))
-        req.add_header("Accept", call.event_stream ? "text/event-stream" : "application/json");
+        add("Accept", call.event_stream ? "text/event-stream" : "application/json");
     if (!call.body.empty() && !overridden("content-type"))
-        req.add_header("Content-Type", call.content_type);
+        add("Content-Type", call.content_type);
     const auto add_callers = [&](const std::string& name, const std::string& value) {
         // The message framing is the library's: a second length would make the request ambiguous.
         if (boost::beast::iequals(name, "content-length") || boost::beast::iequals(name, "transfer-encoding"))
             reject_header(name, "is set by the library");
-        if (!req.add_header(name, value))
-            reject_header(name);
+        add(name, value);
     };
     for (const auto& [name, value] : options.headers)
         if (!call_headers || !has_header(*call_headers, name))
@@ -243,14 +248,10 @@ asio::awaitable<outgoing_request> client_impl::build_request(const http_call& ca
         {
             auto fetch = options.token_provider();
             std::string token = co_await std::move(fetch);
-            if (!req.add_header("Authorization", "Bearer " + token))
-                reject_header("Authorization");
+            add("Authorization", "Bearer " + token);
         }
         else if (!options.api_key.empty())
-        {
-            if (!req.add_header("x-goog-api-key", options.api_key))
-                reject_header("x-goog-api-key");
-        }
+            add("x-goog-api-key", options.api_key);
         else
         {
             diagnostics diag;

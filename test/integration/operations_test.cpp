@@ -303,6 +303,13 @@ BOOST_AUTO_TEST_CASE(a_header_that_cannot_be_sent_is_refused_and_nothing_is_sent
                 BOOST_TEST(diag.library_message.find("secret-value") == std::string::npos);
             }
         }
+        // The library's own headers carry caller text too.
+        auto settings = client_settings();
+        settings.user_agent = "app/1\r\nx-injected: 1";
+        auto bad_agent = make_client(settings);
+        auto create = bad_agent.async_create(hello("x"), {}, asio::as_tuple(asio::use_awaitable));
+        auto [ec, ignored] = co_await std::move(create);
+        BOOST_TEST(ec == gemini::errc::invalid_argument);
         BOOST_TEST(server.request_log().empty());
     }());
 }
