@@ -289,15 +289,13 @@ BOOST_AUTO_TEST_CASE(a_header_that_cannot_be_sent_is_refused_and_nothing_is_sent
         {
             BOOST_TEST_CONTEXT(headers.front().first)
             {
+                gemini::diagnostics diag;
                 gemini::request_options opts;
                 opts.headers = headers;
+                opts.diagnostics_out = &diag;
                 auto create = c.async_create(hello("x"), opts, asio::as_tuple(asio::use_awaitable));
                 auto [ec, ignored] = co_await std::move(create);
                 BOOST_TEST(ec == gemini::errc::invalid_argument);
-                gemini::diagnostics diag;
-                opts.diagnostics_out = &diag;
-                auto again = c.async_create(hello("x"), opts, asio::as_tuple(asio::use_awaitable));
-                co_await std::move(again);
                 BOOST_TEST(diag.library_message.find("header '" + headers.front().first + "'") != std::string::npos,
                            diag.library_message);
                 BOOST_TEST(diag.library_message.find("secret-value") == std::string::npos);
