@@ -4,6 +4,7 @@
 #include "api_error_body.hpp"
 #include "retry.hpp"
 #include "transport/proxy.hpp"
+#include "transport/reply_parser.hpp"
 #include "transport/transport_failure.hpp"
 
 #include <boost/asio/post.hpp>
@@ -265,19 +266,12 @@ asio::awaitable<outgoing_request> client_impl::build_request(const http_call& ca
 
 asio::awaitable<http_reply> client_impl::attempt(connection_pool::lease& conn, outgoing_request& req)
 {
-    http::response_parser<http::string_body> parser;
-    parser.body_limit(options.max_response_bytes);
+    reply_parser parser(options.max_response_bytes);
     auto exchange = send_and_read(conn, req, parser, response_part::whole);
     co_await std::move(exchange);
 
-    auto& res = parser.get();
-    http_reply reply;
-    reply.info.status = res.result_int();
-    reply.info.headers.reserve(std::distance(res.begin(), res.end()));
-    for (const auto& field : res)
-        reply.info.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
-    reply.body = std::move(res.body());
-    if (res.keep_alive())
+    http_reply reply{std::move(parser.body()), std::move(parser.info())};
+    if (parser.keep_alive())
         conn.give_back();
     if (reply.info.status / 100 != 2)
         throw error(make_error_code(errc_for_status(reply.info.status)), diagnose_api_error(reply.info, reply.body));

@@ -95,6 +95,28 @@ BOOST_AUTO_TEST_CASE(header_text_cannot_add_lines_of_its_own)
     BOOST_TEST(std::distance(got.begin(), got.end()) == 1);
 }
 
+// Values are checked eight bytes at a time: a forbidden byte is found at every position of a
+// long value, and tabs, bytes above 0x7F and 0x20 itself pass wherever they are.
+BOOST_AUTO_TEST_CASE(a_forbidden_byte_is_found_anywhere_in_a_long_value)
+{
+    const std::string base(40, 'a');
+    for (std::size_t at = 0; at < base.size(); ++at)
+        for (const char bad : {'\r', '\n', '\0', '\x1f', '\x7f'})
+        {
+            std::string value = base;
+            value[at] = bad;
+            outgoing_request req(http::verb::get, "/x");
+            BOOST_TEST(!req.add_header("x-a", value), "byte " << int(bad) << " at " << at);
+        }
+    std::string fine = base;
+    for (std::size_t at = 1; at < fine.size(); at += 3)   // not first: received values are trimmed
+        fine[at] = "\t\x80\xff \x7e"[at % 5];
+    outgoing_request req(http::verb::get, "/x");
+    BOOST_TEST(req.add_header("x-a", fine));
+    req.finish({});
+    BOOST_TEST(received(req)["x-a"] == fine);
+}
+
 BOOST_AUTO_TEST_CASE(moving_keeps_the_bytes_and_empties_the_source)
 {
     outgoing_request a(http::verb::post, "/x");

@@ -1,0 +1,56 @@
+#include "transport/reply_parser.hpp"
+
+namespace gemini::detail {
+
+namespace {
+
+// Room for the fields of a typical answer (the service sends about a dozen), so that they
+// arrive without the vector growing.
+constexpr std::size_t expected_fields = 16;
+
+} // namespace
+
+reply_parser::reply_parser(std::size_t body_limit)
+{
+    this->body_limit(body_limit);
+    info_.headers.reserve(expected_fields);
+}
+
+void reply_parser::on_request_impl(boost::beast::http::verb, string_view, string_view, int, error_code&) {}
+
+void reply_parser::on_response_impl(int code, string_view, int, error_code&)
+{
+    info_.status = static_cast<unsigned>(code);
+}
+
+void reply_parser::on_field_impl(boost::beast::http::field, string_view name, string_view value, error_code&)
+{
+    info_.headers.emplace_back(std::string(name.data(), name.size()), std::string(value.data(), value.size()));
+}
+
+void reply_parser::on_header_impl(error_code&) {}
+
+void reply_parser::on_body_init_impl(const boost::optional<std::uint64_t>& content_length, error_code&)
+{
+    // The base class has refused a declared length over the limit before this is called.
+    if (content_length)
+        body_.reserve(static_cast<std::size_t>(*content_length));
+}
+
+std::size_t reply_parser::on_body_impl(string_view data, error_code&)
+{
+    body_.append(data.data(), data.size());
+    return data.size();
+}
+
+void reply_parser::on_chunk_header_impl(std::uint64_t, string_view, error_code&) {}
+
+std::size_t reply_parser::on_chunk_body_impl(std::uint64_t, string_view data, error_code&)
+{
+    body_.append(data.data(), data.size());
+    return data.size();
+}
+
+void reply_parser::on_finish_impl(error_code&) {}
+
+} // namespace gemini::detail

@@ -1,0 +1,45 @@
+#pragma once
+// The parser of a whole (not streamed) response. Beast's response_parser keeps every header
+// field in a node of its own inside the message, only for the client to copy each one again
+// into the response_info it reports; this one puts the status, the fields and the body where
+// they are reported, as they arrive.
+
+#include <gemini/response_info.hpp>
+
+#include <boost/beast/http/basic_parser.hpp>
+
+#include <cstddef>
+#include <string>
+
+namespace gemini::detail {
+
+class reply_parser final : public boost::beast::http::basic_parser<false>
+{
+public:
+    /// A body longer than `body_limit` bytes fails the read with http::error::body_limit.
+    explicit reply_parser(std::size_t body_limit);
+
+    /// The status and header fields in the order received (complete once the header is read).
+    response_info& info() noexcept { return info_; }
+    /// The body, chunked transfer coding removed (complete once the message is read).
+    std::string& body() noexcept { return body_; }
+
+private:
+    using error_code = boost::system::error_code;
+    using string_view = boost::beast::string_view;
+
+    void on_request_impl(boost::beast::http::verb, string_view, string_view, int, error_code&) override;
+    void on_response_impl(int code, string_view reason, int version, error_code& ec) override;
+    void on_field_impl(boost::beast::http::field, string_view name, string_view value, error_code& ec) override;
+    void on_header_impl(error_code& ec) override;
+    void on_body_init_impl(const boost::optional<std::uint64_t>& content_length, error_code& ec) override;
+    std::size_t on_body_impl(string_view data, error_code& ec) override;
+    void on_chunk_header_impl(std::uint64_t size, string_view extensions, error_code& ec) override;
+    std::size_t on_chunk_body_impl(std::uint64_t remain, string_view data, error_code& ec) override;
+    void on_finish_impl(error_code& ec) override;
+
+    response_info info_;
+    std::string body_;
+};
+
+} // namespace gemini::detail
