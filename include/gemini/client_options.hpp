@@ -101,7 +101,7 @@ struct client_options
     /// API key sent as x-goog-api-key. Empty: GEMINI_API_KEY. Ignored when a token provider is set.
     std::string api_key{};
     /// When set, "Authorization: Bearer <token>" is sent instead of the API key.
-    bearer_token_provider token_provider;
+    bearer_token_provider token_provider{};
     /// Empty: GEMINI_BASE_URL, else https://generativelanguage.googleapis.com. A path prefix
     /// is allowed. http:// is accepted only for loopback hosts.
     std::string base_url{};
@@ -129,17 +129,17 @@ struct client_options
     /// nullopt: no_proxy / NO_PROXY. "": every host through the proxy.
     std::optional<std::string> no_proxy{};
 
-    timeouts timeout;                   ///< connect, TLS handshake and whole-call limits
-    pool_params pool;                   ///< connection pool size, queue and lifetimes
-    stream_params streaming;            ///< stream idle timeout, resume, event size limits
+    timeouts timeout{};                  ///< connect, TLS handshake and whole-call limits
+    pool_params pool{};                  ///< connection pool size, queue and lifetimes
+    stream_params streaming{};           ///< stream idle timeout, resume, event size limits
     retry_policy retry{};               ///< default for every call (request_options::retry replaces it)
-    continuation_params continuation;   ///< requires_continuation hops followed by create() and stream()
+    continuation_params continuation{};  ///< requires_continuation hops followed by create() and stream()
 
     /// Sent with every request; a request_options header of the same name wins.
     std::vector<std::pair<std::string, std::string>> headers{};
     std::string user_agent = "gemini-asio/0.1";
     /// Called after every HTTP attempt (debugging, metrics). Runs on the operation's strand.
-    std::function<void(const trace_event&)> trace;
+    std::function<void(const trace_event&)> trace{};
     /// Largest response body accepted for unary calls.
     std::size_t max_response_bytes = 64u << 20;
 };

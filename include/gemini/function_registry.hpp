@@ -132,7 +132,7 @@ struct function_loop_options
     /// a chat's history is left as it was before the turn).
     std::size_t max_rounds = 10;
     /// Called after each round's handlers ran, before their results are sent.
-    std::function<void(const function_round&)> on_round;
+    std::function<void(const function_round&)> on_round{};
     /// When set, receives the counters when the run ends, also when it fails.
     function_loop_stats* stats_out = nullptr;
 };

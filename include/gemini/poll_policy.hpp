@@ -46,7 +46,7 @@ struct poll_policy
     std::chrono::milliseconds deadline{0};
     /// Called after every GET (progress output, metrics). Runs on the wait's strand; it must
     /// not block. It may cancel the wait (client::cancel, the token's cancellation slot).
-    std::function<void(const poll_event&)> on_poll;
+    std::function<void(const poll_event&)> on_poll{};
     /// Options of each GET: headers, retry policy (transient failures are retried per GET with
     /// the client's policy unless this one replaces it), per-GET timeout.
     get_options get{};
