@@ -207,8 +207,7 @@ namespace {
 asio::awaitable<outgoing_request> client_impl::build_request(const http_call& call)
 {
     const target& where = pool_->where();
-    outgoing_request req = call.raw_target ? outgoing_request(call.method, call.path)
-                                           : outgoing_request(call.method, where.base_path + call.path);
+    outgoing_request req(call.method, call.raw_target ? std::string_view() : std::string_view(where.base_path), call.path);
     const auto* call_headers = call.options ? &call.options->headers : nullptr;
     // A header of the caller's replaces the library's of the same name (call headers replace
     // client headers), and takes its place in the order the caller gave.
@@ -228,7 +227,7 @@ asio::awaitable<outgoing_request> client_impl::build_request(const http_call& ca
     if (!overridden("accept"))
         add("Accept", call.event_stream ? "text/event-stream" : "application/json");
     if (!call.body.empty() && !overridden("content-type"))
-        add("Content-Type", call.content_type);
+        add("Content-Type", call.content_type.empty() ? std::string_view("application/json") : call.content_type);
     const auto add_callers = [&](const std::string& name, const std::string& value) {
         // The message framing is the library's: a second length would make the request ambiguous.
         if (boost::beast::iequals(name, "content-length") || boost::beast::iequals(name, "transfer-encoding"))

@@ -33,7 +33,7 @@ struct http_call
     bool event_stream = false;     ///< Accept: text/event-stream
     bool idempotent = true;        ///< false for POST create / cancel (see retry_policy)
     const char* operation = "";    ///< for retry_event
-    std::string content_type = "application/json";  ///< of a non-empty body (uploads send raw bytes)
+    std::string content_type{};    ///< of a non-empty body; empty: application/json (uploads send raw bytes)
     bool raw_target = false;       ///< `path` is the whole target, not under the base URL's path
 };
 

@@ -3,6 +3,7 @@
 #include "model/json_io.hpp"
 #include "operation.hpp"
 
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value_from.hpp>
 
@@ -16,7 +17,11 @@ std::string create_body(const request& req, const request_options& opts, bool st
         reject_argument("a request needs exactly one of model and agent");
     if (!streaming && req.stream.value_or(false))
         reject_argument("stream:true needs client::stream(), not create()");
-    json::value body = json::value_from(req);
+    // The DOM lives only until it is serialized: carved from a buffer on the stack (a larger
+    // request continues in heap blocks freed on return), not one allocation per object and string.
+    unsigned char scratch[4096];
+    json::monotonic_resource arena(scratch, sizeof scratch);
+    json::value body = json::value_from(req, json::storage_ptr(&arena));
     auto& fields = body.as_object();
     if (streaming)
         fields["stream"] = true;

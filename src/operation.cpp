@@ -102,18 +102,21 @@ interaction decode_interaction(http_reply reply)
                                   : std::string("response body is not a JSON object");
         throw error(make_error_code(errc::malformed_response), std::move(diag));
     }
-    interaction result;
-    try
-    {
-        result = json::value_to<interaction>(parsed);
-    }
-    catch (const std::exception& e)
-    {
-        diagnostics diag;
-        diag.http_status = reply.info.status;
-        diag.library_message = std::string("unexpected interaction JSON: ") + e.what();
-        throw error(make_error_code(errc::malformed_response), std::move(diag));
-    }
+    // Returned as a prvalue, so the 1 KiB interaction is built in place, not moved into place.
+    const auto convert = [&]() -> interaction {
+        try
+        {
+            return json::value_to<interaction>(parsed);
+        }
+        catch (const std::exception& e)
+        {
+            diagnostics diag;
+            diag.http_status = reply.info.status;
+            diag.library_message = std::string("unexpected interaction JSON: ") + e.what();
+            throw error(make_error_code(errc::malformed_response), std::move(diag));
+        }
+    };
+    interaction result = convert();
     result.http = std::move(reply.info);
     return result;
 }

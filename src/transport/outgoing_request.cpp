@@ -65,11 +65,12 @@ bool is_field_value(std::string_view value) noexcept
 
 } // namespace
 
-outgoing_request::outgoing_request(http::verb method, std::string_view target) : method_(method)
+outgoing_request::outgoing_request(http::verb method, std::string_view target, std::string_view target_rest)
+    : method_(method)
 {
     const std::string_view verb = http::to_string(method);
     bytes_.reserve(384);
-    bytes_.append(verb.data(), verb.size()).append(" ").append(target).append(" HTTP/1.1\r\n");
+    bytes_.append(verb.data(), verb.size()).append(" ", 1).append(target).append(target_rest).append(" HTTP/1.1\r\n", 11);
 }
 
 outgoing_request::outgoing_request(outgoing_request&& other) noexcept

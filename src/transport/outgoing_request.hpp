@@ -19,7 +19,9 @@ public:
     /// is, after the header block, without being copied.
     static constexpr std::size_t max_inline_body = 64 * 1024;
 
-    outgoing_request(boost::beast::http::verb method, std::string_view target);
+    /// The request target is `target` followed by `target_rest`: a base path and the path under
+    /// it need not be joined into a string of their own first.
+    outgoing_request(boost::beast::http::verb method, std::string_view target, std::string_view target_rest = {});
     outgoing_request(outgoing_request&& other) noexcept;
     outgoing_request& operator=(outgoing_request&& other) noexcept;
     outgoing_request(const outgoing_request&) = delete;
