@@ -28,7 +28,7 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-[ ${#targets[@]} -gt 0 ] || targets=(sse interaction event error_body structured_output emulator)
+[ ${#targets[@]} -gt 0 ] || targets=(sse interaction event error_body structured_output reply emulator)
 
 gemini_install_packages
 dir=$GEMINI_ROOT/build-fuzz
