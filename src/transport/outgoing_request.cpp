@@ -100,11 +100,26 @@ void outgoing_request::wipe() noexcept
     bytes_.clear();
 }
 
+// std::string would free an outgrown buffer as it is, and once a credential header is in, the
+// buffer holds it: the bytes move to a larger one and the old one is wiped before it goes.
+void outgoing_request::make_room(std::size_t extra)
+{
+    const std::size_t needed = bytes_.size() + extra;
+    if (needed <= bytes_.capacity())
+        return;
+    std::string larger;
+    larger.reserve(std::max(needed, 2 * bytes_.capacity()));
+    larger.append(bytes_);
+    wipe();
+    bytes_ = std::move(larger);
+}
+
 bool outgoing_request::add_header(std::string_view name, std::string_view value)
 {
     if (!is_token(name) || !is_field_value(value))
         return false;
     // One size check and four copies (chained appends check the capacity four times).
+    make_room(name.size() + value.size() + 4);
     const std::size_t at = bytes_.size();
     bytes_.resize(at + name.size() + value.size() + 4);
     char* out = bytes_.data() + at;
@@ -119,14 +134,16 @@ bool outgoing_request::add_header(std::string_view name, std::string_view value)
 
 void outgoing_request::finish(std::string_view body)
 {
+    constexpr std::string_view length_field = "Content-Length: ";
+    char digits[24];
+    const auto end = std::to_chars(digits, digits + sizeof digits, body.size()).ptr;
+    const std::string_view length(digits, static_cast<std::size_t>(end - digits));
+    const bool inline_body = body.size() <= max_inline_body;
+    make_room(length_field.size() + length.size() + 4 + (inline_body ? body.size() : 0));
     if (!body.empty() || method_ == http::verb::post || method_ == http::verb::put || method_ == http::verb::options)
-    {
-        char digits[24];
-        const auto end = std::to_chars(digits, digits + sizeof digits, body.size()).ptr;
-        bytes_.append("Content-Length: ").append(digits, end).append("\r\n");
-    }
-    bytes_.append("\r\n");
-    if (body.size() <= max_inline_body)
+        bytes_.append(length_field).append(length).append("\r\n", 2);
+    bytes_.append("\r\n", 2);
+    if (inline_body)
         bytes_.append(body);
     else
         rest_ = body;

@@ -44,6 +44,7 @@ public:
 
 private:
     void wipe() noexcept;
+    void make_room(std::size_t extra);
 
     boost::beast::http::verb method_;
     std::string bytes_;

@@ -14,7 +14,8 @@ using gemini::detail::reply_parser;
 
 namespace {
 
-/// Feeds `wire` in pieces of `step` bytes, as reads of a socket would deliver it.
+/// Feeds `wire` in pieces of `step` bytes, as reads of a socket would deliver it, then the end
+/// of the connection.
 boost::system::error_code feed(reply_parser& parser, std::string_view wire, std::size_t step)
 {
     std::string pending;
@@ -32,6 +33,8 @@ boost::system::error_code feed(reply_parser& parser, std::string_view wire, std:
             pending.erase(0, used);
         }
     }
+    if (!ec && !parser.is_done())
+        parser.put_eof(ec);
     return ec;
 }
 
@@ -105,6 +108,41 @@ BOOST_AUTO_TEST_CASE(a_body_over_the_limit_fails_declared_or_chunked)
         parser.eager(true);
         BOOST_TEST(!feed(parser, "HTTP/1.1 200 OK\r\nContent-Length: 16\r\n\r\n0123456789abcdef", 64));
         BOOST_TEST(parser.body().size() == 16u);
+    }
+}
+
+// A body that runs until the connection closes: complete at the end of input, limited like the
+// others, and the connection cannot carry another request (whatever the header says).
+BOOST_AUTO_TEST_CASE(a_body_until_close_ends_the_connection)
+{
+    const std::string_view wire = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nabc";
+    {
+        reply_parser parser(16);
+        parser.eager(true);
+        BOOST_TEST_REQUIRE(!feed(parser, wire, 4));
+        BOOST_TEST_REQUIRE(parser.is_done());
+        BOOST_TEST(parser.body() == "abc");
+        BOOST_TEST(!parser.keep_alive());
+    }
+    {
+        reply_parser parser(2);
+        parser.eager(true);
+        BOOST_TEST(feed(parser, wire, 64) == make_error_code(http::error::body_limit));
+    }
+}
+
+// 204 and 304 answers have no body, whatever Content-Length says; the connection stays usable.
+BOOST_AUTO_TEST_CASE(no_content_has_no_body)
+{
+    for (const std::string_view status : {"204 No Content", "304 Not Modified"})
+    {
+        const std::string wire = "HTTP/1.1 " + std::string(status) + "\r\nContent-Length: 5\r\n\r\n";
+        reply_parser parser(1024);
+        parser.eager(true);
+        BOOST_TEST_REQUIRE(!feed(parser, wire, 7));
+        BOOST_TEST_REQUIRE(parser.is_done());
+        BOOST_TEST(parser.body().empty());
+        BOOST_TEST(parser.keep_alive());
     }
 }
 
