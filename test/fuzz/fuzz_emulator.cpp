@@ -8,6 +8,7 @@
 // reply body parses, and every frame of a streamed reply is one SSE event whose data is JSON or
 // the [DONE] sentinel.
 #include "emulator/service.hpp"
+#include "fuzz_support.hpp"
 #include "sse/parser.hpp"
 
 #include <boost/json.hpp>
@@ -25,15 +26,6 @@ namespace {
 
 namespace emu = gemini::emulator;
 namespace sse = gemini::detail::sse;
-
-void require(bool ok, const char* what)
-{
-    if (!ok)
-    {
-        std::fprintf(stderr, "invariant violated: %s\n", what);
-        std::abort();
-    }
-}
 
 emu::detail::http_request parse_request(std::string_view text)
 {
@@ -84,10 +76,10 @@ void check_reply(const emu::detail::http_reply& reply)
                 {
                     boost::system::error_code ec;
                     (void)boost::json::parse(e.data, ec);
-                    require(!ec, "a stream event's data is JSON");
+                    gemini::fuzz::check(!ec, "a stream event's data is JSON");
                 }
             });
-            require(err == sse::parse_error::none && events == 1 && !p.mid_event(), "one SSE event per frame");
+            gemini::fuzz::check(err == sse::parse_error::none && events == 1 && !p.mid_event(), "one SSE event per frame");
         }
         return;
     }
@@ -97,7 +89,7 @@ void check_reply(const emu::detail::http_reply& reply)
         (void)boost::json::parse(reply.body, ec);
         if (ec)
             std::fprintf(stderr, "status %u body: %s\n", reply.status, reply.body.c_str());
-        require(!ec, "a JSON reply body parses");
+        gemini::fuzz::check(!ec, "a JSON reply body parses");
     }
 }
 

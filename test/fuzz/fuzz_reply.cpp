@@ -6,6 +6,8 @@
 // of a complete message; the whole and the split feed agree on success and on the message; the
 // body never exceeds the limit. The first input byte picks the limit, so that it is crossed as
 // often as not.
+#include "../common/feed_parser.hpp"
+#include "fuzz_support.hpp"
 #include "transport/reply_parser.hpp"
 
 #include <boost/beast/http/error.hpp>
@@ -16,8 +18,6 @@
 #include <cctype>
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -37,51 +37,13 @@ struct outcome
     bool keep_alive = false;
 };
 
-// Puts `input` into `parser` in pieces of next_size() bytes, as reads would, keeping the bytes
-// a put() left unused (an incomplete header, say) for the next one; then the end of input.
-template <class Parser, class Split>
-boost::system::error_code feed(Parser& parser, std::string_view input, Split next_size)
-{
-    std::string pending;
-    boost::system::error_code ec;
-    while (!parser.is_done())
-    {
-        if (!input.empty())
-        {
-            const std::size_t n = std::min(input.size(), next_size());
-            pending.append(input.substr(0, n));
-            input.remove_prefix(n);
-        }
-        std::size_t used = 1;
-        while (used != 0 && !pending.empty() && !parser.is_done())
-        {
-            used = parser.put(boost::asio::buffer(pending), ec);
-            if (ec == http::error::need_more)
-                ec = {};
-            if (ec)
-                return ec;
-            pending.erase(0, used);
-        }
-        if (input.empty())
-        {
-            // As Beast's read does: no byte at all is end_of_stream (put_eof requires one).
-            if (!parser.got_some())
-                return http::error::end_of_stream;
-            if (!parser.is_done())
-                parser.put_eof(ec);
-            return ec;
-        }
-    }
-    return ec;
-}
-
 template <class Split>
 outcome run_ours(std::string_view input, std::size_t limit, Split next_size)
 {
     gemini::detail::reply_parser parser(limit);
     parser.eager(true);
     outcome out;
-    out.ec = feed(parser, input, next_size);
+    out.ec = gemini::test::feed_parser(parser, input, next_size);
     out.done = parser.is_done();
     if (out.done)
     {
@@ -100,7 +62,7 @@ outcome run_beast(std::string_view input, std::size_t limit, Split next_size)
     parser.body_limit(limit);
     parser.eager(true);
     outcome out;
-    out.ec = feed(parser, input, next_size);
+    out.ec = gemini::test::feed_parser(parser, input, next_size);
     out.done = parser.is_done();
     if (out.done)
     {
@@ -134,16 +96,6 @@ bool same_message(const outcome& a, const outcome& b)
                                             a.body == b.body && a.keep_alive == b.keep_alive));
 }
 
-#define require(ok) check(ok, #ok)
-void check(bool ok, const char* what)
-{
-    if (!ok)
-    {
-        std::fprintf(stderr, "invariant violated: %s\n", what);
-        std::abort();
-    }
-}
-
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
@@ -152,13 +104,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         return 0;
     const std::size_t limit = data[0] < 128 ? data[0] : std::size_t{1} << 20;
     const std::string_view input(reinterpret_cast<const char*>(data) + 1, size - 1);
-    std::uint32_t seed = 2166136261u;
-    for (unsigned char c : input.substr(0, 64))
-        seed = (seed ^ c) * 16777619u;
-    const auto random_split = [seed]() mutable {
-        seed = seed * 1103515245u + 12345u;
-        return std::size_t{1} + (seed >> 16) % 23;
-    };
+    const gemini::fuzz::pseudo_random_split random_split(input, 23);
     const auto in_one_piece = [] { return std::size_t(-1); };
 
     const auto whole = run_ours(input, limit, in_one_piece);

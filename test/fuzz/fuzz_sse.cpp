@@ -3,12 +3,11 @@
 // events, error, retry value and mid-event state; with a small event limit, a split feed yields a
 // prefix of the whole feed's events (a line split across feeds is counted against the limit
 // earlier, never later) and ends in an error whenever the whole feed does.
+#include "fuzz_support.hpp"
 #include "sse/parser.hpp"
 
 #include <cstddef>
-#include <cstdio>
 #include <cstdint>
-#include <cstdlib>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -51,28 +50,12 @@ outcome run(std::string_view input, std::size_t limit, Split next_size)
     return out;
 }
 
-#define require(ok) check(ok, #ok)
-void check(bool ok, const char* what)
-{
-    if (!ok)
-    {
-        std::fprintf(stderr, "invariant violated: %s\n", what);
-        std::abort();
-    }
-}
-
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
 {
     const std::string_view input(reinterpret_cast<const char*>(data), size);
-    std::uint32_t state = 2166136261u;
-    for (unsigned char c : input.substr(0, 64))
-        state = (state ^ c) * 16777619u;
-    auto random_split = [&] {
-        state = state * 1103515245u + 12345u;
-        return std::size_t{1} + (state >> 16) % 17;
-    };
+    gemini::fuzz::pseudo_random_split random_split(input, 17);
 
     const auto whole = run(input, 8u << 20, [] { return std::size_t(-1); });
     const auto split = run(input, 8u << 20, random_split);

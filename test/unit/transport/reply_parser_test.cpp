@@ -1,6 +1,7 @@
 // A whole response as the client reads it: status, every header field in the order received
 // (repeated names kept), the body with the chunked coding removed, the body limit enforced, and
 // whether the connection may carry another request.
+#include "common/feed_parser.hpp"
 #include "transport/reply_parser.hpp"
 
 #include <boost/beast/http/error.hpp>
@@ -14,28 +15,9 @@ using gemini::detail::reply_parser;
 
 namespace {
 
-/// Feeds `wire` in pieces of `step` bytes, as reads of a socket would deliver it, then the end
-/// of the connection.
 boost::system::error_code feed(reply_parser& parser, std::string_view wire, std::size_t step)
 {
-    std::string pending;
-    boost::system::error_code ec;
-    for (std::size_t at = 0; at < wire.size() && !parser.is_done(); at += step)
-    {
-        pending.append(wire.substr(at, step));
-        for (std::size_t used = 1; used != 0 && !pending.empty() && !parser.is_done();)
-        {
-            used = parser.put(boost::asio::buffer(pending), ec);
-            if (ec == http::error::need_more)
-                ec = {};
-            if (ec)
-                return ec;
-            pending.erase(0, used);
-        }
-    }
-    if (!ec && !parser.is_done())
-        parser.put_eof(ec);
-    return ec;
+    return gemini::test::feed_parser(parser, wire, [step] { return step; });
 }
 
 } // namespace
