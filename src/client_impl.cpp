@@ -12,8 +12,6 @@
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/http/error.hpp>
-#include <boost/beast/http/empty_body.hpp>
-#include <boost/beast/http/parser.hpp>
 
 #include <openssl/ssl.h>
 
@@ -315,7 +313,7 @@ clock::time_point client_impl::deadline_for(const http_call& call) const
 namespace {
 
 unsigned status_of(const http_reply& r) { return r.info.status; }
-unsigned status_of(const stream_exchange& s) { return s.parser->get().result_int(); }
+unsigned status_of(const stream_exchange& s) { return s.parser->info().status; }
 
 } // namespace
 
@@ -414,16 +412,11 @@ asio::awaitable<http_reply> client_impl::execute(http_call call)
 asio::awaitable<stream_exchange> client_impl::attempt_stream(connection_pool::lease& conn,
                                                              outgoing_request& req)
 {
-    auto parser = std::make_unique<http::response_parser<http::buffer_body>>();
-    parser->body_limit(boost::none);   // streams are bounded per event, not in total
+    auto parser = std::make_unique<reply_parser>(reply_parser::windowed);
     auto exchange = send_and_read(conn, req, *parser, response_part::header);
     co_await std::move(exchange);
 
-    const auto& res = parser->get();
-    response_info info;
-    info.status = res.result_int();
-    for (const auto& field : res)
-        info.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    const response_info& info = parser->info();
     if (info.status != 200)
     {
         // Errors before streaming begins are ordinary JSON error bodies (spec 11.1).
@@ -432,11 +425,10 @@ asio::awaitable<stream_exchange> client_impl::attempt_stream(connection_pool::le
         constexpr std::size_t error_body_limit = 1u << 20;
         while (!parser->is_done() && body.size() < error_body_limit)
         {
-            parser->get().body().data = chunk.data();
-            parser->get().body().size = chunk.size();
+            parser->lend_window(chunk.data(), chunk.size());
             auto read = conn->read_some_body(*parser);
             const error_code ec = co_await std::move(read);
-            body.append(chunk.data(), chunk.size() - parser->get().body().size);
+            body.append(chunk.data(), chunk.size() - parser->window_left());
             if (ec)
                 break;
         }

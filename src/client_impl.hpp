@@ -4,6 +4,7 @@
 // and turn every outcome into a value or a gemini::error with diagnostics.
 
 #include "transport/connection_pool.hpp"
+#include "transport/reply_parser.hpp"
 
 #include <gemini/client_options.hpp>
 #include <gemini/error.hpp>
@@ -12,8 +13,6 @@
 
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/ssl/context.hpp>
-#include <boost/beast/http/buffer_body.hpp>
-#include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/verb.hpp>
 
 #include <memory>
@@ -41,7 +40,7 @@ struct http_call
 struct stream_exchange
 {
     connection_pool::lease conn;
-    std::unique_ptr<http::response_parser<http::buffer_body>> parser;
+    std::unique_ptr<reply_parser> parser;   // windowed, the header read
 };
 
 struct http_reply

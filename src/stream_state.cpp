@@ -389,9 +389,7 @@ asio::awaitable<void> stream_state::fill()
     // holds little more than its TLS connection (docs/performance.md, "Memory per stream").
     if (!chunk_)
         chunk_.reset(new char[chunk_size_]);
-    auto& body = parser_->get().body();
-    body.data = chunk_.get();
-    body.size = chunk_size_;
+    parser_->lend_window(chunk_.get(), chunk_size_);
     error_code ec;
     try
     {
@@ -417,14 +415,14 @@ asio::awaitable<void> stream_state::fill()
         throw;
     }
     // Take the records that came with the one awaited (see read_some_body_now), up to a chunk.
-    while (!ec && body.size > 0 && !parser_->is_done())
+    while (!ec && parser_->window_left() > 0 && !parser_->is_done())
     {
         const error_code more = (*conn_)->read_some_body_now(*parser_);
         if (more == asio::error::would_block)
             break;
         ec = more;
     }
-    const std::size_t received = chunk_size_ - body.size;
+    const std::size_t received = chunk_size_ - parser_->window_left();
     if (received > 0)
         feed(std::string_view(chunk_.get(), received));
     chunk_.reset();
@@ -442,7 +440,7 @@ asio::awaitable<void> stream_state::fill()
         if (!saw_terminal_ && !pending_error_)
             fail(make_error_code(errc::incomplete_stream),
                  progress_diagnostics("the response ended without interaction.completed or error"));
-        if (parser_ && parser_->get().keep_alive())
+        if (parser_ && parser_->keep_alive())
             conn_->give_back();
         conn_.reset();
         parser_.reset();

@@ -107,7 +107,7 @@ private:
 
     // The exchange being read.
     std::optional<connection_pool::lease> conn_;
-    std::unique_ptr<http::response_parser<http::buffer_body>> parser_;
+    std::unique_ptr<reply_parser> parser_;   // windowed
     std::unique_ptr<sse::parser> sse_;
     // Read buffer; left uninitialised so that pages an idle stream never filled stay unbacked.
     std::size_t chunk_size_;

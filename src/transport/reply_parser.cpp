@@ -1,5 +1,10 @@
 #include "transport/reply_parser.hpp"
 
+#include <boost/beast/http/error.hpp>
+
+#include <algorithm>
+#include <cstring>
+
 namespace gemini::detail {
 
 namespace {
@@ -13,6 +18,12 @@ constexpr std::size_t expected_fields = 16;
 reply_parser::reply_parser(std::size_t body_limit)
 {
     this->body_limit(body_limit);
+    info_.headers.reserve(expected_fields);
+}
+
+reply_parser::reply_parser(windowed_t) : windowed_(true)
+{
+    body_limit(boost::none);   // streams are bounded per event, not in total
     info_.headers.reserve(expected_fields);
 }
 
@@ -33,22 +44,38 @@ void reply_parser::on_header_impl(error_code&) {}
 void reply_parser::on_body_init_impl(const boost::optional<std::uint64_t>& content_length, error_code&)
 {
     // The base class has refused a declared length over the limit before this is called.
-    if (content_length)
+    if (content_length && !windowed_)
         body_.reserve(static_cast<std::size_t>(*content_length));
 }
 
-std::size_t reply_parser::on_body_impl(string_view data, error_code&)
+std::size_t reply_parser::take_body(string_view data, error_code& ec)
 {
-    body_.append(data.data(), data.size());
-    return data.size();
+    if (!windowed_)
+    {
+        body_.append(data.data(), data.size());
+        return data.size();
+    }
+    // What does not fit stays with the base class, which offers it again after need_buffer.
+    const std::size_t n = std::min(data.size(), window_left_);
+    if (n != 0)
+        std::memcpy(window_, data.data(), n);
+    window_ += n;
+    window_left_ -= n;
+    if (n < data.size())
+        ec = boost::beast::http::error::need_buffer;
+    return n;
+}
+
+std::size_t reply_parser::on_body_impl(string_view data, error_code& ec)
+{
+    return take_body(data, ec);
 }
 
 void reply_parser::on_chunk_header_impl(std::uint64_t, string_view, error_code&) {}
 
-std::size_t reply_parser::on_chunk_body_impl(std::uint64_t, string_view data, error_code&)
+std::size_t reply_parser::on_chunk_body_impl(std::uint64_t, string_view data, error_code& ec)
 {
-    body_.append(data.data(), data.size());
-    return data.size();
+    return take_body(data, ec);
 }
 
 void reply_parser::on_finish_impl(error_code&) {}

@@ -13,9 +13,11 @@ namespace gemini::test {
 
 /// Puts `wire` into `parser` in pieces of next_size() bytes, keeping the bytes a put() left
 /// unused (an incomplete header, say) for the next one, then the end of the connection. As
-/// Beast's read does, a connection that ends before any byte is end_of_stream.
-template <class Parser, class Split>
-boost::system::error_code feed_parser(Parser& parser, std::string_view wire, Split next_size)
+/// Beast's read does, a connection that ends before any byte is end_of_stream. A parser that
+/// stops with need_buffer (its body window is full) calls `window_full`, which lends another
+/// and returns true, or returns false to stop there with need_buffer.
+template <class Parser, class Split, class WindowFull>
+boost::system::error_code feed_parser(Parser& parser, std::string_view wire, Split next_size, WindowFull window_full)
 {
     namespace http = boost::beast::http;
     std::string pending;
@@ -28,14 +30,16 @@ boost::system::error_code feed_parser(Parser& parser, std::string_view wire, Spl
             pending.append(wire.substr(0, n));
             wire.remove_prefix(n);
         }
-        for (std::size_t used = 1; used != 0 && !pending.empty() && !parser.is_done();)
+        for (bool progress = true; progress && !pending.empty() && !parser.is_done();)
         {
-            used = parser.put(boost::asio::buffer(pending), ec);
-            if (ec == http::error::need_more)
+            const std::size_t used = parser.put(boost::asio::buffer(pending), ec);
+            const bool full = ec == http::error::need_buffer && window_full();
+            if (full || ec == http::error::need_more)
                 ec = {};
             if (ec)
                 return ec;
             pending.erase(0, used);
+            progress = used != 0 || full;
         }
         if (wire.empty())
         {
@@ -47,6 +51,13 @@ boost::system::error_code feed_parser(Parser& parser, std::string_view wire, Spl
         }
     }
     return ec;
+}
+
+/// The same for a parser that collects its body itself.
+template <class Parser, class Split>
+boost::system::error_code feed_parser(Parser& parser, std::string_view wire, Split next_size)
+{
+    return feed_parser(parser, wire, next_size, [] { return false; });
 }
 
 } // namespace gemini::test

@@ -5,7 +5,9 @@
 // the status, header fields (names, values, order among fields of one name), body and keep-alive
 // of a complete message; the whole and the split feed agree on success and on the message; the
 // body never exceeds the limit. The first input byte picks the limit, so that it is crossed as
-// often as not.
+// often as not. A stream's parser (windowed, its body into windows of pseudo-random sizes, no
+// limit) agrees with the whole feed on success and on the message, unless the whole one failed
+// on the limit.
 #include "../common/feed_parser.hpp"
 #include "fuzz_support.hpp"
 #include "transport/reply_parser.hpp"
@@ -52,6 +54,34 @@ outcome run_ours(std::string_view input, std::size_t limit, Split next_size)
         out.keep_alive = parser.keep_alive();
     }
     out.body = parser.body();
+    return out;
+}
+
+template <class Split>
+outcome run_windowed(std::string_view input, Split next_size, Split next_window)
+{
+    gemini::detail::reply_parser parser(gemini::detail::reply_parser::windowed);
+    parser.eager(true);
+    std::string window(64, '\0');
+    std::size_t lent = 0;
+    outcome out;
+    const auto take = [&] {
+        out.body.append(window.data(), lent - parser.window_left());
+        lent = next_window();
+        parser.lend_window(window.data(), lent);
+        return true;
+    };
+    take();
+    out.ec = gemini::test::feed_parser(parser, input, next_size, take);
+    take();
+    out.done = parser.is_done();
+    if (out.done)
+    {
+        out.status = parser.info().status;
+        out.fields = parser.info().headers;
+        out.keep_alive = parser.keep_alive();
+    }
+    require(parser.body().empty());
     return out;
 }
 
@@ -119,5 +149,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const auto split_reference = run_beast(input, limit, random_split);
     require(split.ec == split_reference.ec && same_message(split, split_reference));
     require(bool(split.ec) == bool(whole.ec) && same_message(split, whole));
+
+    const auto windowed = run_windowed(input, random_split, gemini::fuzz::pseudo_random_split(input, 64));
+    if (whole.ec != http::error::body_limit)
+        require(bool(windowed.ec) == bool(whole.ec) && (windowed.ec || same_message(windowed, whole)));
     return 0;
 }

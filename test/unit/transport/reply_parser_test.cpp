@@ -1,6 +1,6 @@
-// A whole response as the client reads it: status, every header field in the order received
+// A response as the client reads it: status, every header field in the order received
 // (repeated names kept), the body with the chunked coding removed, the body limit enforced, and
-// whether the connection may carry another request.
+// whether the connection may carry another request; a stream's body through lent windows.
 #include "common/feed_parser.hpp"
 #include "transport/reply_parser.hpp"
 
@@ -126,6 +126,71 @@ BOOST_AUTO_TEST_CASE(no_content_has_no_body)
         BOOST_TEST(parser.body().empty());
         BOOST_TEST(parser.keep_alive());
     }
+}
+
+// A stream's body goes into the windows its reader lends, whatever their size and however the
+// bytes arrive; it has no limit as a whole, and with no window lent the read stops, losing
+// nothing. The header is collected as for a whole response.
+BOOST_AUTO_TEST_CASE(a_windowed_body_fills_the_windows_lent)
+{
+    const std::string_view wire = "HTTP/1.1 200 OK\r\n"
+                                  "Content-Type: text/event-stream\r\n"
+                                  "Transfer-Encoding: chunked\r\n"
+                                  "\r\n"
+                                  "e\r\ndata: {\"a\":1}\n\r\n"
+                                  "15\r\n\ndata: {\"b\":22}\n\ndata\r\n"
+                                  "a\r\n: [DONE]\n\n\r\n"
+                                  "0\r\n\r\n";
+    const std::string_view expected = "data: {\"a\":1}\n\ndata: {\"b\":22}\n\ndata: [DONE]\n\n";
+    for (const std::size_t window : {std::size_t{1}, std::size_t{5}, std::size_t{4096}})
+        for (const std::size_t step : {std::size_t{1}, std::size_t{9}, wire.size()})
+        {
+            reply_parser parser(reply_parser::windowed);
+            parser.eager(true);
+            std::string chunk(window, '\0');
+            std::string body;
+            const auto take = [&] {
+                body.append(chunk.data(), window - parser.window_left());
+                parser.lend_window(chunk.data(), window);
+                return true;
+            };
+            parser.lend_window(chunk.data(), window);
+            BOOST_TEST_REQUIRE(!gemini::test::feed_parser(parser, wire, [step] { return step; }, take));
+            BOOST_TEST_REQUIRE(parser.is_done());
+            take();
+            BOOST_TEST(body == expected);
+            BOOST_TEST(parser.body().empty());
+            BOOST_TEST(parser.info().status == 200u);
+            BOOST_TEST(parser.info().header("content-type") == "text/event-stream");
+            BOOST_TEST(parser.keep_alive());
+        }
+}
+
+BOOST_AUTO_TEST_CASE(a_windowed_body_waits_for_a_window)
+{
+    const std::string_view wire = "HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nabcdef";
+    reply_parser parser(reply_parser::windowed);   // not eager: the first put stops after the header
+    boost::system::error_code ec;
+    const std::size_t head = parser.put(boost::asio::buffer(wire.data(), wire.size()), ec);
+    BOOST_TEST_REQUIRE(!ec);
+    BOOST_TEST_REQUIRE(parser.is_header_done());
+    std::string_view rest = wire.substr(head);
+    BOOST_TEST_REQUIRE(rest == "abcdef");
+    BOOST_TEST(parser.put(boost::asio::buffer(rest.data(), rest.size()), ec) == 0u);
+    BOOST_TEST(ec == make_error_code(http::error::need_buffer));
+    char window[4];
+    parser.lend_window(window, sizeof window);
+    const std::size_t first = parser.put(boost::asio::buffer(rest.data(), rest.size()), ec);
+    BOOST_TEST(first == 4u);
+    BOOST_TEST(ec == make_error_code(http::error::need_buffer));
+    BOOST_TEST(std::string_view(window, 4) == "abcd");
+    rest.remove_prefix(first);
+    parser.lend_window(window, sizeof window);
+    BOOST_TEST(parser.put(boost::asio::buffer(rest.data(), rest.size()), ec) == 2u);
+    BOOST_TEST(!ec);
+    BOOST_TEST(parser.is_done());
+    BOOST_TEST(parser.window_left() == 2u);
+    BOOST_TEST(std::string_view(window, 2) == "ef");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
