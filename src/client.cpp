@@ -18,22 +18,25 @@ namespace json = boost::json;
 // The operations proper. Coroutine functions with by-value parameters, never capturing
 // lambdas: a lambda coroutine's captures die with the closure, long before the frame.
 
-asio::awaitable<interaction> run_create(std::shared_ptr<client_impl> impl, request req, request_options opts)
+asio::awaitable<std::unique_ptr<interaction>> run_create(std::shared_ptr<client_impl> impl, request req,
+                                                         request_options opts)
 {
     http_call call{http::verb::post, impl->version_path + "/interactions", create_body(req, opts, false), &opts,
                    false, false, "create"};
     auto exchange = impl->execute(std::move(call));
     auto reply = co_await std::move(exchange);
-    auto answer = decode_interaction(std::move(reply));
-    if (should_continue(answer, req, opts, impl->options))
+    auto answer = decode_boxed_interaction(std::move(reply));
+    if (should_continue(*answer, req, opts, impl->options))
     {
-        auto hops = follow_continuation(std::move(impl), std::move(req), std::move(opts), std::move(answer));
-        co_return co_await std::move(hops);
+        auto hops = follow_continuation(std::move(impl), std::move(req), std::move(opts), std::move(*answer));
+        interaction combined = co_await std::move(hops);
+        *answer = std::move(combined);
     }
     co_return answer;
 }
 
-asio::awaitable<interaction> run_get(std::shared_ptr<client_impl> impl, std::string id, get_options opts)
+asio::awaitable<std::unique_ptr<interaction>> run_get(std::shared_ptr<client_impl> impl, std::string id,
+                                                      get_options opts)
 {
     std::string path = impl->version_path + "/interactions/" + encode_id(id);
     if (opts.include_input)
@@ -41,16 +44,17 @@ asio::awaitable<interaction> run_get(std::shared_ptr<client_impl> impl, std::str
     http_call call{http::verb::get, std::move(path), {}, &opts.request, false, true, "get"};
     auto exchange = impl->execute(std::move(call));
     auto reply = co_await std::move(exchange);
-    co_return decode_interaction(std::move(reply));
+    co_return decode_boxed_interaction(std::move(reply));
 }
 
-asio::awaitable<interaction> run_cancel(std::shared_ptr<client_impl> impl, std::string id, request_options opts)
+asio::awaitable<std::unique_ptr<interaction>> run_cancel(std::shared_ptr<client_impl> impl, std::string id,
+                                                         request_options opts)
 {
     http_call call{http::verb::post, impl->version_path + "/interactions/" + encode_id(id) + "/cancel", {}, &opts,
                    false, false, "cancel"};
     auto exchange = impl->execute(std::move(call));
     auto reply = co_await std::move(exchange);
-    co_return decode_interaction(std::move(reply));
+    co_return decode_boxed_interaction(std::move(reply));
 }
 
 asio::awaitable<response_info> run_remove(std::shared_ptr<client_impl> impl, std::string id, request_options opts)

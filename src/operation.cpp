@@ -81,6 +81,11 @@ std::string encode_id(std::string_view id)
     return boost::urls::encode(id, boost::urls::unreserved_chars);
 }
 
+std::unique_ptr<interaction> decode_boxed_interaction(http_reply reply)
+{
+    return std::unique_ptr<interaction>(new interaction(decode_interaction(std::move(reply))));   // elided: no move
+}
+
 interaction decode_interaction(http_reply reply)
 {
     const auto content_type = reply.info.header("content-type");

@@ -30,15 +30,32 @@ std::string encode_id(std::string_view id);
 /// A successful (2xx) answer decoded into an interaction; malformed_response when it is not one.
 interaction decode_interaction(http_reply reply);
 
+/// The same, boxed where it is made: the hot operations (create, get, cancel) return their
+/// interaction this way, so that it is never moved on the way to launch's completion.
+std::unique_ptr<interaction> decode_boxed_interaction(http_reply reply);
+
+template <class T>
+struct unboxed
+{
+    using type = T;
+};
+template <class T>
+struct unboxed<std::unique_ptr<T>>
+{
+    using type = T;
+};
+
 // The body of every operation, between the gates of operation_state. Partial cancellation is
 // let through as well as terminal: it leaves the client usable (the connection is closed,
 // nothing else changes). Both reach the operation's I/O as terminal, the only kind Beast's
 // composed reads and writes honour. The result travels boxed: co_spawn's completion, the
 // dispatch to the caller's executor and its wrappers move it about fifteen times, and an
 // interaction is over a kilobyte (a tenth of a unary request's instructions went to moving
-// and destroying it).
-template <class T>
-asio::awaitable<std::unique_ptr<T>> cancellable(std::shared_ptr<operation_state> state, asio::awaitable<T> op)
+// and destroying it). A body that returns its result boxed already (`Body` a unique_ptr) is
+// passed through; any other is boxed here.
+template <class Body>
+asio::awaitable<std::unique_ptr<typename unboxed<Body>::type>> cancellable(std::shared_ptr<operation_state> state,
+                                                                           asio::awaitable<Body> op)
 {
     struct finish_on_exit
     {
@@ -55,17 +72,20 @@ asio::awaitable<std::unique_ptr<T>> cancellable(std::shared_ptr<operation_state>
     if (state->pending != asio::cancellation_type::none)
         throw boost::system::system_error(asio::error::operation_aborted);
     state->running = true;
-    T value = co_await std::move(op);
-    co_return std::make_unique<T>(std::move(value));
+    Body value = co_await std::move(op);
+    if constexpr (std::is_same_v<Body, typename unboxed<Body>::type>)
+        co_return std::make_unique<Body>(std::move(value));
+    else
+        co_return value;
 }
 
 // Runs `op` as a tracked operation on its own strand and completes `handler` on the handler's
-// executor with (error_code, T). The caller's cancellation slot and client::cancel() both reach
+// executor with (error_code, T); `op` yields T or std::unique_ptr<T>. The caller's cancellation slot and client::cancel() both reach
 // the coroutine through the operation's signal. Returns the operation, so that an owner (a
 // stream) can cancel it later.
-template <class T, class Handler>
+template <class T, class Handler, class Body>
 std::shared_ptr<operation_state> launch(const std::shared_ptr<client_impl>& impl, const char* operation, std::string interaction_id,
-            diagnostics* diag_out, Handler handler, asio::awaitable<T> op_body)
+            diagnostics* diag_out, Handler handler, asio::awaitable<Body> op_body)
 {
     auto op = impl->begin_operation();
     auto caller_slot = asio::get_associated_cancellation_slot(handler);
