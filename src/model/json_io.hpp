@@ -131,7 +131,9 @@ void read_members(const json::object& obj, T& out, const json_path& at, bool ski
         std::string_view key = kv.key();
         bool known = false;
         boost::mp11::mp_for_each<members>([&](auto d) {
-            if (!known && enumerator_wire_name(d.name) == key)
+            // The name is a constant: most members are told apart by length alone, no call.
+            constexpr std::string_view name = enumerator_wire_name(decltype(d)::name);
+            if (!known && key.size() == name.size() && key == name)
             {
                 known = true;
                 read(kv.value(), out.*d.pointer, at.member(key));
