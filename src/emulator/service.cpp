@@ -330,6 +330,18 @@ void service::pump_locked(const std::shared_ptr<run_state>& run) {
   }
 }
 
+const std::shared_ptr<run_state>& service::transcript_locked(record& r) {
+  if (!r.run) {
+    auto run = std::make_shared<run_state>();
+    run->id = r.id;
+    run->completed_ms = r.updated_ms;
+    run->planned = plan_locked(r);
+    r.run = run;
+    pump_locked(run);
+  }
+  return r.run;
+}
+
 void service::publish_locked(run_state& run, planned_event ev) {
   const std::size_t n = run.log->size() + 1;
   const bool terminal = ev.name == "interaction.completed" || ev.name == "error";
@@ -341,7 +353,7 @@ void service::publish_locked(run_state& run, planned_event ev) {
   if (ev.name == "interaction.completed") {
     const auto now = now_ms_locked();
     auto& inter = ev.data["interaction"].as_object();
-    inter["updated"] = rfc3339(now);
+    inter["updated"] = rfc3339(run.completed_ms.value_or(now));
     if (!run.id.empty()) {
       if (auto it = store_.find(run.id); it != store_.end() && !finished(it->second.status)) {
         it->second.status = it->second.result.status;
@@ -356,6 +368,7 @@ void service::publish_locked(run_state& run, planned_event ev) {
 }
 
 void service::stop_run_locked(record& r, planned_event last) {
+  if (!r.run) return;  // a finished create that nobody streamed: no log, no follower
   r.run->stopped = true;
   if (!r.run->log->ended()) publish_locked(*r.run, std::move(last));
 }
@@ -679,6 +692,16 @@ http_reply service::create(const http_request& req, const std::string& /*version
   r.status = background || stream ? "in_progress" : r.result.status;
   if (background) r.due_vms = virtual_ms_ + opts_.background_duration.count();
 
+  const bool keep = store && !refused;
+  const std::string id = r.id;
+  if (!stream && !background) {  // (a refusal of a unary create was answered above)
+    // Finished as it is answered: its transcript is built if a client ever streams it.
+    if (keep) store_.emplace(id, std::move(r));
+    http_reply reply;
+    reply.body = json::serialize(resource_locked(keep ? store_.at(id) : r, false, false));
+    return reply;
+  }
+
   // The event log: the whole transcript is planned now and published by the producer.
   auto run = std::make_shared<run_state>();
   r.run = run;
@@ -687,8 +710,6 @@ http_reply service::create(const http_request& req, const std::string& /*version
   if (background && !stream) run->hold_at = 2;  // created + status_update, then the virtual clock
   if (background) stage_background_locked(r, *run, req, deep_research);
   if (refused) run->hold_at = std::min<std::size_t>(f->stream.after_events.value_or(2), run->planned.size());
-  const bool keep = store && !refused;
-  const std::string id = r.id;
   if (keep) {
     run->id = id;
     if (background && run->hold_at != no_hold) held_.emplace(r.due_vms, id);
@@ -804,7 +825,7 @@ http_reply service::get(const std::string& id, const json::object& query, const 
   if (it == store_.end()) throw api_error{404, "not_found", "Interaction '" + id + "' was not found."};
   http_reply reply;
   if (stream) {
-    const auto& run = it->second.run;
+    const auto& run = transcript_locked(it->second);
     std::size_t from = 0;
     if (last_event_id) {
       const std::string& e = *last_event_id;

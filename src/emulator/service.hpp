@@ -257,6 +257,9 @@ struct run_state {
   bool scheduled = false;  ///< a timer will call pump again
   /// Later holds of a staged background run (agent.cpp): (virtual due time, hold_at), in order.
   std::vector<std::pair<std::int64_t, std::size_t>> stages;
+  /// Set for a transcript built after the fact (service::transcript_locked): the `updated` time
+  /// its interaction.completed carries, the record's own, not the time of publication.
+  std::optional<std::int64_t> completed_ms;
 };
 
 struct record {
@@ -273,7 +276,10 @@ struct record {
   generation result;           ///< generated output (hidden while running)
   bool background = false;
   std::int64_t due_vms = 0;    ///< virtual time at which a background run finishes
-  std::shared_ptr<run_state> run;  ///< the event log and its producer
+  /// The event log and its producer. Null for a finished unary create until a client asks to
+  /// stream it (service::transcript_locked): most are never streamed, and planning and
+  /// serialising their events was half the emulator's work per request.
+  std::shared_ptr<run_state> run;
   std::string continuation_token;  ///< set with status requires_continuation (continuation.cpp)
   json::array errors;              ///< `errors[]` of a failed run (agent.cpp)
 };
@@ -352,6 +358,8 @@ class service {
   std::string new_id_locked(const std::string& suffix);
   std::vector<planned_event> plan_locked(const record& r) const;
   void pump_locked(const std::shared_ptr<run_state>& run);
+  /// The record's run, its whole transcript published first if it had none (a unary create).
+  const std::shared_ptr<run_state>& transcript_locked(record& r);
   void publish_locked(run_state& run, planned_event ev);
   void stop_run_locked(record& r, planned_event last);
   stream_reply stream_reply_for(const std::shared_ptr<run_state>& run, std::size_t from, const http_request& req,

@@ -322,6 +322,57 @@ BOOST_AUTO_TEST_CASE(replay_and_resume_at_every_position) {
   BOOST_TEST(c.get(interactions + "/" + gone + "?stream=true").status == 404u);
 }
 
+// A unary create keeps no transcript until a client streams it: then it replays as a streamed
+// create of the same request would have, with the answer's own times, resumable by event id.
+BOOST_AUTO_TEST_CASE(a_unary_create_streams_later_as_a_streamed_one) {
+  emu::server srv;
+  client c(srv);
+  const client::headers words{{"x-emulator-output-words", "30"}};
+  const auto unary = c.post(interactions, model_request("stream me later"), words);
+  BOOST_TEST_REQUIRE(unary.status == 200u);
+  const auto answer = unary.obj();
+  const std::string path = interactions + "/" + std::string(answer.at("id").as_string()) + "?stream=true";
+
+  srv.advance(std::chrono::hours(1));  // the transcript is built now, but carries the answer's times
+  BOOST_TEST_REQUIRE(c.begin_stream(http::verb::get, path) == 200u);
+  const auto events = c.read_events();
+  BOOST_TEST_REQUIRE(c.stream_complete());
+  check_fold_equals_unary(fold(events), answer);
+  BOOST_TEST_REQUIRE(events.size() >= 4u);
+  const auto head = events.front().obj().at("interaction").as_object();
+  BOOST_TEST(head.at("id") == answer.at("id"));
+  BOOST_TEST(head.at("created") == answer.at("created"));
+  const auto done = events[events.size() - 2].obj().at("interaction").as_object();
+  BOOST_TEST(done.at("updated") == answer.at("updated"));
+
+  BOOST_TEST_REQUIRE(c.begin_stream_post(interactions, stream_request("stream me later"), words) == 200u);
+  const auto streamed = c.read_events();
+  std::vector<std::string> types, streamed_types;
+  for (const auto& e : events) types.push_back(e.type());
+  for (const auto& e : streamed) streamed_types.push_back(e.type());
+  BOOST_TEST(types == streamed_types);
+
+  // Built once: a replay is the same bytes, and a resume takes up after the id it names.
+  BOOST_TEST_REQUIRE(c.begin_stream(http::verb::get, path) == 200u);
+  BOOST_TEST(datas(c.read_events()) == datas(events));
+  BOOST_TEST_REQUIRE(c.begin_stream(http::verb::get, path + "&last_event_id=evt_3") == 200u);
+  BOOST_TEST(datas(c.read_events()) == datas(events, 3));
+
+  // Deleted before anyone streamed it: gone like any other.
+  const auto other = c.post(interactions, model_request("never streamed"));
+  BOOST_TEST_REQUIRE(other.status == 200u);
+  const std::string other_path = interactions + "/" + std::string(other.obj().at("id").as_string());
+  BOOST_TEST(c.request(http::verb::delete_, other_path).status == 200u);
+  BOOST_TEST(c.get(other_path + "?stream=true").status == 404u);
+
+  auto unstored = model_request("forget me");
+  unstored["store"] = false;
+  const auto forgotten = c.post(interactions, unstored);
+  BOOST_TEST_REQUIRE(forgotten.status == 200u);
+  BOOST_TEST(c.get(interactions + "/" + std::string(forgotten.obj().at("id").as_string()) + "?stream=true").status ==
+             404u);
+}
+
 BOOST_AUTO_TEST_CASE(generation_continues_after_client_drop) {
   emu::server srv;
   client c(srv);
