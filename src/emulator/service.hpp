@@ -245,7 +245,8 @@ struct planned_event {
 };
 
 /// The producer of one interaction's events: the whole transcript is planned at create (the model
-/// is deterministic) and published into the log one event at a time, paced by a timer.
+/// is deterministic), or when a finished unary create is first streamed, and published into the
+/// log one event at a time, paced by a timer.
 struct run_state {
   std::string id;                    ///< the stored record's id; empty for store:false
   std::shared_ptr<event_log> log = std::make_shared<event_log>();
