@@ -431,16 +431,17 @@ generation generate(const json::array& history, const generation_params& params)
 
 json::object text_usage(std::size_t input_tokens, std::size_t output_tokens, std::size_t thought_tokens) {
   auto modality = [](std::size_t n) { return json::array{json::object{{"modality", "text"}, {"tokens", n}}}; };
-  json::object usage;
-  usage["total_input_tokens"] = input_tokens;
-  usage["total_output_tokens"] = output_tokens;
-  usage["total_thought_tokens"] = thought_tokens;
-  usage["total_cached_tokens"] = 0;
-  usage["total_tool_use_tokens"] = 0;
-  usage["total_tokens"] = input_tokens + output_tokens + thought_tokens;
-  usage["input_tokens_by_modality"] = modality(input_tokens);
-  usage["output_tokens_by_modality"] = modality(output_tokens);
-  return usage;
+  // Built whole from the list (sized once), not member by member (a rehash at each doubling).
+  return json::object{
+      {"total_input_tokens", input_tokens},
+      {"total_output_tokens", output_tokens},
+      {"total_thought_tokens", thought_tokens},
+      {"total_cached_tokens", 0},
+      {"total_tool_use_tokens", 0},
+      {"total_tokens", input_tokens + output_tokens + thought_tokens},
+      {"input_tokens_by_modality", modality(input_tokens)},
+      {"output_tokens_by_modality", modality(output_tokens)},
+  };
 }
 
 }  // namespace gemini::emulator::detail

@@ -378,15 +378,22 @@ std::string service::new_id_locked(const std::string& suffix) {
   return "v1_" + base64url(raw) + suffix;
 }
 
-json::object service::resource_locked(const record& r, bool full_timeline, bool include_input) const {
-  json::object o;
+std::string service::resource_text_locked(const record& r, bool full_timeline, bool include_input) const {
+  unsigned char buffer[8192];
+  json::monotonic_resource arena(buffer, sizeof buffer);
+  return json::serialize(resource_locked(r, full_timeline, include_input, &arena));
+}
+
+json::object service::resource_locked(const record& r, bool full_timeline, bool include_input,
+                                      json::storage_ptr sp) const {
+  json::object o(sp);
   o["id"] = r.id;
   o["object"] = "interaction";
   for (const auto& [k, v] : r.echo) o[k] = v;
   o["status"] = r.status;
   o["created"] = rfc3339(r.created_ms);
   o["updated"] = rfc3339(r.updated_ms);
-  json::array steps;
+  json::array steps(sp);
   if (full_timeline)
     for (const auto& s : r.input_steps) steps.push_back(s);
   const bool done = finished(r.status) && r.status != "cancelled";
@@ -698,7 +705,7 @@ http_reply service::create(const http_request& req, const std::string& /*version
     // Finished as it is answered: its transcript is built if a client ever streams it.
     if (keep) store_.emplace(id, std::move(r));
     http_reply reply;
-    reply.body = json::serialize(resource_locked(keep ? store_.at(id) : r, false, false));
+    reply.body = resource_text_locked(keep ? store_.at(id) : r, false, false);
     return reply;
   }
 
@@ -724,7 +731,7 @@ http_reply service::create(const http_request& req, const std::string& /*version
     reply.content_type = "text/event-stream";
     reply.stream = stream_reply_for(run, 0, req, f, false);
   } else {
-    reply.body = json::serialize(resource_locked(rec, false, false));
+    reply.body = resource_text_locked(rec, false, false);
   }
   return reply;
 }
@@ -842,7 +849,7 @@ http_reply service::get(const std::string& id, const json::object& query, const 
     reply.stream = stream_reply_for(run, from, req, f, true);
     return reply;
   }
-  reply.body = json::serialize(resource_locked(it->second, true, include_input));
+  reply.body = resource_text_locked(it->second, true, include_input);
   return reply;
 }
 
@@ -885,7 +892,7 @@ http_reply service::cancel(const std::string& id, const http_request& req) {
     publish_locked(*r.run, planned_event{"interaction.completed", json::object{{"interaction", std::move(last)}}});
   }
   http_reply reply;
-  reply.body = json::serialize(resource_locked(r, false, false));
+  reply.body = resource_text_locked(r, false, false);
   return reply;
 }
 

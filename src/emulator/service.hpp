@@ -355,7 +355,10 @@ class service {
   void release_stage_locked(record& r);
   void settle_locked();
   std::int64_t now_ms_locked() const;
-  json::object resource_locked(const record& r, bool full_timeline, bool include_input) const;
+  json::object resource_locked(const record& r, bool full_timeline, bool include_input,
+                               json::storage_ptr sp = {}) const;
+  /// resource_locked serialised, the object built in an arena: it lives only until written.
+  std::string resource_text_locked(const record& r, bool full_timeline, bool include_input) const;
   std::string new_id_locked(const std::string& suffix);
   std::vector<planned_event> plan_locked(const record& r) const;
   void pump_locked(const std::shared_ptr<run_state>& run);
