@@ -80,13 +80,14 @@ asio::awaitable<std::unique_ptr<typename unboxed<Body>::type>> cancellable(std::
 }
 
 // Runs `op` as a tracked operation on its own strand and completes `handler` on the handler's
-// executor with (error_code, T); `op` yields T or std::unique_ptr<T>. The caller's cancellation slot and client::cancel() both reach
-// the coroutine through the operation's signal. Returns the operation, so that an owner (a
-// stream) can cancel it later.
+// executor with (error_code, T); `op` yields T or std::unique_ptr<T>. The caller's cancellation
+// slot and client::cancel() both reach the coroutine through the operation's signal. Returns the
+// operation, so that an owner (a stream) can cancel it later.
 template <class T, class Handler, class Body>
 std::shared_ptr<operation_state> launch(const std::shared_ptr<client_impl>& impl, const char* operation, std::string interaction_id,
             diagnostics* diag_out, Handler handler, asio::awaitable<Body> op_body)
 {
+    static_assert(std::is_same_v<typename unboxed<Body>::type, T>, "op yields T or std::unique_ptr<T>");
     auto op = impl->begin_operation();
     auto caller_slot = asio::get_associated_cancellation_slot(handler);
     if (caller_slot.is_connected())

@@ -426,6 +426,8 @@ asio::awaitable<void> stream_state::fill()
     if (received > 0)
         feed(std::string_view(chunk_.get(), received));
     chunk_.reset();
+    if (parser_)
+        parser_->lend_window(nullptr, 0);   // a read before the next window stops, writing nothing
     if (conn_)
         (*conn_)->release_buffers();
     if (!parser_)

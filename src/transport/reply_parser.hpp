@@ -29,6 +29,8 @@ public:
     /// A streamed response, its body unbounded as a whole: its bytes go into the window last
     /// lent, as Beast's buffer_body does. When the window is full, or none is lent, the read
     /// stops with http::error::need_buffer and resumes where it stopped once a window is lent.
+    /// It must keep no body limit: for a body that runs until close, Beast counts bytes against
+    /// the limit as they are offered, and bytes refused for want of room are offered again.
     explicit reply_parser(windowed_t);
 
     /// The next `size` bytes of a windowed body go to `data`.

@@ -14,8 +14,8 @@ namespace gemini::test {
 /// Puts `wire` into `parser` in pieces of next_size() bytes, keeping the bytes a put() left
 /// unused (an incomplete header, say) for the next one, then the end of the connection. As
 /// Beast's read does, a connection that ends before any byte is end_of_stream. A parser that
-/// stops with need_buffer (its body window is full) calls `window_full`, which lends another
-/// and returns true, or returns false to stop there with need_buffer.
+/// stops with need_buffer (its body window is full) calls `window_full`, which lends another of
+/// at least one byte and returns true, or returns false to stop there with need_buffer.
 template <class Parser, class Split, class WindowFull>
 boost::system::error_code feed_parser(Parser& parser, std::string_view wire, Split next_size, WindowFull window_full)
 {
