@@ -116,7 +116,7 @@ asio::awaitable<void> stream_state::open()
     co_await std::move(first);
 }
 
-void stream_state::connection_lost(const std::string& why, error_code cause)
+void stream_state::connection_lost(const std::string& why, error_code cause, errc unresumable)
 {
     conn_.reset();
     parser_.reset();
@@ -131,7 +131,7 @@ void stream_state::connection_lost(const std::string& why, error_code cause)
     auto refuse = [&](const std::string& reason) {
         auto diag = progress_diagnostics("stream interrupted: " + why + "; " + reason);
         diag.transport_error = cause;
-        fail(make_error_code(errc::connection_closed), std::move(diag));
+        fail(make_error_code(unresumable), std::move(diag));
     };
     if (!params_.resume)
         return refuse("resume is disabled");
@@ -385,6 +385,12 @@ asio::awaitable<void> stream_state::fill()
         connection_lost("the connection was closed by a cancelled read", {});
         co_return;
     }
+    if (parser_->is_done())
+    {
+        // Nothing to read: a body that was empty, complete with its head.
+        response_ended();
+        co_return;
+    }
     // The read buffers exist only during a read: a stream whose consumer is busy elsewhere
     // holds little more than its TLS connection (docs/performance.md, "Memory per stream").
     if (!chunk_)
@@ -438,19 +444,28 @@ asio::awaitable<void> stream_state::fill()
         co_return;
     }
     if (parser_->is_done())
+        response_ended();
+}
+
+void stream_state::response_ended()
+{
+    if (parser_->keep_alive())
+        conn_->give_back();
+    conn_.reset();
+    parser_.reset();
+    if (!saw_terminal_ && !pending_error_)
     {
-        if (!saw_terminal_ && !pending_error_)
-            fail(make_error_code(errc::incomplete_stream),
-                 progress_diagnostics("the response ended without interaction.completed or error"));
-        if (parser_ && parser_->keep_alive())
-            conn_->give_back();
-        conn_.reset();
-        parser_.reset();
-        if (!hop_token_.empty() && !pending_error_)
-            need_hop_ = true;
-        else
-            finished_ = true;
+        // The body ended cleanly but the stream did not: no terminal event, no error and no
+        // [DONE] (that one fails in on_sse). The service never does this; a proxy that limits a
+        // response's length does. What is missing is resumed like after a dropped connection.
+        connection_lost("the response ended without interaction.completed, error or [DONE]", {},
+                        errc::incomplete_stream);
+        return;
     }
+    if (!hop_token_.empty() && !pending_error_)
+        need_hop_ = true;
+    else
+        finished_ = true;
 }
 
 asio::awaitable<std::optional<event>> stream_state::next(accumulator* fold)

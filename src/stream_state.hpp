@@ -70,7 +70,10 @@ private:
     asio::awaitable<void> connect(bool resuming);
     asio::awaitable<void> fill();
     asio::awaitable<void> reconnect();
-    void connection_lost(const std::string& why, error_code cause);
+    /// The response stopped before the stream was over: resumes, or fails with `unresumable`.
+    void connection_lost(const std::string& why, error_code cause, errc unresumable = errc::connection_closed);
+    /// The response's body is complete; the connection goes back to the pool when it can.
+    void response_ended();
     void feed(std::string_view bytes);
     void on_sse(const sse::event& e);
     /// A received event not yet pulled: text deltas, nearly all of a stream, wait in their

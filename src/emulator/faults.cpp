@@ -201,6 +201,9 @@ bool fault_item(fault& out, std::string_view k, std::string_view v, bool has) {
   } else if (k == "cut-after-bytes") {
     need();
     out.stream.cut_after_bytes = static_cast<std::size_t>(to_uint(k, v));
+  } else if (k == "end-after-events") {
+    need();
+    out.stream.end_after_events = static_cast<std::size_t>(to_uint(k, v));
   } else if (k == "error-event") {
     need();
     out.stream.error_event = std::string(v);

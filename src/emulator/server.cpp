@@ -306,7 +306,10 @@ struct server::impl {
     const detail::stream_fault& f = sr.fault;
     auto& lowest = beast::get_lowest_layer(c.stream);
     const bool chunked = version >= 11;
-    const bool close_after = !keep_alive || !chunked || reply.close_after || f.refusal ||
+    // end-after-events=0 announces an empty body in the head (Content-Length: 0), so that the
+    // head arrives with the end of the response, as a client may meet it in one read.
+    const bool empty_body = f.end_after_events == std::size_t{0};
+    const bool close_after = !keep_alive || (!chunked && !empty_body) || reply.close_after || f.refusal ||
                              f.cut_after_events.has_value() || f.cut_after_bytes.has_value();
 
     http::response<http::empty_body> res;
@@ -317,13 +320,20 @@ struct server::impl {
     res.set(http::field::cache_control, "no-cache");
     for (const auto& [k, v] : reply.headers) res.set(k, v);
     res.keep_alive(!close_after);
-    if (chunked) res.chunked(true);
+    if (empty_body)
+      res.content_length(0);
+    else if (chunked)
+      res.chunked(true);
     http::response_serializer<http::empty_body> ser(res);
     lowest.expires_after(write_timeout);
     auto header_op = http::async_write_header(c.stream, ser, asio::as_tuple(asio::use_awaitable));
     auto [hec, hbytes] = co_await std::move(header_op);
     (void)hbytes;
     if (hec) co_return false;
+    if (empty_body) {
+      auto end_op = end_response(c, close_after);
+      co_return co_await std::move(end_op);
+    }
 
     // Wake-ups when the log grows: the log holds only a weak reference to this frame's timer and
     // executor (nothing of the io_context may outlive it in the service), and the cancel runs on
@@ -350,7 +360,7 @@ struct server::impl {
     const bool coalesce = !f.any() && f.inject.empty() && sr.write_interval.count() == 0;
     std::size_t pos = sr.from, events = 0, sent = 0;
     bool stalled = false;
-    enum class ending { normal, error, refusal } how = ending::normal;
+    enum class ending { normal, error, refusal, early } how = ending::normal;
     for (bool ended = false; !ended && how == ending::normal;) {
       std::vector<detail::log_frame> batch;
       ended = sr.log->read(pos, batch, waiter);
@@ -373,6 +383,10 @@ struct server::impl {
       for (auto& fr : batch) {
         ++pos;
         if (f.no_terminal && fr.name == "interaction.completed") continue;
+        if (f.end_after_events && events == *f.end_after_events) {
+          how = ending::early;
+          break;
+        }
         if (events == after) {
           if (f.stall && !stalled) {
             stalled = true;
@@ -409,7 +423,7 @@ struct server::impl {
       object err{{"code", "prohibited_content"},
                  {"message", f.message.value_or("The response was blocked because it may contain prohibited content.")}};
       tail = detail::json::serialize(object{{"error", std::move(err)}}) + "\n";
-    } else {
+    } else if (how != ending::early) {
       if (how == ending::error) {
         object err{{"code", *f.error_event}, {"message", f.message.value_or("Injected stream error (emulator).")}};
         tail = "event: error\ndata: " +
@@ -426,15 +440,20 @@ struct server::impl {
       (void)lbytes;
       if (lec) co_return false;
     }
-    if (close_after) {
-      if constexpr (std::is_same_v<Stream, tls_stream>) {
-        lowest.expires_after(std::chrono::seconds(2));
-        auto shut_op = c.stream.async_shutdown(asio::as_tuple(asio::use_awaitable));
-        co_await std::move(shut_op);
-      }
-      co_return false;
+    auto end_op = end_response(c, close_after);
+    co_return co_await std::move(end_op);
+  }
+
+  /// After the last byte of a streamed reply: whether the connection serves another request.
+  template <class Stream>
+  asio::awaitable<bool> end_response(connection<Stream>& c, bool close_after) {
+    if (!close_after) co_return true;
+    if constexpr (std::is_same_v<Stream, tls_stream>) {
+      beast::get_lowest_layer(c.stream).expires_after(std::chrono::seconds(2));
+      auto shut_op = c.stream.async_shutdown(asio::as_tuple(asio::use_awaitable));
+      co_await std::move(shut_op);
     }
-    co_return true;
+    co_return false;
   }
 
   void close_idle() {

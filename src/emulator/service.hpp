@@ -71,6 +71,7 @@ class event_log {
 struct stream_fault {
   std::optional<std::size_t> cut_after_events;
   std::optional<std::size_t> cut_after_bytes;
+  std::optional<std::size_t> end_after_events;  ///< end the body cleanly, without [DONE]
   std::optional<std::string> error_event;  ///< code of an `error` event
   std::optional<std::string> message;       ///< error / refusal message
   bool no_terminal = false;
@@ -82,7 +83,7 @@ struct stream_fault {
   std::string inject;       ///< a JSON member added to every event's data (pad / bad-utf8)
 
   bool any() const {
-    return cut_after_events || cut_after_bytes || error_event || no_terminal || refusal || stall || malformed ||
+    return cut_after_events || cut_after_bytes || end_after_events || error_event || no_terminal || refusal || stall || malformed ||
            misindex;
   }
 };

@@ -548,6 +548,35 @@ BOOST_AUTO_TEST_CASE(cut_after_bytes) {
   BOOST_TEST(c.get(interactions + "/" + id).obj().at("status") == "completed");
 }
 
+BOOST_AUTO_TEST_CASE(end_after_events_ends_the_body_cleanly) {
+  emu::server srv;
+  client c(srv);
+  // An empty body, announced in the head (Content-Length: 0); the connection stays open.
+  BOOST_TEST_REQUIRE(c.begin_stream_post(interactions, stream_request("none"), {{"x-emulator-fault", "end-after-events=0"}}) ==
+                     200u);
+  BOOST_TEST(c.stream_header()[http::field::content_length] == "0");
+  BOOST_TEST(c.stream_header()[http::field::content_type] == "text/event-stream");
+  auto events = c.read_events();
+  BOOST_TEST(events.empty());
+  BOOST_TEST(c.stream_complete());
+  BOOST_TEST(!c.stream_error().failed());
+  BOOST_TEST(c.body_bytes() == 0u);
+  BOOST_TEST(c.connected());
+
+  // Five whole events, no [DONE]; the interaction itself goes on and is stored.
+  BOOST_TEST_REQUIRE(c.begin_stream_post(interactions, stream_request("some"), {{"x-emulator-fault", "end-after-events=5"}}) ==
+                     200u);
+  events = c.read_events();
+  BOOST_TEST(c.stream_complete());
+  BOOST_TEST_REQUIRE(events.size() == 5u);
+  BOOST_TEST(events.back().data != "[DONE]");
+  BOOST_TEST(count_type(events, "interaction.completed") == 0u);
+  BOOST_TEST(c.get(interactions + "/" + id_of(events)).obj().at("status") == "completed");
+  BOOST_TEST(srv.stats().connections_accepted == 1u);
+
+  BOOST_TEST(c.post(interactions, stream_request("x"), {{"x-emulator-fault", "end-after-events"}}).status == 400u);
+}
+
 BOOST_AUTO_TEST_CASE(error_event_no_terminal_and_refusal) {
   emu::server srv;
   client c(srv);

@@ -452,6 +452,57 @@ BOOST_AUTO_TEST_CASE(missing_terminal_event_is_an_error)
     }());
 }
 
+// A body that ends cleanly before the stream did (no terminal event, no [DONE]), as behind a
+// proxy that limits a response's length: resumed like a dropped connection, and the connection,
+// whose response was complete, goes back to the pool. An empty body (end-after-events=0) is
+// complete with its head: nothing may wait for a read.
+BOOST_AUTO_TEST_CASE(a_body_that_ends_before_the_stream_is_resumed)
+{
+    auto c = make_client(fast_resume(*this));
+    streamed reference;
+    run([&]() -> asio::awaitable<void> {
+        auto all = stream_all(c, question(), words(20));
+        reference = co_await std::move(all);
+    }());
+    BOOST_REQUIRE(!reference.ec);
+    for (std::size_t end : {0, 5})
+    {
+        server.clear_fault_rules();
+        server.add_fault_rule("route=create;times=1;end-after-events=" + std::to_string(end));
+        streamed resumed;
+        run([&]() -> asio::awaitable<void> {
+            auto all = stream_all(c, question(), words(20));
+            resumed = co_await std::move(all);
+        }());
+        BOOST_TEST_CONTEXT("body ended after " << end << " events")
+        {
+            BOOST_TEST(!resumed.ec, resumed.diag.to_string());
+            BOOST_TEST(resumed.resumes == 1u);
+            BOOST_TEST((normalized(resumed.events, resumed.id) == normalized(reference.events, reference.id)));
+        }
+    }
+    BOOST_TEST(c.pool_statistics().created_total == 1u);
+    BOOST_TEST(server.stats().connections_accepted == 1u);
+
+    // Without resume: incomplete_stream at once, saying why (a read of the finished empty body
+    // would have waited for the idle timeout and reported "no data").
+    auto settings = client_settings();
+    settings.streaming.resume = false;
+    auto once = make_client(settings);
+    server.clear_fault_rules();
+    server.add_fault_rule("route=create;times=1;end-after-events=0");
+    run([&]() -> asio::awaitable<void> {
+        auto all = stream_all(once, question(), words(20));
+        auto r = co_await std::move(all);
+        BOOST_TEST(r.ec == gemini::errc::incomplete_stream, r.diag.to_string());
+        BOOST_TEST(r.events.empty());
+        BOOST_TEST(r.diag.library_message.find("ended without interaction.completed") != std::string::npos,
+                   r.diag.library_message);
+        BOOST_TEST(r.diag.library_message.find("resume is disabled") != std::string::npos);
+    }());
+    BOOST_TEST(once.pool_statistics().idle == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(bare_json_refusal_is_surfaced)
 {
     auto c = make_client();
