@@ -28,11 +28,12 @@ std::variant<tcp::socket, asio::ssl::stream<tcp::socket>> make_stream(const asio
 
 asio::awaitable<std::size_t> connection::write(const outgoing_request& req)
 {
+    arm_cancellation();
     // One buffer, hence one TLS record and one system call, unless the body is large.
     if (req.rest().empty())
-        return visit_stream([&](auto& s) { return asio::async_write(s, asio::buffer(req.bytes()), asio::use_awaitable); });
+        return visit_stream([&](auto& s) { return asio::async_write(s, asio::buffer(req.bytes()), exchange_io()); });
     const std::array<asio::const_buffer, 2> parts{asio::buffer(req.bytes()), asio::buffer(req.rest())};
-    return visit_stream([&](auto& s) { return asio::async_write(s, parts, asio::use_awaitable); });
+    return visit_stream([&](auto& s) { return asio::async_write(s, parts, exchange_io()); });
 }
 
 connection::connection(const asio::any_io_executor& ex, asio::ssl::context* tls_context)

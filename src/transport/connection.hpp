@@ -12,7 +12,9 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/bind_executor.hpp>
+#include <boost/asio/cancellation_state.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -66,8 +68,10 @@ public:
 
     void close() noexcept;
 
-    // The I/O below returns Asio's operations as they are, not wrapped in coroutines of their
-    // own: a coroutine frame and its scheduling per step is a measurable share of a request.
+    // The exchange I/O below (write, read_header, read, read_some_body) is awaited only inside
+    // bounded(), which also stands for the caller's cancellation. It returns Asio's operations as
+    // they are, not wrapped in coroutines of their own: a coroutine frame and its scheduling per
+    // step is a measurable share of a request.
 
     /// `req` must outlive the returned operation.
     asio::awaitable<std::size_t> write(const outgoing_request& req);
@@ -75,31 +79,25 @@ public:
     template <class Parser>
     asio::awaitable<std::size_t> read_header(Parser& parser)
     {
-        return visit_stream(
-            [&](auto& s) { return http::async_read_header(s, buffer_, parser, asio::use_awaitable); });
+        arm_cancellation();
+        return visit_stream([&](auto& s) { return http::async_read_header(s, buffer_, parser, exchange_io()); });
     }
 
     template <class Parser>
     asio::awaitable<std::size_t> read(Parser& parser)
     {
-        return visit_stream([&](auto& s) { return http::async_read(s, buffer_, parser, asio::use_awaitable); });
+        arm_cancellation();
+        return visit_stream([&](auto& s) { return http::async_read(s, buffer_, parser, exchange_io()); });
     }
 
-    template <class Parser>
-    asio::awaitable<std::size_t> read_some(Parser& parser)
-    {
-        auto op = visit_stream(
-            [&](auto& s) { return http::async_read_some(s, buffer_, parser, asio::use_awaitable); });
-        co_return co_await std::move(op);
-    }
-
-    /// Like read_some, for incremental bodies: Beast's need_buffer (the caller's buffer is full)
-    /// is success, other failures come back as the error code; cancellation still throws.
+    /// One read of an incremental body: Beast's need_buffer (the caller's buffer is full) is
+    /// success, other failures come back as the error code; cancellation still throws.
     template <class Parser>
     asio::awaitable<error_code> read_some_body(Parser& parser)
     {
+        arm_cancellation();
         auto op = visit_stream([&](auto& s) {
-            return http::async_read_some(s, buffer_, parser, asio::as_tuple(asio::use_awaitable));
+            return http::async_read_some(s, buffer_, parser, asio::as_tuple(exchange_io()));
         });
         auto [ec, ignored] = co_await std::move(op);
         if (ec == http::error::need_buffer)
@@ -116,10 +114,23 @@ public:
     /// completions per request or stream read); here it is one wait on the connection's timer. The wait completes on the caller's executor (its strand), so it
     /// never runs beside `op`; a wait that fires after `op` ended finds a newer generation
     /// and does nothing.
+    ///
+    /// The caller's cancellation closes the connection the same way, and `op` fails with
+    /// operation_aborted. The exchange I/O has no cancellation slot of its own (exchange_io()):
+    /// with one, each layer under it (Beast's composed read, the SSL stream's operation, the
+    /// socket's reactor operation) installs a cancellation handler per operation, eight
+    /// allocations per unary request, and a closed connection is all a cancelled exchange
+    /// leaves either way. Instead each exchange I/O installs one handler in the caller's slot
+    /// (arm_cancellation()), which Asio clears when that I/O completes; a cancellation between
+    /// two of them is thrown by the next co_await (Asio's throw_if_cancelled). The handler runs
+    /// on the caller's strand, like `op`.
     template <class T>
     asio::awaitable<T> bounded(asio::awaitable<T> op, clock::time_point deadline, const char* phase)
     {
         auto ex = co_await asio::this_coro::executor;
+        asio::cancellation_state state = co_await asio::this_coro::cancellation_state;
+        exchange_slot_ = state.slot();
+        cancelled_ = false;
         const std::uint64_t generation = ++watch_->generation;
         watch_->expired = false;
         deadline_timer_.expires_at(deadline);
@@ -135,6 +146,9 @@ public:
             connection& c;
             ~disarm()
             {
+                if (c.exchange_slot_.is_connected())
+                    c.exchange_slot_.clear();   // an I/O armed but never started
+                c.exchange_slot_ = {};
                 c.watch_->generation.fetch_add(1, std::memory_order_release);
                 c.deadline_timer_.cancel();
             }
@@ -145,6 +159,8 @@ public:
         }
         catch (...)
         {
+            if (cancelled_)
+                throw boost::system::system_error(asio::error::operation_aborted);
             if (watch_->expired)
                 throw deadline_exceeded{phase};
             throw;
@@ -198,6 +214,20 @@ private:
     tcp::socket& socket() noexcept;
     asio::awaitable<void> open_tunnel(const proxy_endpoint& proxy, const target& where);
 
+    /// The completion token of the exchange I/O: use_awaitable without the caller's
+    /// cancellation slot (bounded() says why).
+    static auto exchange_io() { return asio::bind_cancellation_slot(asio::cancellation_slot(), asio::use_awaitable); }
+
+    /// Before each exchange I/O: the caller's cancellation closes this connection.
+    void arm_cancellation()
+    {
+        if (exchange_slot_.is_connected())
+            exchange_slot_.assign([this](asio::cancellation_type) {
+                cancelled_ = true;
+                close();
+            });
+    }
+
     /// What bounded()'s timer wait shares with the exchange it bounds. Shared because the wait
     /// can complete after the connection is gone; the generation is atomic because the next
     /// exchange on this connection may run on another operation's strand.
@@ -212,6 +242,8 @@ private:
     boost::beast::flat_buffer buffer_;
     asio::steady_timer deadline_timer_;
     std::shared_ptr<deadline_watch> watch_ = std::make_shared<deadline_watch>();
+    asio::cancellation_slot exchange_slot_;   // the caller's, during bounded()
+    bool cancelled_ = false;                  // by the caller, during bounded()
     bool resumed_ = false;
     clock::time_point created_ = clock::now();
     clock::time_point last_used_ = created_;
