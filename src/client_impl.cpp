@@ -160,7 +160,18 @@ client_impl::~client_impl() { cancel_all(); }
 
 std::shared_ptr<operation_state> client_impl::begin_operation()
 {
-    auto op = std::make_shared<operation_state>(make_operation_strand(executor));
+    asio::any_io_executor strand;
+    {
+        std::lock_guard lock(ops_mutex_);
+        if (!spare_strands_.empty())
+        {
+            strand = std::move(spare_strands_.back());
+            spare_strands_.pop_back();
+        }
+    }
+    if (!strand)
+        strand = make_operation_strand(executor);
+    auto op = std::make_shared<operation_state>(std::move(strand));
     std::lock_guard lock(ops_mutex_);
     if (!cancelled_)
         ops_.insert(op);
@@ -171,8 +182,12 @@ std::shared_ptr<operation_state> client_impl::begin_operation()
 
 void client_impl::end_operation(const std::shared_ptr<operation_state>& op)
 {
+    // Enough spare strands for a burst of this many operations at once; beyond it they are freed.
+    constexpr std::size_t max_spare_strands = 1024;
     std::lock_guard lock(ops_mutex_);
     ops_.erase(op);
+    if (spare_strands_.size() < max_spare_strands)
+        spare_strands_.push_back(op->strand);
 }
 
 void client_impl::cancel_all()

@@ -19,6 +19,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <vector>
 
 namespace gemini::detail {
 
@@ -123,6 +124,11 @@ private:
     std::shared_ptr<connection_pool> pool_;
     std::mutex ops_mutex_;
     std::set<std::shared_ptr<operation_state>> ops_;
+    /// Strands of ended operations, for the next ones (a strand costs two allocations and the
+    /// strand service's mutex to make and to destroy). An operation's strand only serialises
+    /// its handlers, so one that ended can lend its strand to the next; a late handler of the
+    /// old one (a cancel, a deadline that lost its race) finds it ended and does nothing.
+    std::vector<asio::any_io_executor> spare_strands_;
     bool cancelled_ = false;
 };
 
