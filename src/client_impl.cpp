@@ -186,7 +186,7 @@ void client_impl::end_operation(const std::shared_ptr<operation_state>& op)
     constexpr std::size_t max_spare_strands = 1024;
     std::lock_guard lock(ops_mutex_);
     ops_.erase(op);
-    if (spare_strands_.size() < max_spare_strands)
+    if (!cancelled_ && spare_strands_.size() < max_spare_strands)
         spare_strands_.push_back(op->strand);
 }
 
@@ -197,6 +197,7 @@ void client_impl::cancel_all()
         std::lock_guard lock(ops_mutex_);
         cancelled_ = true;
         ops.swap(ops_);
+        spare_strands_.clear();   // no operation will start
     }
     for (const auto& op : ops)
         asio::post(op->strand, [op] { op->request_cancel(asio::cancellation_type::terminal); });

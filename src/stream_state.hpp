@@ -72,7 +72,8 @@ private:
     asio::awaitable<void> reconnect();
     /// The response stopped before the stream was over: resumes, or fails with `unresumable`.
     void connection_lost(const std::string& why, error_code cause, errc unresumable = errc::connection_closed);
-    /// The response's body is complete; the connection goes back to the pool when it can.
+    /// The response's body is complete (conn_ and parser_ set); the connection goes back to
+    /// the pool when it can.
     void response_ended();
     void feed(std::string_view bytes);
     void on_sse(const sse::event& e);

@@ -383,10 +383,6 @@ struct server::impl {
       for (auto& fr : batch) {
         ++pos;
         if (f.no_terminal && fr.name == "interaction.completed") continue;
-        if (f.end_after_events && events == *f.end_after_events) {
-          how = ending::early;
-          break;
-        }
         if (events == after) {
           if (f.stall && !stalled) {
             stalled = true;
@@ -411,6 +407,10 @@ struct server::impl {
         if (f.cut_after_events && events >= *f.cut_after_events) {
           c.close();
           co_return false;
+        }
+        if (f.end_after_events && events >= *f.end_after_events) {
+          how = ending::early;  // at once, not when the model writes the next event
+          break;
         }
       }
     }

@@ -10,6 +10,7 @@
 #include "transport/tls_session_cache.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/assert.hpp>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
@@ -66,6 +67,9 @@ public:
     /// (a TLS close_notify, say): such a connection must not carry a request.
     bool still_open_while_idle() noexcept;
 
+    /// False once closed (by a deadline or a cancellation that raced with the end of the exchange).
+    bool is_open() noexcept { return socket().is_open(); }
+
     void close() noexcept;
 
     // The exchange I/O below (write, read_header, read, read_some_body) is awaited only inside
@@ -102,7 +106,10 @@ public:
         auto [ec, ignored] = co_await std::move(op);
         if (ec == http::error::need_buffer)
             ec = {};
-        if (ec == asio::error::operation_aborted)
+        // A failure after bounded() closed the connection (the caller's cancellation, the
+        // deadline) is thrown for bounded() to name, whatever error the closed socket gave: a
+        // close between two steps of a composed read fails the next step with bad_descriptor.
+        if (ec == asio::error::operation_aborted || (ec && (cancelled_ || watch_->expired)))
             throw boost::system::system_error(ec);
         co_return ec;
     }
@@ -131,6 +138,7 @@ public:
         asio::cancellation_state state = co_await asio::this_coro::cancellation_state;
         exchange_slot_ = state.slot();
         cancelled_ = false;
+        in_exchange_ = true;
         const std::uint64_t generation = ++watch_->generation;
         watch_->expired = false;
         deadline_timer_.expires_at(deadline);
@@ -149,6 +157,7 @@ public:
                 if (c.exchange_slot_.is_connected())
                     c.exchange_slot_.clear();   // an I/O armed but never started
                 c.exchange_slot_ = {};
+                c.in_exchange_ = false;
                 c.watch_->generation.fetch_add(1, std::memory_order_release);
                 c.deadline_timer_.cancel();
             }
@@ -221,6 +230,7 @@ private:
     /// Before each exchange I/O: the caller's cancellation closes this connection.
     void arm_cancellation()
     {
+        BOOST_ASSERT_MSG(in_exchange_, "exchange I/O awaited outside bounded(): neither cancellable nor timed");
         if (exchange_slot_.is_connected())
             exchange_slot_.assign([this](asio::cancellation_type) {
                 cancelled_ = true;
@@ -244,6 +254,7 @@ private:
     std::shared_ptr<deadline_watch> watch_ = std::make_shared<deadline_watch>();
     asio::cancellation_slot exchange_slot_;   // the caller's, during bounded()
     bool cancelled_ = false;                  // by the caller, during bounded()
+    bool in_exchange_ = false;                // inside bounded()
     bool resumed_ = false;
     clock::time_point created_ = clock::now();
     clock::time_point last_used_ = created_;

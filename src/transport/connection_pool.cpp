@@ -205,7 +205,8 @@ void connection_pool::release(std::unique_ptr<connection> conn, bool reusable) n
     {
         std::lock_guard lock(mutex_);
         --in_use_;
-        if (reusable && !shut_down_ && conn->buffered() == 0)
+        // A deadline or a cancellation that fired as the exchange ended may have closed it.
+        if (reusable && !shut_down_ && conn->buffered() == 0 && conn->is_open())
         {
             conn->touch();
             if (!waiters_.empty())

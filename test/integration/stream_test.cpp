@@ -469,6 +469,7 @@ BOOST_AUTO_TEST_CASE(a_body_that_ends_before_the_stream_is_resumed)
     {
         server.clear_fault_rules();
         server.add_fault_rule("route=create;times=1;end-after-events=" + std::to_string(end));
+        server.clear_request_log();
         streamed resumed;
         run([&]() -> asio::awaitable<void> {
             auto all = stream_all(c, question(), words(20));
@@ -479,6 +480,14 @@ BOOST_AUTO_TEST_CASE(a_body_that_ends_before_the_stream_is_resumed)
             BOOST_TEST(!resumed.ec, resumed.diag.to_string());
             BOOST_TEST(resumed.resumes == 1u);
             BOOST_TEST((normalized(resumed.events, resumed.id) == normalized(reference.events, reference.id)));
+            // With no event, hence no interaction id, the create is sent again (as after a cut
+            // before the first event); after some, the stream resumes by GET after the last id.
+            std::vector<std::string> calls;
+            for (const auto& r : server.request_log())
+                calls.push_back(r.method + (r.target.find("last_event_id=") != std::string::npos ? " resume" : ""));
+            const std::vector<std::string> expected =
+                end == 0 ? std::vector<std::string>{"POST", "POST"} : std::vector<std::string>{"POST", "GET resume"};
+            BOOST_TEST(calls == expected, boost::test_tools::per_element());
         }
     }
     BOOST_TEST(c.pool_statistics().created_total == 1u);
