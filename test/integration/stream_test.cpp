@@ -123,6 +123,17 @@ gemini::client_options fast_resume(const emulator_fixture& f)
     return o;
 }
 
+// Streams question() with an answer of `n` words to its end, on the fixture's io_context.
+streamed stream_to_end(emulator_fixture& f, gemini::client& c, int n)
+{
+    streamed out;
+    f.run([&]() -> asio::awaitable<void> {
+        auto all = stream_all(c, question(), words(n));
+        out = co_await std::move(all);
+    }());
+    return out;
+}
+
 } // namespace
 
 BOOST_FIXTURE_TEST_SUITE(streaming, emulator_fixture)
@@ -173,11 +184,7 @@ BOOST_AUTO_TEST_CASE(function_call_arguments_assembled_from_deltas)
 BOOST_AUTO_TEST_CASE(resume_after_cuts_at_many_event_positions_is_exact)
 {
     auto c = make_client(fast_resume(*this));
-    streamed reference;
-    run([&]() -> asio::awaitable<void> {
-        auto all = stream_all(c, question(), words(30));
-        reference = co_await std::move(all);
-    }());
+    const streamed reference = stream_to_end(*this, c, 30);
     BOOST_REQUIRE(!reference.ec);
     const auto expected = normalized(reference.events, reference.id);
     BOOST_REQUIRE_GT(expected.size(), 8u);
@@ -192,11 +199,7 @@ BOOST_AUTO_TEST_CASE(resume_after_cuts_at_many_event_positions_is_exact)
     {
         server.clear_fault_rules();
         server.add_fault_rule("route=create;times=1;cut-after-events=" + std::to_string(cut));
-        streamed resumed;
-        run([&]() -> asio::awaitable<void> {
-            auto all = stream_all(c, question(), words(30));
-            resumed = co_await std::move(all);
-        }());
+        const streamed resumed = stream_to_end(*this, c, 30);
         BOOST_TEST_CONTEXT("cut after " << cut << " events")
         {
             BOOST_TEST(!resumed.ec, resumed.diag.to_string());
@@ -211,11 +214,7 @@ BOOST_AUTO_TEST_CASE(resume_after_cuts_at_many_event_positions_is_exact)
 BOOST_AUTO_TEST_CASE(resume_after_cuts_at_byte_positions_is_exact)
 {
     auto c = make_client(fast_resume(*this));
-    streamed reference;
-    run([&]() -> asio::awaitable<void> {
-        auto all = stream_all(c, question(), words(20));
-        reference = co_await std::move(all);
-    }());
+    const streamed reference = stream_to_end(*this, c, 20);
     BOOST_REQUIRE(!reference.ec);
     const auto expected = normalized(reference.events, reference.id);
 
@@ -223,11 +222,7 @@ BOOST_AUTO_TEST_CASE(resume_after_cuts_at_byte_positions_is_exact)
     {
         server.clear_fault_rules();
         server.add_fault_rule("route=create;times=1;cut-after-bytes=" + std::to_string(cut));
-        streamed resumed;
-        run([&]() -> asio::awaitable<void> {
-            auto all = stream_all(c, question(), words(20));
-            resumed = co_await std::move(all);
-        }());
+        const streamed resumed = stream_to_end(*this, c, 20);
         BOOST_TEST_CONTEXT("cut after " << cut << " bytes")
         {
             BOOST_TEST(!resumed.ec, resumed.diag.to_string());
@@ -459,22 +454,14 @@ BOOST_AUTO_TEST_CASE(missing_terminal_event_is_an_error)
 BOOST_AUTO_TEST_CASE(a_body_that_ends_before_the_stream_is_resumed)
 {
     auto c = make_client(fast_resume(*this));
-    streamed reference;
-    run([&]() -> asio::awaitable<void> {
-        auto all = stream_all(c, question(), words(20));
-        reference = co_await std::move(all);
-    }());
+    const streamed reference = stream_to_end(*this, c, 20);
     BOOST_REQUIRE(!reference.ec);
     for (std::size_t end : {0, 5})
     {
         server.clear_fault_rules();
         server.add_fault_rule("route=create;times=1;end-after-events=" + std::to_string(end));
         server.clear_request_log();
-        streamed resumed;
-        run([&]() -> asio::awaitable<void> {
-            auto all = stream_all(c, question(), words(20));
-            resumed = co_await std::move(all);
-        }());
+        const streamed resumed = stream_to_end(*this, c, 20);
         BOOST_TEST_CONTEXT("body ended after " << end << " events")
         {
             BOOST_TEST(!resumed.ec, resumed.diag.to_string());
