@@ -28,7 +28,6 @@ std::variant<tcp::socket, asio::ssl::stream<tcp::socket>> make_stream(const asio
 
 asio::awaitable<std::size_t> connection::write(const outgoing_request& req)
 {
-    arm_cancellation();
     // One buffer, hence one TLS record and one system call, unless the body is large.
     if (req.rest().empty())
         return visit_stream([&](auto& s) { return asio::async_write(s, asio::buffer(req.bytes()), exchange_io()); });

@@ -10,7 +10,6 @@
 #include "transport/tls_session_cache.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
-#include <boost/assert.hpp>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
@@ -22,6 +21,7 @@
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/assert.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
@@ -83,14 +83,12 @@ public:
     template <class Parser>
     asio::awaitable<std::size_t> read_header(Parser& parser)
     {
-        arm_cancellation();
         return visit_stream([&](auto& s) { return http::async_read_header(s, buffer_, parser, exchange_io()); });
     }
 
     template <class Parser>
     asio::awaitable<std::size_t> read(Parser& parser)
     {
-        arm_cancellation();
         return visit_stream([&](auto& s) { return http::async_read(s, buffer_, parser, exchange_io()); });
     }
 
@@ -99,7 +97,6 @@ public:
     template <class Parser>
     asio::awaitable<error_code> read_some_body(Parser& parser)
     {
-        arm_cancellation();
         auto op = visit_stream([&](auto& s) {
             return http::async_read_some(s, buffer_, parser, asio::as_tuple(exchange_io()));
         });
@@ -128,7 +125,7 @@ public:
     /// socket's reactor operation) installs a cancellation handler per operation, eight
     /// allocations per unary request, and a closed connection is all a cancelled exchange
     /// leaves either way. Instead each exchange I/O installs one handler in the caller's slot
-    /// (arm_cancellation()), which Asio clears when that I/O completes; a cancellation between
+    /// (exchange_io()), which Asio clears when that I/O completes; a cancellation between
     /// two of them is thrown by the next co_await (Asio's throw_if_cancelled). The handler runs
     /// on the caller's strand, like `op`.
     template <class T>
@@ -223,12 +220,10 @@ private:
     tcp::socket& socket() noexcept;
     asio::awaitable<void> open_tunnel(const proxy_endpoint& proxy, const target& where);
 
-    /// The completion token of the exchange I/O: use_awaitable without the caller's
-    /// cancellation slot (bounded() says why).
-    static auto exchange_io() { return asio::bind_cancellation_slot(asio::cancellation_slot(), asio::use_awaitable); }
-
-    /// Before each exchange I/O: the caller's cancellation closes this connection.
-    void arm_cancellation()
+    /// The completion token of one exchange I/O, armed first: the caller's cancellation closes
+    /// this connection. It is use_awaitable without the caller's cancellation slot (bounded()
+    /// says why).
+    auto exchange_io()
     {
         BOOST_ASSERT_MSG(in_exchange_, "exchange I/O awaited outside bounded(): neither cancellable nor timed");
         if (exchange_slot_.is_connected())
@@ -236,6 +231,7 @@ private:
                 cancelled_ = true;
                 close();
             });
+        return asio::bind_cancellation_slot(asio::cancellation_slot(), asio::use_awaitable);
     }
 
     /// What bounded()'s timer wait shares with the exchange it bounds. Shared because the wait
