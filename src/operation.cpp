@@ -2,6 +2,7 @@
 
 #include "api_error_body.hpp"
 #include "transport/transport_failure.hpp"
+#include "model/interaction_reader.hpp"
 #include "model/scratch_document.hpp"
 
 #include <boost/json/parse.hpp>
@@ -96,6 +97,12 @@ interaction decode_interaction(http_reply reply)
         diag.library_message = "expected application/json, got '" + std::string(content_type) + "'";
         throw error(make_error_code(errc::malformed_response), std::move(diag));
     }
+    interaction result;
+    if (read_common_interaction(reply.body, result))
+    {
+        result.http = std::move(reply.info);
+        return result;
+    }
     error_code ec;
     scratch_document document;
     json::value parsed = document.parse(reply.body, ec);
@@ -107,7 +114,6 @@ interaction decode_interaction(http_reply reply)
                                   : std::string("response body is not a JSON object");
         throw error(make_error_code(errc::malformed_response), std::move(diag));
     }
-    // Returned as a prvalue, so the 1 KiB interaction is built in place, not moved into place.
     const auto convert = [&]() -> interaction {
         try
         {
@@ -121,7 +127,7 @@ interaction decode_interaction(http_reply reply)
             throw error(make_error_code(errc::malformed_response), std::move(diag));
         }
     };
-    interaction result = convert();
+    result = convert();
     result.http = std::move(reply.info);
     return result;
 }

@@ -1,5 +1,6 @@
 // The public tag_invoke conversions: each forwards to the generic helper of json_io.hpp, which
 // keeps all template instantiations in this one translation unit.
+#include "model/interaction_reader.hpp"
 #include "model/json_io.hpp"
 
 namespace gemini {
@@ -41,7 +42,10 @@ std::string to_json(const request& r)
 
 interaction parse_interaction(std::string_view json)
 {
-    return boost::json::value_to<interaction>(boost::json::parse(json));
+    interaction out;
+    if (!detail::read_common_interaction(json, out))
+        out = boost::json::value_to<interaction>(boost::json::parse(json));
+    return out;
 }
 
 } // namespace gemini
