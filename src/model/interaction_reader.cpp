@@ -1,4 +1,5 @@
 #include "model/interaction_reader.hpp"
+#include "model/plain_json.hpp"
 
 #include <boost/json/basic_parser_impl.hpp>
 
@@ -409,12 +410,30 @@ private:
 
 } // namespace
 
-bool read_common_interaction(std::string_view json, interaction& out)
+plain_scan scan_common_interaction(std::string_view json, interaction& out)
+{
+    common_interaction_handler handler(out);
+    return plain_sax_driver(json, handler).run();
+}
+
+bool read_common_interaction_with_tokenizer(std::string_view json, interaction& out)
 {
     json::basic_parser<common_interaction_handler> parser{json::parse_options{}, out};
     error_code ec;
     const std::size_t used = parser.write_some(false, json.data(), json.size(), ec);
     return !ec && used == json.size() && parser.done();
+}
+
+bool read_common_interaction(std::string_view json, interaction& out)
+{
+    switch (scan_common_interaction(json, out))
+    {
+    case plain_scan::accepted: return true;
+    case plain_scan::declined: return false;
+    case plain_scan::unsure: break;
+    }
+    out = interaction{};   // what the scan filled before it gave up
+    return read_common_interaction_with_tokenizer(json, out);
 }
 
 } // namespace gemini::detail

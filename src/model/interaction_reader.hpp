@@ -4,6 +4,8 @@
 // DOM was a quarter of the client's instructions per unary request, so that shape is read
 // straight from the text into the interaction; everything else takes the general path.
 
+#include "model/plain_json.hpp"
+
 #include <gemini/model/interaction.hpp>
 
 #include <string_view>
@@ -22,5 +24,12 @@ namespace gemini::detail {
 /// reads the text with value_to<interaction>, which gives the same interaction for the shapes
 /// accepted here (the fuzz target fuzz-interaction checks it) and the errors for bad input.
 bool read_common_interaction(std::string_view json, interaction& out);
+
+/// The two halves of read_common_interaction, for the tests and the fuzz target that check that
+/// they agree. The scan reads plain JSON (no escapes, ASCII strings, plain integers) without a
+/// tokenizer and is `unsure` of anything else; the tokenizer (Boost.JSON's basic_parser, with the
+/// same handler) reads any text.
+plain_scan scan_common_interaction(std::string_view json, interaction& out);
+bool read_common_interaction_with_tokenizer(std::string_view json, interaction& out);
 
 } // namespace gemini::detail

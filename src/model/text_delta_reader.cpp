@@ -2,9 +2,7 @@
 
 #include <boost/json/basic_parser_impl.hpp>
 
-#include <bit>
 #include <cstdint>
-#include <cstring>
 #include <limits>
 #include <string>
 
@@ -157,18 +155,17 @@ class plain_text_delta_scan
 public:
     using outcome = plain_scan;
 
-    explicit plain_text_delta_scan(std::string_view json) : p_(json.data()), end_(json.data() + json.size()) {}
+    explicit plain_text_delta_scan(std::string_view json) : json_(json), in_(json) {}
 
     outcome run()
     {
-        const char* start = p_;
         if (canonical())
             return outcome::accepted;
-        *this = plain_text_delta_scan(std::string_view(start, static_cast<std::size_t>(end_ - start)));
+        *this = plain_text_delta_scan(json_);
         if (!object(1))
             return result_;
-        skip_space();
-        if (p_ != end_)
+        in_.skip_space();
+        if (!in_.at_end())
             return outcome::unsure;
         return (seen_ & required_members) == required_members ? outcome::accepted : outcome::declined;
     }
@@ -191,100 +188,17 @@ private:
         return false;
     }
 
-    void skip_space()
-    {
-        while (p_ != end_ && (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t'))
-            ++p_;
-    }
+    bool take_char(char c) noexcept { return in_.take_char(c); }
 
-    bool take_char(char c)
-    {
-        if (p_ != end_ && *p_ == c)   // the service writes no whitespace between tokens
-        {
-            ++p_;
-            return true;
-        }
-        skip_space();
-        if (p_ == end_ || *p_ != c)
-            return false;
-        ++p_;
-        return true;
-    }
-
-    // Bytes of `word` that end or complicate a plain string: '"', '\\', below 0x20 or above
-    // 0x7F; the lowest set 0x80 bit marks the first (eight bytes per step instead of one).
-    static std::uint64_t special_bytes(std::uint64_t word) noexcept
-    {
-        constexpr std::uint64_t ones = 0x0101010101010101u;
-        constexpr std::uint64_t highs = 0x8080808080808080u;
-        const auto zero_byte = [](std::uint64_t x) { return (x - ones) & ~x & highs; };
-        const std::uint64_t low = (word - ones * 0x20) & ~word & highs;   // < 0x20
-        return zero_byte(word ^ (ones * '"')) | zero_byte(word ^ (ones * '\\')) | low | (word & highs);
-    }
-
-    // A string with no escape and nothing above 0x7F, after its opening quote.
-    bool plain_string(std::string_view& out)
-    {
-        const char* start = p_;
-        static_assert(std::endian::native == std::endian::little, "special_bytes' first byte is the lowest");
-        while (end_ - p_ >= 8)
-        {
-            std::uint64_t word;
-            std::memcpy(&word, p_, 8);
-            if (const std::uint64_t special = special_bytes(word))
-            {
-                p_ += std::countr_zero(special) / 8;
-                break;
-            }
-            p_ += 8;
-        }
-        for (; p_ != end_; ++p_)
-        {
-            const auto c = static_cast<unsigned char>(*p_);
-            if (c == '"')
-            {
-                out = std::string_view(start, static_cast<std::size_t>(p_ - start));
-                ++p_;
-                return true;
-            }
-            if (c == '\\' || c < 0x20 || c > 0x7F)
-                return fail(outcome::unsure);
-        }
-        return fail(outcome::unsure);
-    }
-
-    // -?[1-9][0-9]* or 0, fitting an int64, followed by no fraction or exponent.
-    bool plain_integer()
-    {
-        const bool negative = p_ != end_ && *p_ == '-';
-        if (negative)
-            ++p_;
-        if (p_ == end_ || *p_ < '0' || *p_ > '9' || (*p_ == '0' && negative))
-            return fail(outcome::unsure);
-        std::uint64_t v = 0;
-        const char* start = p_;
-        for (; p_ != end_ && *p_ >= '0' && *p_ <= '9'; ++p_)
-            v = v * 10 + static_cast<unsigned>(*p_ - '0');
-        const auto digits = p_ - start;
-        if ((digits > 1 && *start == '0') || digits > 18)
-            return fail(outcome::unsure);
-        if (p_ != end_ && (*p_ == '.' || *p_ == 'e' || *p_ == 'E'))
-            return fail(outcome::unsure);
-        index_ = negative ? -static_cast<std::int64_t>(v) : static_cast<std::int64_t>(v);
-        return true;
-    }
-
-    // Whether the text at p_ is `expected` (the rest of a string: its closing quote included);
-    // moves past it when it is. Compilers turn the fixed-size compare into a load or two.
     template<std::size_t N>
     bool literal(const char (&expected)[N]) noexcept
     {
-        constexpr std::size_t size = N - 1;
-        if (static_cast<std::size_t>(end_ - p_) < size || std::memcmp(p_, expected, size) != 0)
-            return false;
-        p_ += size;
-        return true;
+        return in_.literal(expected);
     }
+
+    bool plain_string(std::string_view& out) noexcept { return in_.plain_string(out) || fail(outcome::unsure); }
+
+    bool plain_integer() noexcept { return in_.plain_integer(index_) || fail(outcome::unsure); }
 
     // The key after an opening quote. The keys of the shape are recognised in place; anything
     // else is read as a string and classified (an escape in a key is for the tokenizer).
@@ -309,16 +223,15 @@ private:
 
     bool value(member m)
     {
-        skip_space();
-        if (p_ == end_)
+        const char next = in_.peek();
+        if (next == '\0')
             return fail(outcome::unsure);
         if (m == member::delta)
-            return *p_ == '{' ? object(2) : fail(outcome::declined);
+            return next == '{' ? object(2) : fail(outcome::declined);
         if (m == member::index)
-            return *p_ == '-' || (*p_ >= '0' && *p_ <= '9') ? plain_integer() : fail(outcome::declined);
-        if (*p_ != '"')
+            return next == '-' || (next >= '0' && next <= '9') ? plain_integer() : fail(outcome::declined);
+        if (!in_.take_char('"'))
             return fail(outcome::declined);
-        ++p_;
         // The two values the shape fixes, recognised in place.
         if ((m == member::event_type && literal("step.delta\"")) || (m == member::delta_type && literal("text\"")))
             return true;
@@ -342,7 +255,7 @@ private:
     {
         if (!literal(R"({"index":)") || !plain_integer() || !literal(R"(,"delta":{"type":"text","text":")") ||
             !plain_string(text_) || !literal(R"(},"event_id":")") || !plain_string(event_id_) ||
-            !literal(R"(,"event_type":"step.delta"})") || p_ != end_)
+            !literal(R"(,"event_type":"step.delta"})") || !in_.at_end())
             return false;
         seen_ = required_members | bit(member::index) | bit(member::event_id);
         return true;
@@ -372,8 +285,8 @@ private:
         }
     }
 
-    const char* p_;
-    const char* end_;
+    std::string_view json_;
+    plain_json_cursor in_;
     outcome result_ = outcome::accepted;
     unsigned seen_ = 0;
     std::int64_t index_ = 0;

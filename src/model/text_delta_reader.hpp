@@ -3,6 +3,8 @@
 // a JSON DOM for it and converting the DOM was half of the client's instructions per event, so
 // that one shape is read straight from the text; everything else takes the general path.
 
+#include "model/plain_json.hpp"
+
 #include <gemini/model/event.hpp>
 
 #include <cstdint>
@@ -28,13 +30,6 @@ struct plain_text_delta
     std::string_view text;
     std::optional<std::string_view> event_id;
     std::optional<std::int64_t> index;
-};
-
-enum class plain_scan
-{
-    accepted,   ///< a text delta in plain form
-    declined,   ///< not a text delta
-    unsure,     ///< an escape, a byte above 0x7F, a number not a plain integer, malformed text
 };
 
 /// The fast half of read_text_delta: reads a text delta whose strings have no escape and no

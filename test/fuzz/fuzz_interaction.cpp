@@ -1,5 +1,7 @@
 // gemini::parse_interaction on arbitrary text. Documented failures are std::invalid_argument and
 // boost::system::system_error; anything else escaping is a finding. Invariants:
+//   * where the plain scan of common answers is sure, the tokenizer (basic_parser with the same
+//     handler) gives the same verdict and the same interaction;
 //   * what the DOM-free reader of common answers accepts, the general path (a Boost.JSON DOM and
 //     value_to) reads into the same interaction;
 //   * a decoded interaction written back (value_from) and decoded again gives the same JSON
@@ -42,6 +44,20 @@ std::optional<gemini::interaction> read_generally(std::string_view text)
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
 {
     const std::string_view text(reinterpret_cast<const char*>(data), size);
+
+    {
+        using gemini::detail::plain_scan;
+        gemini::interaction scanned, tokenized;
+        const plain_scan scan = gemini::detail::scan_common_interaction(text, scanned);
+        const bool read = gemini::detail::read_common_interaction_with_tokenizer(text, tokenized);
+        if (scan != plain_scan::unsure)
+        {
+            check(read == (scan == plain_scan::accepted), "the plain scan and the tokenizer disagree on the shape");
+            if (read)
+                check(boost::json::value_from(scanned) == boost::json::value_from(tokenized),
+                      "the plain scan and the tokenizer read different interactions");
+        }
+    }
 
     gemini::interaction quick;
     if (gemini::detail::read_common_interaction(text, quick))

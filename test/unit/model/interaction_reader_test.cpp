@@ -27,6 +27,46 @@ constexpr std::string_view emulator_answer =
     R"("input_tokens_by_modality":[{"modality":"text","tokens":2}],)"
     R"("output_tokens_by_modality":[{"modality":"text","tokens":9}]}})";
 
+// Valid interactions that the general path reads: members the reader has no place for (they go
+// to `extra` or to other types there), other step and block types, the type of a step or block
+// after its other members, JSON values of other kinds.
+constexpr std::string_view outside_the_shape[] = {
+    R"({"id":"v1","system_instruction":"be brief"})",
+    R"({"id":"v1","errors":[{"code":3,"message":"m"}]})",
+    R"({"id":"v1","input":"hello"})",
+    R"({"id":"v1","steps":[{"type":"function_call","id":"c","name":"f","arguments":{}}]})",
+    R"({"id":"v1","steps":[{"type":"mystery_step"}]})",
+    R"({"id":"v1","steps":[{"signature":"s","type":"thought"}]})",
+    R"({"id":"v1","steps":[{"type":"thought","extra_member":1}]})",
+    R"({"id":"v1","steps":[{"type":"model_output","content":[{"type":"image","data":"AA=="}]}]})",
+    R"({"id":"v1","steps":[{"type":"model_output","content":[{"text":"a","type":"text"}]}]})",
+    R"({"id":"v1","steps":[{"type":"model_output","content":[{"type":"text","text":"a","annotations":[]}]}]})",
+    R"({"id":"v1","steps":[{"type":"model_output","content":[],"error":{"code":5}}]})",
+    R"({"id":"v1","usage":{"total_tokens":1.0}})",
+    R"({"id":"v1","usage":{"grounding_tool_count":[]}})",
+    R"({"id":"v1","usage":{"input_tokens_by_modality":[{"modality":"text","tokens":1,"new":true}]}})",
+    R"({"id":"v1","model":null})",
+    R"({"id":"v1","steps":null})",
+};
+
+// Malformed JSON, other kinds of value at the top, a step without a type, a wrong kind of value
+// for a member, and a key given twice: the general path reports each one.
+constexpr std::string_view refused_by_the_general_path[] = {
+    R"({"id":"v1")",
+    R"({"id":"v1"} trailing)",
+    R"({"id":"v1",})",
+    R"([{"id":"v1"}])",
+    R"("v1")",
+    R"({"id":"v1","steps":[{}]})",
+    R"({"id":"v1","steps":[{"type":"model_output","content":[{}]}]})",
+    R"({"id":5})",
+    R"({"id":"v1","steps":{}})",
+    R"({"id":"v1","usage":{"total_tokens":"3"}})",
+    R"({"id":"v1","usage":{"total_tokens":18446744073709551615}})",
+    R"({"id":"v1","status":"completed","status":"failed"})",
+    "{\"id\":\"\xC3\x28\"}",
+};
+
 /// The general path's interaction for the same text, written back as JSON.
 json::value interaction_by_general_path(std::string_view text)
 {
@@ -109,28 +149,7 @@ BOOST_AUTO_TEST_CASE(reads_an_empty_interaction)
 
 BOOST_AUTO_TEST_CASE(declines_what_is_outside_the_shape)
 {
-    // Valid interactions that the general path reads: members the reader has no place for (they
-    // go to `extra` or to other types there), other step and block types, the type of a step or
-    // block after its other members, JSON values of other kinds.
-    const std::string_view valid[] = {
-        R"({"id":"v1","system_instruction":"be brief"})",
-        R"({"id":"v1","errors":[{"code":3,"message":"m"}]})",
-        R"({"id":"v1","input":"hello"})",
-        R"({"id":"v1","steps":[{"type":"function_call","id":"c","name":"f","arguments":{}}]})",
-        R"({"id":"v1","steps":[{"type":"mystery_step"}]})",
-        R"({"id":"v1","steps":[{"signature":"s","type":"thought"}]})",
-        R"({"id":"v1","steps":[{"type":"thought","extra_member":1}]})",
-        R"({"id":"v1","steps":[{"type":"model_output","content":[{"type":"image","data":"AA=="}]}]})",
-        R"({"id":"v1","steps":[{"type":"model_output","content":[{"text":"a","type":"text"}]}]})",
-        R"({"id":"v1","steps":[{"type":"model_output","content":[{"type":"text","text":"a","annotations":[]}]}]})",
-        R"({"id":"v1","steps":[{"type":"model_output","content":[],"error":{"code":5}}]})",
-        R"({"id":"v1","usage":{"total_tokens":1.0}})",
-        R"({"id":"v1","usage":{"grounding_tool_count":[]}})",
-        R"({"id":"v1","usage":{"input_tokens_by_modality":[{"modality":"text","tokens":1,"new":true}]}})",
-        R"({"id":"v1","model":null})",
-        R"({"id":"v1","steps":null})",
-    };
-    for (std::string_view text : valid)
+    for (std::string_view text : outside_the_shape)
     {
         BOOST_TEST_CONTEXT(text)
         {
@@ -144,24 +163,7 @@ BOOST_AUTO_TEST_CASE(declines_what_is_outside_the_shape)
 
 BOOST_AUTO_TEST_CASE(declines_what_the_general_path_refuses)
 {
-    // Malformed JSON, other kinds of value at the top, a step without a type, a wrong kind of
-    // value for a member, and a key given twice: the general path reports each one.
-    const std::string_view refused[] = {
-        R"({"id":"v1")",
-        R"({"id":"v1"} trailing)",
-        R"({"id":"v1",})",
-        R"([{"id":"v1"}])",
-        R"("v1")",
-        R"({"id":"v1","steps":[{}]})",
-        R"({"id":"v1","steps":[{"type":"model_output","content":[{}]}]})",
-        R"({"id":5})",
-        R"({"id":"v1","steps":{}})",
-        R"({"id":"v1","usage":{"total_tokens":"3"}})",
-        R"({"id":"v1","usage":{"total_tokens":18446744073709551615}})",
-        R"({"id":"v1","status":"completed","status":"failed"})",
-        "{\"id\":\"\xC3\x28\"}",
-    };
-    for (std::string_view text : refused)
+    for (std::string_view text : refused_by_the_general_path)
     {
         BOOST_TEST_CONTEXT(text)
         {
@@ -173,6 +175,64 @@ BOOST_AUTO_TEST_CASE(declines_what_the_general_path_refuses)
     // general path keeps is its decision, and parse_interaction still makes it.
     const std::string_view twice = R"({"id":"v1","status":"completed","status":"failed"})";
     BOOST_TEST(json::value_from(gemini::parse_interaction(twice)) == interaction_by_general_path(twice));
+}
+
+BOOST_AUTO_TEST_CASE(the_plain_scan_agrees_with_the_tokenizer)
+{
+    using gemini::detail::plain_scan;
+    // The scan reads the plain form without a tokenizer: the service's answers.
+    gemini::interaction scanned;
+    BOOST_TEST((gemini::detail::scan_common_interaction(emulator_answer, scanned) == plain_scan::accepted));
+    BOOST_TEST(json::value_from(scanned) == interaction_by_general_path(emulator_answer));
+
+    // What it is unsure of goes to the tokenizer: escapes, bytes above 0x7F, numbers that are
+    // not plain integers, literals, malformed text.
+    const std::string_view not_plain[] = {
+        R"({"id":"a\"b"})",
+        "{\"id\":\"caf\xC3\xA9\"}",
+        R"({"usage":{"total_tokens":-0}})",
+        R"({"usage":{"total_tokens":1e2}})",
+        R"({"usage":{"total_tokens":1234567890123456789}})",
+        R"({"model":null})",
+        R"({"id":"v1")",
+        R"({"id":"v1",})",
+        R"({"id":"v1"} x)",
+        R"({"id" "v1"})",
+        R"({"usage":{"total_tokens":01}})",
+    };
+    for (std::string_view text : not_plain)
+    {
+        BOOST_TEST_CONTEXT(text)
+        {
+            gemini::interaction partial;
+            BOOST_TEST((gemini::detail::scan_common_interaction(text, partial) == plain_scan::unsure));
+        }
+    }
+
+    // Where the scan is sure, the tokenizer says the same, and reads the same interaction.
+    int sure = 0;
+    const auto compare = [&](std::string_view text) {
+        BOOST_TEST_CONTEXT(text)
+        {
+            gemini::interaction by_scan, by_tokenizer;
+            const plain_scan scan = gemini::detail::scan_common_interaction(text, by_scan);
+            const bool read = gemini::detail::read_common_interaction_with_tokenizer(text, by_tokenizer);
+            if (scan == plain_scan::unsure)
+                return;
+            ++sure;
+            BOOST_TEST(read == (scan == plain_scan::accepted));
+            if (read && scan == plain_scan::accepted)
+                BOOST_TEST(json::value_from(by_scan) == json::value_from(by_tokenizer));
+        }
+    };
+    compare(emulator_answer);
+    for (std::string_view text : outside_the_shape)
+        compare(text);
+    for (std::string_view text : refused_by_the_general_path)
+        compare(text);
+    for (std::string_view text : not_plain)
+        compare(text);
+    BOOST_TEST(sure >= 20);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
