@@ -1,6 +1,8 @@
 #include "model/interaction_reader.hpp"
 #include "model/plain_json.hpp"
 
+#include "model/shape_handler.hpp"
+
 #include <boost/json/basic_parser_impl.hpp>
 
 #include <cstdint>
@@ -62,7 +64,7 @@ constexpr std::string_view modality_members[] = {"modality", "tokens"};
 
 /// SAX handler: fills the interaction while the text keeps to the shape, and gives up (returns
 /// false, which stops the parser) at the first member, type or value outside it.
-class common_interaction_handler
+class common_interaction_handler : public shape_handler
 {
 public:
     static constexpr std::size_t max_object_size = 64;
@@ -72,8 +74,6 @@ public:
 
     explicit common_interaction_handler(interaction& out) noexcept : out_(out) {}
 
-    bool on_document_begin(error_code&) { return true; }
-    bool on_document_end(error_code&) { return true; }
 
     bool on_object_begin(error_code&)
     {
@@ -173,7 +173,6 @@ public:
         return ok;
     }
 
-    bool on_number_part(std::string_view, error_code&) { return true; }
     bool on_int64(std::int64_t v, std::string_view, error_code&)
     {
         if (take_expected() != expect::integer)
@@ -181,12 +180,6 @@ public:
         *integer_ = v;
         return true;
     }
-    bool on_uint64(std::uint64_t, std::string_view, error_code&) { return false; }
-    bool on_double(double, std::string_view, error_code&) { return false; }
-    bool on_bool(bool, error_code&) { return false; }
-    bool on_null(error_code&) { return false; }
-    bool on_comment_part(std::string_view, error_code&) { return false; }
-    bool on_comment(std::string_view, error_code&) { return false; }
 
 private:
     /// The object or array being read.
@@ -227,14 +220,6 @@ private:
         return e;
     }
 
-    /// A key or string that arrived in parts (escapes, say) is whole only in pending_.
-    std::string_view joined(std::string_view last)
-    {
-        if (pending_.empty())
-            return last;
-        pending_.append(last);
-        return pending_;
-    }
 
     /// The index of `key` among the members of the current object, or -1.
     template<std::size_t N>
@@ -405,7 +390,6 @@ private:
     model_output_step* output_ = nullptr;
     std::vector<content>* blocks_ = nullptr;
     text_content* text_ = nullptr;
-    std::string pending_;
 };
 
 } // namespace

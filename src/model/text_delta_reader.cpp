@@ -1,5 +1,7 @@
 #include "model/text_delta_reader.hpp"
 
+#include "model/shape_handler.hpp"
+
 #include <boost/json/basic_parser_impl.hpp>
 
 #include <cstdint>
@@ -36,7 +38,7 @@ member classify(std::string_view key, int depth) noexcept
 
 /// SAX handler: accepts only the text-delta shape and gives up (returns false, which stops the
 /// parser) at the first member, type or value outside it.
-class text_delta_handler
+class text_delta_handler : public shape_handler
 {
 public:
     static constexpr std::size_t max_object_size = 8;
@@ -58,8 +60,6 @@ public:
         return out;
     }
 
-    bool on_document_begin(error_code&) { return true; }
-    bool on_document_end(error_code&) { return true; }
 
     bool on_object_begin(error_code&)
     {
@@ -111,36 +111,19 @@ public:
         return ok;
     }
 
-    bool on_number_part(std::string_view, error_code&) { return true; }
     bool on_int64(std::int64_t v, std::string_view, error_code&)
     {
         index_ = v;
         return current_ == member::index;
     }
-    bool on_uint64(std::uint64_t, std::string_view, error_code&) { return false; }
-    bool on_double(double, std::string_view, error_code&) { return false; }
-    bool on_bool(bool, error_code&) { return false; }
-    bool on_null(error_code&) { return false; }
-    bool on_comment_part(std::string_view, error_code&) { return false; }
-    bool on_comment(std::string_view, error_code&) { return false; }
 
 private:
-    /// A key or string that arrived in parts (escapes, say) is whole only in pending_.
-    std::string_view joined(std::string_view last)
-    {
-        if (pending_.empty())
-            return last;
-        pending_.append(last);
-        return pending_;
-    }
-
     int depth_ = 0;
     member current_ = member::none;
     unsigned seen_ = 0;
     std::int64_t index_ = 0;
     std::string event_id_;
     std::string text_;
-    std::string pending_;
 };
 
 /// The plain form of a text delta, read without a JSON tokenizer: members in any order, keys
