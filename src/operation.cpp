@@ -97,6 +97,8 @@ interaction decode_interaction(http_reply reply)
         diag.library_message = "expected application/json, got '" + std::string(content_type) + "'";
         throw error(make_error_code(errc::malformed_response), std::move(diag));
     }
+    // Most answers are read straight into `result`; the others are converted from a DOM and
+    // move-assigned.
     interaction result;
     if (read_common_interaction(reply.body, result))
     {

@@ -1,5 +1,4 @@
 #include "model/interaction_reader.hpp"
-#include "model/plain_json.hpp"
 
 #include "model/shape_handler.hpp"
 
@@ -56,6 +55,9 @@ constexpr std::optional<std::vector<modality_tokens>> usage::* usage_lists[] = {
     &usage::input_tokens_by_modality, &usage::output_tokens_by_modality,
     &usage::cached_tokens_by_modality, &usage::tool_use_tokens_by_modality};
 constexpr int usage_count_members = static_cast<int>(std::size(usage_counts));
+static_assert(std::size(root_members) == root_usage + 1, "a name for each root_member");
+static_assert(std::size(usage_members) == std::size(usage_counts) + std::size(usage_lists),
+              "a name for each count and list of the usage");
 
 constexpr std::string_view thought_members[] = {"type", "signature", "summary"};
 constexpr std::string_view output_members[] = {"type", "content"};
@@ -67,13 +69,14 @@ constexpr std::string_view modality_members[] = {"modality", "tokens"};
 class common_interaction_handler : public shape_handler
 {
 public:
+    // Above the shape's largest object (13 members) and longest key (27 bytes): beyond them the
+    // parser stops, which declines, as an unknown member would.
     static constexpr std::size_t max_object_size = 64;
     static constexpr std::size_t max_array_size = std::numeric_limits<std::size_t>::max();
     static constexpr std::size_t max_key_size = 64;
     static constexpr std::size_t max_string_size = std::numeric_limits<std::size_t>::max();
 
     explicit common_interaction_handler(interaction& out) noexcept : out_(out) {}
-
 
     bool on_object_begin(error_code&)
     {
@@ -222,7 +225,6 @@ private:
         expected_ = expect::nothing;
         return e;
     }
-
 
     /// The index of `key` among the members of the current object, or -1.
     template<std::size_t N>
@@ -378,7 +380,9 @@ private:
         return text_ != nullptr;
     }
 
-    static constexpr int max_depth = 6;   // root, steps, step, blocks, block: five at most
+    // Root, steps, step, blocks, block. The scopes admit nothing deeper; enter() checks anyway,
+    // as frames_ is an array.
+    static constexpr int max_depth = 5;
 
     interaction& out_;
     frame frames_[max_depth]{};
@@ -413,13 +417,16 @@ bool read_common_interaction_with_tokenizer(std::string_view json, interaction& 
 
 bool read_common_interaction(std::string_view json, interaction& out)
 {
-    switch (scan_common_interaction(json, out))
+    if (free_of_escapes_and_non_ascii(json))
     {
-    case plain_scan::accepted: return true;
-    case plain_scan::declined: return false;
-    case plain_scan::unsure: break;
+        switch (scan_common_interaction(json, out))
+        {
+        case plain_scan::accepted: return true;
+        case plain_scan::declined: return false;
+        case plain_scan::unsure: break;   // malformed, a literal, a number that is no plain integer
+        }
+        out = interaction{};   // what the scan filled before it gave up
     }
-    out = interaction{};   // what the scan filled before it gave up
     return read_common_interaction_with_tokenizer(json, out);
 }
 

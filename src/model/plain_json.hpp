@@ -1,8 +1,8 @@
 #pragma once
 // JSON in its plain form: strings without escapes and with nothing above 0x7F, integers that fit
 // an int64 without fraction or exponent, no literals. The service writes nearly everything it
-// sends that way, and such text is read here without a general tokenizer: eight bytes per step
-// through strings, no state kept for resuming. Whatever is not plain (or not valid) makes the
+// sends that way, and such text is read here without a general tokenizer: sixteen bytes per
+// step through strings (eight without SSE2), no state kept for resuming. Whatever is not plain (or not valid) makes the
 // readers below `unsure`, and the caller then hands the text to Boost.JSON's basic_parser,
 // which decides as before; the fuzz targets check that both agree where this is sure.
 
@@ -52,6 +52,9 @@ public:
             ++p_;
     }
 
+    /// Moves past the byte peek() returned.
+    void advance() noexcept { ++p_; }
+
     /// Moves past `c` (after white space) when it is next.
     bool take_char(char c) noexcept
     {
@@ -84,17 +87,15 @@ public:
     bool plain_string(std::string_view& out) noexcept
     {
         const char* start = p_;
-#if defined(__SSE2__)
-        while (end_ - p_ >= 16)
+        while (end_ - p_ >= chunk)
         {
-            if (const unsigned special = special_bytes(p_))
+            if (const unsigned first = first_special(p_); first < chunk)
             {
-                p_ += std::countr_zero(special);
+                p_ += first;
                 break;
             }
-            p_ += 16;
+            p_ += chunk;
         }
-#endif
         for (; p_ != end_; ++p_)
         {
             const auto c = static_cast<unsigned char>(*p_);
@@ -111,7 +112,7 @@ public:
     }
 
     /// -?[1-9][0-9]* or 0, at most 18 digits, followed by no fraction or exponent; false (unsure)
-    /// for anything else ("-0" included: Boost.JSON reads it as a double).
+    /// for anything else, "-0" included (whether that is an integer is the tokenizer's call).
     bool plain_integer(std::int64_t& out) noexcept
     {
         const bool negative = p_ != end_ && *p_ == '-';
@@ -133,23 +134,64 @@ public:
     }
 
 private:
+    // The offset of the first byte among the `chunk` bytes at `p` that ends or complicates a plain
+    // string ('"', '\\', below 0x20 or above 0x7F), or `chunk` when there is none.
 #if defined(__SSE2__)
-    // A bit for each of the 16 bytes at `p` that ends or complicates a plain string: '"', '\\',
-    // below 0x20 or above 0x7F (sixteen bytes per step instead of one).
-    static unsigned special_bytes(const char* p) noexcept
+    static constexpr std::ptrdiff_t chunk = 16;
+
+    static unsigned first_special(const char* p) noexcept
     {
         const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
         const __m128i quote = _mm_cmpeq_epi8(bytes, _mm_set1_epi8('"'));
         const __m128i backslash = _mm_cmpeq_epi8(bytes, _mm_set1_epi8('\\'));
         // Signed: bytes above 0x7F are negative, so "below 0x20" catches them too.
         const __m128i low_or_high = _mm_cmplt_epi8(bytes, _mm_set1_epi8(0x20));
-        return static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(quote, backslash), low_or_high)));
+        const auto special = static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(quote, backslash), low_or_high)));
+        return special == 0 ? chunk : static_cast<unsigned>(std::countr_zero(special));
+    }
+#else
+    static constexpr std::ptrdiff_t chunk = 8;
+
+    static unsigned first_special(const char* p) noexcept
+    {
+        static_assert(std::endian::native == std::endian::little, "the first byte is the lowest");
+        constexpr std::uint64_t ones = 0x0101010101010101u;
+        constexpr std::uint64_t highs = 0x8080808080808080u;
+        std::uint64_t word;
+        std::memcpy(&word, p, 8);
+        const auto zero_byte = [](std::uint64_t x) { return (x - ones) & ~x & highs; };
+        const std::uint64_t low = (word - ones * 0x20) & ~word & highs;   // < 0x20
+        const std::uint64_t special = zero_byte(word ^ (ones * '"')) | zero_byte(word ^ (ones * '\\')) | low | (word & highs);
+        return special == 0 ? chunk : static_cast<unsigned>(std::countr_zero(special) / 8);
     }
 #endif
 
     const char* p_;
     const char* end_;
 };
+
+/// Whether `text` holds no backslash and no byte above 0x7F: no string in it can make a plain
+/// scan unsure. A reader that would start again with the tokenizer after an unsure scan checks
+/// this first (sixteen bytes per step), rather than scan most of a document in vain: a model's
+/// text often holds a line break or a character beyond ASCII.
+inline bool free_of_escapes_and_non_ascii(std::string_view text) noexcept
+{
+    const char* p = text.data();
+    const char* const end = p + text.size();
+#if defined(__SSE2__)
+    for (; end - p >= 16; p += 16)
+    {
+        const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+        const __m128i backslash = _mm_cmpeq_epi8(bytes, _mm_set1_epi8('\\'));
+        if (_mm_movemask_epi8(_mm_or_si128(bytes, backslash)) != 0)   // the top bit of each byte
+            return false;
+    }
+#endif
+    for (; p != end; ++p)
+        if (*p == '\\' || static_cast<unsigned char>(*p) > 0x7F)
+            return false;
+    return true;
+}
 
 /// Drives a Boost.JSON basic_parser handler through plain JSON text with the calls the parser
 /// would make for it (whole keys and strings, on_int64 for integers), so that one handler serves
@@ -188,7 +230,7 @@ private:
         case '[': return array(depth + 1);
         case '"':
         {
-            in_.take_char('"');
+            in_.advance();
             std::string_view text;
             if (!in_.plain_string(text))
                 return unsure();
@@ -210,7 +252,7 @@ private:
     {
         if (depth > max_depth)
             return unsure();
-        in_.take_char('{');
+        in_.advance();   // '{', which value() peeked
         if (!handler_.on_object_begin(ec_))
             return false;
         std::size_t members = 0;
@@ -239,7 +281,7 @@ private:
     {
         if (depth > max_depth)
             return unsure();
-        in_.take_char('[');
+        in_.advance();   // '['
         if (!handler_.on_array_begin(ec_))
             return false;
         std::size_t elements = 0;

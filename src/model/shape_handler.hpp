@@ -27,7 +27,9 @@ public:
 
 protected:
     /// A key or string that arrived in parts (escapes, say) is whole only in pending_: the parts
-    /// go there, and this gives the whole with the last one. The caller clears pending_ after.
+    /// go there, and this gives the whole with the last one. pending_ is cleared by the handler
+    /// once it has used the whole (at the end of its on_key and on_string), not here: the view
+    /// returned may be pending_ itself.
     std::string_view joined(std::string_view last)
     {
         if (pending_.empty())

@@ -60,7 +60,6 @@ public:
         return out;
     }
 
-
     bool on_object_begin(error_code&)
     {
         ++depth_;
@@ -171,14 +170,6 @@ private:
         return false;
     }
 
-    bool take_char(char c) noexcept { return in_.take_char(c); }
-
-    template<std::size_t N>
-    bool literal(const char (&expected)[N]) noexcept
-    {
-        return in_.literal(expected);
-    }
-
     bool plain_string(std::string_view& out) noexcept { return in_.plain_string(out) || fail(outcome::unsure); }
 
     bool plain_integer() noexcept { return in_.plain_integer(index_) || fail(outcome::unsure); }
@@ -188,13 +179,13 @@ private:
     bool key(int depth, member& m)
     {
         if (depth == 1)
-            m = literal("index\"")        ? member::index
-                : literal("delta\"")      ? member::delta
-                : literal("event_type\"") ? member::event_type
-                : literal("event_id\"")   ? member::event_id
+            m = in_.literal("index\"")        ? member::index
+                : in_.literal("delta\"")      ? member::delta
+                : in_.literal("event_type\"") ? member::event_type
+                : in_.literal("event_id\"")   ? member::event_id
                                           : member::none;
         else
-            m = literal("text\"") ? member::text : literal("type\"") ? member::delta_type : member::none;
+            m = in_.literal("text\"") ? member::text : in_.literal("type\"") ? member::delta_type : member::none;
         if (m != member::none)
             return true;
         std::string_view name;
@@ -207,7 +198,7 @@ private:
     bool value(member m)
     {
         const char next = in_.peek();
-        if (next == '\0')
+        if (in_.at_end())
             return fail(outcome::unsure);
         if (m == member::delta)
             return next == '{' ? object(2) : fail(outcome::declined);
@@ -216,7 +207,7 @@ private:
         if (!in_.take_char('"'))
             return fail(outcome::declined);
         // The two values the shape fixes, recognised in place.
-        if ((m == member::event_type && literal("step.delta\"")) || (m == member::delta_type && literal("text\"")))
+        if ((m == member::event_type && in_.literal("step.delta\"")) || (m == member::delta_type && in_.literal("text\"")))
             return true;
         std::string_view text;
         if (!plain_string(text))
@@ -236,9 +227,9 @@ private:
     // object() from the start.
     bool canonical()
     {
-        if (!literal(R"({"index":)") || !plain_integer() || !literal(R"(,"delta":{"type":"text","text":")") ||
-            !plain_string(text_) || !literal(R"(},"event_id":")") || !plain_string(event_id_) ||
-            !literal(R"(,"event_type":"step.delta"})") || !in_.at_end())
+        if (!in_.literal(R"({"index":)") || !plain_integer() || !in_.literal(R"(,"delta":{"type":"text","text":")") ||
+            !plain_string(text_) || !in_.literal(R"(},"event_id":")") || !plain_string(event_id_) ||
+            !in_.literal(R"(,"event_type":"step.delta"})") || !in_.at_end())
             return false;
         seen_ = required_members | bit(member::index) | bit(member::event_id);
         return true;
@@ -247,23 +238,23 @@ private:
     // An object at `depth` (1: the event, 2: its delta), from its opening brace.
     bool object(int depth)
     {
-        if (!take_char('{'))
+        if (!in_.take_char('{'))
             return fail(outcome::unsure);
-        if (take_char('}'))
+        if (in_.take_char('}'))
             return true;
         for (;;)
         {
             member m = member::none;
-            if (!take_char('"') || !key(depth, m))
+            if (!in_.take_char('"') || !key(depth, m))
                 return fail(outcome::unsure);
             if (m == member::none || (seen_ & bit(m)))
                 return fail(outcome::declined);   // unknown or repeated: the general path decides
             seen_ |= bit(m);
-            if (!take_char(':') || !value(m))
+            if (!in_.take_char(':') || !value(m))
                 return result_ == outcome::accepted ? fail(outcome::unsure) : false;
-            if (take_char('}'))
+            if (in_.take_char('}'))
                 return true;
-            if (!take_char(','))
+            if (!in_.take_char(','))
                 return fail(outcome::unsure);
         }
     }

@@ -221,7 +221,7 @@ BOOST_AUTO_TEST_CASE(the_plain_scan_agrees_with_the_tokenizer)
                 return;
             ++sure;
             BOOST_TEST(read == (scan == plain_scan::accepted));
-            if (read && scan == plain_scan::accepted)
+            if (read)
                 BOOST_TEST(json::value_from(by_scan) == json::value_from(by_tokenizer));
         }
     };
