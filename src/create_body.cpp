@@ -11,12 +11,119 @@
 
 namespace gemini::detail {
 
+namespace {
+
+// A JSON string: the quotes, and escapes for what JSON does not allow as is. Other bytes are
+// copied, as Boost.JSON's serializer copies them.
+void append_json_string(std::string& out, std::string_view text)
+{
+    out += '"';
+    std::size_t plain = 0;   // the start of the run not yet copied
+    for (std::size_t i = 0; i < text.size(); ++i)
+    {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        out.append(text.data() + plain, i - plain);
+        plain = i + 1;
+        switch (c)
+        {
+        case '"': out += "\\\""; break;
+        case '\\': out += "\\\\"; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\t': out += "\\t"; break;
+        default:
+        {
+            constexpr char hex[] = "0123456789abcdef";
+            const char escape[] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xF]};
+            out.append(escape, sizeof escape);
+        }
+        }
+    }
+    out.append(text.data() + plain, text.size() - plain);
+    out += '"';
+}
+
+/// Whether the request holds nothing but strings and booleans: a model or agent, a text input,
+/// the ids and flags of a turn. Most requests are such; they are written without a DOM.
+bool is_plain(const request& req, const request_options& opts) noexcept
+{
+    return (!req.input || std::holds_alternative<std::string>(*req.input)) && !req.tools &&
+           !req.generation_config && !req.agent_config && !req.response_format && !req.response_modalities &&
+           !req.safety_settings && !req.labels && !req.webhook_config && !req.environment && req.extra.empty() &&
+           opts.extra_body.empty();
+}
+
+/// The body of a plain request, its members in the order of the general writer's.
+std::string plain_body(const request& req, bool streaming)
+{
+    std::string out;
+    out.reserve(128 + (req.input ? std::get<std::string>(*req.input).size() : 0) +
+                (req.system_instruction ? req.system_instruction->size() : 0));
+    char separator = '{';
+    const auto key = [&](std::string_view name) {
+        out += separator;
+        separator = ',';
+        out += '"';
+        out += name;   // the names are ours: nothing to escape
+        out += "\":";
+    };
+    const auto string_member = [&](std::string_view name, const std::optional<std::string>& value) {
+        if (value)
+        {
+            key(name);
+            append_json_string(out, *value);
+        }
+    };
+    const auto bool_member = [&](std::string_view name, std::optional<bool> value) {
+        if (value)
+        {
+            key(name);
+            out += *value ? "true" : "false";
+        }
+    };
+    string_member("model", req.model);
+    string_member("agent", req.agent);
+    if (req.input)
+    {
+        key("input");
+        append_json_string(out, std::get<std::string>(*req.input));
+    }
+    string_member("system_instruction", req.system_instruction);
+    string_member("response_mime_type", req.response_mime_type);
+    string_member("previous_interaction_id", req.previous_interaction_id);
+    bool_member("store", req.store);
+    bool_member("background", req.background);
+    bool_member("stream", streaming ? std::optional<bool>(true) : req.stream);
+    string_member("continuation_token", req.continuation_token);
+    if (req.service_tier)
+    {
+        key("service_tier");
+        append_json_string(out, req.service_tier->str());
+    }
+    string_member("cached_content", req.cached_content);
+    if (separator == '{')
+        out += '{';
+    out += '}';
+    return out;
+}
+
+} // namespace
+
 std::string create_body(const request& req, const request_options& opts, bool streaming)
 {
     if (req.model.has_value() == req.agent.has_value())
         reject_argument("a request needs exactly one of model and agent");
     if (!streaming && req.stream.value_or(false))
         reject_argument("stream:true needs client::stream(), not create()");
+    if (is_plain(req, opts))
+        return plain_body(req, streaming);
+    return create_body_generally(req, opts, streaming);
+}
+
+std::string create_body_generally(const request& req, const request_options& opts, bool streaming)
+{
     // The DOM lives only until it is serialized: carved from a buffer on the stack (a larger
     // request continues in heap blocks freed on return), not one allocation per object and string.
     unsigned char scratch[4096];

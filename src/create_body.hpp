@@ -14,4 +14,9 @@ namespace gemini::detail {
 /// both of model and agent, stream:true outside stream(), NaN or an infinity anywhere.
 std::string create_body(const request& req, const request_options& opts, bool streaming);
 
+/// create_body through a Boost.JSON DOM, for any request, without create_body's argument checks.
+/// create_body writes the most common requests (strings and booleans only) without one; the
+/// tests check that both give the same JSON.
+std::string create_body_generally(const request& req, const request_options& opts, bool streaming);
+
 } // namespace gemini::detail
