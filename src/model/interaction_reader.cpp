@@ -417,16 +417,13 @@ bool read_common_interaction_with_tokenizer(std::string_view json, interaction& 
 
 bool read_common_interaction(std::string_view json, interaction& out)
 {
-    if (free_of_escapes_and_non_ascii(json))
+    switch (scan_common_interaction(json, out))
     {
-        switch (scan_common_interaction(json, out))
-        {
-        case plain_scan::accepted: return true;
-        case plain_scan::declined: return false;
-        case plain_scan::unsure: break;   // malformed, a literal, a number that is no plain integer
-        }
-        out = interaction{};   // what the scan filled before it gave up
+    case plain_scan::accepted: return true;
+    case plain_scan::declined: return false;
+    case plain_scan::unsure: break;
     }
+    out = interaction{};   // what the scan filled before it gave up
     return read_common_interaction_with_tokenizer(json, out);
 }
 

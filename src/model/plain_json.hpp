@@ -1,10 +1,12 @@
 #pragma once
-// JSON in its plain form: strings without escapes and with nothing above 0x7F, integers that fit
-// an int64 without fraction or exponent, no literals. The service writes nearly everything it
-// sends that way, and such text is read here without a general tokenizer: sixteen bytes per
-// step through strings (eight without SSE2), no state kept for resuming. Whatever is not plain (or not valid) makes the
-// readers below `unsure`, and the caller then hands the text to Boost.JSON's basic_parser,
-// which decides as before; the fuzz targets check that both agree where this is sure.
+// JSON in its plain form: integers that fit an int64 without fraction or exponent, no literals,
+// strings whose escapes and UTF-8 are the common ones. The service writes nearly everything it
+// sends that way, and such text is read here without a general tokenizer: sixteen bytes per step
+// through strings (eight without SSE2), no state kept for resuming. Whatever else (or anything
+// not valid) makes the readers below `unsure`; the caller then hands the text to Boost.JSON's
+// basic_parser, which decides as before. The fuzz targets check that both agree where this is
+// sure. The text-delta scan takes strings without escapes or bytes above 0x7F only (it keeps
+// views into the text); the SAX driver decodes the others.
 
 #include <boost/system/error_code.hpp>
 
@@ -12,6 +14,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <string>
 #include <string_view>
 
 #if defined(__SSE2__)
@@ -25,7 +28,7 @@ enum class plain_scan
 {
     accepted,   ///< read, of the expected shape
     declined,   ///< not of the expected shape (the tokenizer would say the same)
-    unsure,     ///< an escape, a byte above 0x7F, a number not a plain integer, malformed text
+    unsure,     ///< a string, number or literal the reader does not take, malformed text
 };
 
 /// A position in plain JSON text.
@@ -87,28 +90,44 @@ public:
     bool plain_string(std::string_view& out) noexcept
     {
         const char* start = p_;
-        while (end_ - p_ >= chunk)
+        skip_plain();
+        if (p_ == end_ || *p_ != '"')
+            return false;
+        out = std::string_view(start, static_cast<std::size_t>(p_ - start));
+        ++p_;
+        return true;
+    }
+
+    /// A string after its opening quote, moving past its closing one, with its escapes decoded
+    /// and its UTF-8 checked: a view into the text when it has neither (most strings), else into
+    /// `decoded`. False (unsure) at a control character, a malformed escape or UTF-8 sequence,
+    /// an escaped surrogate (\uD800-\uDFFF: how halves pair, or fail to, is the tokenizer's
+    /// call) or the end of the text.
+    bool decoded_string(std::string& decoded, std::string_view& out)
+    {
+        const char* start = p_;
+        if (plain_string(out))
+            return true;
+        p_ = start;
+        skip_plain();
+        decoded.assign(start, p_);
+        for (;;)
         {
-            if (const unsigned first = first_special(p_); first < chunk)
-            {
-                p_ += first;
-                break;
-            }
-            p_ += chunk;
-        }
-        for (; p_ != end_; ++p_)
-        {
+            if (p_ == end_)
+                return false;
             const auto c = static_cast<unsigned char>(*p_);
             if (c == '"')
             {
-                out = std::string_view(start, static_cast<std::size_t>(p_ - start));
                 ++p_;
+                out = decoded;
                 return true;
             }
-            if (c == '\\' || c < 0x20 || c > 0x7F)
-                return false;
+            if (!(c == '\\' ? escape(decoded) : c > 0x7F && utf8_sequence(decoded)))
+                return false;   // an escape or sequence this does not take, or a control character
+            const char* run = p_;
+            skip_plain();
+            decoded.append(run, p_);
         }
-        return false;
     }
 
     /// -?[1-9][0-9]* or 0, at most 18 digits, followed by no fraction or exponent; false (unsure)
@@ -134,6 +153,124 @@ public:
     }
 
 private:
+    // Moves over the bytes a string holds as they are: up to a '"', '\\', control character,
+    // byte above 0x7F or the end.
+    void skip_plain() noexcept
+    {
+        while (end_ - p_ >= chunk)
+        {
+            const unsigned first = first_special(p_);
+            p_ += first;
+            if (first < chunk)
+                return;
+        }
+        while (p_ != end_)
+        {
+            const auto c = static_cast<unsigned char>(*p_);
+            if (c == '"' || c == '\\' || c < 0x20 || c > 0x7F)
+                return;
+            ++p_;
+        }
+    }
+
+    // The escape at p_ (its backslash), decoded onto `decoded`.
+    bool escape(std::string& decoded)
+    {
+        if (end_ - p_ < 2)
+            return false;
+        char simple;
+        switch (p_[1])
+        {
+        case '"': simple = '"'; break;
+        case '\\': simple = '\\'; break;
+        case '/': simple = '/'; break;
+        case 'b': simple = '\b'; break;
+        case 'f': simple = '\f'; break;
+        case 'n': simple = '\n'; break;
+        case 'r': simple = '\r'; break;
+        case 't': simple = '\t'; break;
+        case 'u': return unicode_escape(decoded);
+        default: return false;
+        }
+        decoded += simple;
+        p_ += 2;
+        return true;
+    }
+
+    // \uXXXX outside the surrogates, written as UTF-8.
+    bool unicode_escape(std::string& decoded)
+    {
+        if (end_ - p_ < 6)
+            return false;
+        unsigned code = 0;
+        for (int i = 2; i < 6; ++i)
+        {
+            const char h = p_[i];
+            const unsigned digit = h >= '0' && h <= '9'   ? static_cast<unsigned>(h - '0')
+                                   : h >= 'a' && h <= 'f' ? static_cast<unsigned>(h - 'a' + 10)
+                                   : h >= 'A' && h <= 'F' ? static_cast<unsigned>(h - 'A' + 10)
+                                                          : 16u;
+            if (digit == 16)
+                return false;
+            code = code * 16 + digit;
+        }
+        if (code >= 0xD800 && code <= 0xDFFF)
+            return false;
+        if (code < 0x80)
+            decoded += static_cast<char>(code);
+        else if (code < 0x800)
+        {
+            decoded += static_cast<char>(0xC0 | (code >> 6));
+            decoded += static_cast<char>(0x80 | (code & 0x3F));
+        }
+        else
+        {
+            decoded += static_cast<char>(0xE0 | (code >> 12));
+            decoded += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
+            decoded += static_cast<char>(0x80 | (code & 0x3F));
+        }
+        p_ += 6;
+        return true;
+    }
+
+    // The UTF-8 sequence at p_ (a byte above 0x7F), when it is well-formed (the Unicode
+    // standard's table 3-7: no overlong form, no surrogate, nothing above U+10FFFF), copied onto
+    // `decoded`.
+    bool utf8_sequence(std::string& decoded)
+    {
+        const auto* b = reinterpret_cast<const unsigned char*>(p_);
+        std::ptrdiff_t size = 0;
+        unsigned char second_low = 0x80, second_high = 0xBF;
+        if (b[0] >= 0xC2 && b[0] <= 0xDF)
+            size = 2;
+        else if (b[0] >= 0xE0 && b[0] <= 0xEF)
+        {
+            size = 3;
+            if (b[0] == 0xE0)
+                second_low = 0xA0;
+            else if (b[0] == 0xED)
+                second_high = 0x9F;
+        }
+        else if (b[0] >= 0xF0 && b[0] <= 0xF4)
+        {
+            size = 4;
+            if (b[0] == 0xF0)
+                second_low = 0x90;
+            else if (b[0] == 0xF4)
+                second_high = 0x8F;
+        }
+        else
+            return false;
+        if (end_ - p_ < size || b[1] < second_low || b[1] > second_high)
+            return false;
+        for (std::ptrdiff_t i = 2; i < size; ++i)
+            if (b[i] < 0x80 || b[i] > 0xBF)
+                return false;
+        decoded.append(p_, static_cast<std::size_t>(size));
+        p_ += size;
+        return true;
+    }
+
     // The offset of the first byte among the `chunk` bytes at `p` that ends or complicates a plain
     // string ('"', '\\', below 0x20 or above 0x7F), or `chunk` when there is none.
 #if defined(__SSE2__)
@@ -169,29 +306,6 @@ private:
     const char* p_;
     const char* end_;
 };
-
-/// Whether `text` holds no backslash and no byte above 0x7F: no string in it can make a plain
-/// scan unsure. A reader that would start again with the tokenizer after an unsure scan checks
-/// this first (sixteen bytes per step), rather than scan most of a document in vain: a model's
-/// text often holds a line break or a character beyond ASCII.
-inline bool free_of_escapes_and_non_ascii(std::string_view text) noexcept
-{
-    const char* p = text.data();
-    const char* const end = p + text.size();
-#if defined(__SSE2__)
-    for (; end - p >= 16; p += 16)
-    {
-        const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-        const __m128i backslash = _mm_cmpeq_epi8(bytes, _mm_set1_epi8('\\'));
-        if (_mm_movemask_epi8(_mm_or_si128(bytes, backslash)) != 0)   // the top bit of each byte
-            return false;
-    }
-#endif
-    for (; p != end; ++p)
-        if (*p == '\\' || static_cast<unsigned char>(*p) > 0x7F)
-            return false;
-    return true;
-}
 
 /// Drives a Boost.JSON basic_parser handler through plain JSON text with the calls the parser
 /// would make for it (whole keys and strings, on_int64 for integers), so that one handler serves
@@ -232,7 +346,7 @@ private:
         {
             in_.advance();
             std::string_view text;
-            if (!in_.plain_string(text))
+            if (!in_.decoded_string(decoded_, text))
                 return unsure();
             return handler_.on_string(text, text.size(), ec_);
         }
@@ -301,6 +415,7 @@ private:
 
     plain_json_cursor in_;
     Handler& handler_;
+    std::string decoded_;   ///< a string value with escapes or text beyond ASCII, decoded
     plain_scan result_ = plain_scan::accepted;
     boost::system::error_code ec_;
 };

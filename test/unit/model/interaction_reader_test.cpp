@@ -185,11 +185,30 @@ BOOST_AUTO_TEST_CASE(the_plain_scan_agrees_with_the_tokenizer)
     BOOST_TEST((gemini::detail::scan_common_interaction(emulator_answer, scanned) == plain_scan::accepted));
     BOOST_TEST(json::value_from(scanned) == interaction_by_general_path(emulator_answer));
 
-    // What it is unsure of goes to the tokenizer: escapes, bytes above 0x7F, numbers that are
-    // not plain integers, literals, malformed text.
+    // Escapes and UTF-8 are decoded by the scan itself: a model's text often holds them.
+    const std::string_view escaped =
+        "{\"id\":\"a\\\"b\\\\c\\/d\\b\\f\\n\\r\\t\\u0041\\u00e9\\u20AC|caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80\xF4\x8F\xBF\xBF\"}";
+    gemini::interaction decoded;
+    BOOST_TEST((gemini::detail::scan_common_interaction(escaped, decoded) == plain_scan::accepted));
+    BOOST_TEST(decoded.id == "a\"b\\c/d\b\f\n\r\tA\xC3\xA9\xE2\x82\xAC|caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80\xF4\x8F\xBF\xBF");
+
+    // What it is unsure of goes to the tokenizer: escaped surrogates, malformed escapes and
+    // UTF-8, control characters, escapes in keys, numbers that are not plain integers, literals,
+    // malformed text.
     const std::string_view not_plain[] = {
-        R"({"id":"a\"b"})",
-        "{\"id\":\"caf\xC3\xA9\"}",
+        R"({"id":"\ud83d\ude00"})",
+        R"({"id":"\udc00"})",
+        R"({"id":"\x"})",
+        R"({"id":"\u00g0"})",
+        R"({"id":"\u00e)",
+        "{\"id\":\"\xC3\x28\"}",
+        "{\"id\":\"\xC0\xAF\"}",
+        "{\"id\":\"\xE0\x80\xAF\"}",
+        "{\"id\":\"\xED\xA0\x80\"}",
+        "{\"id\":\"\xF4\x90\x80\x80\"}",
+        "{\"id\":\"\xF0\x9F\x98\"}",
+        "{\"id\":\"tab\tinside\"}",
+        R"({"i\u0064":"v1"})",
         R"({"usage":{"total_tokens":-0}})",
         R"({"usage":{"total_tokens":1e2}})",
         R"({"usage":{"total_tokens":1234567890123456789}})",
@@ -226,6 +245,7 @@ BOOST_AUTO_TEST_CASE(the_plain_scan_agrees_with_the_tokenizer)
         }
     };
     compare(emulator_answer);
+    compare(escaped);
     for (std::string_view text : outside_the_shape)
         compare(text);
     for (std::string_view text : refused_by_the_general_path)
