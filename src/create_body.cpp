@@ -45,6 +45,11 @@ void append_json_string(std::string& out, std::string_view text)
     out += '"';
 }
 
+// A member added to request must find its place in is_plain (as one that sends a request to the
+// DOM writer) or in plain_body; without either, plain_body would drop it.
+static_assert(boost::mp11::mp_size<boost::describe::describe_members<request, boost::describe::mod_public>>::value == 21,
+              "a request member that is_plain and plain_body do not know");
+
 /// Whether the request holds nothing but strings and booleans: a model or agent, a text input,
 /// the ids and flags of a turn. Most requests are such; they are written without a DOM.
 bool is_plain(const request& req, const request_options& opts) noexcept
@@ -55,7 +60,8 @@ bool is_plain(const request& req, const request_options& opts) noexcept
            opts.extra_body.empty();
 }
 
-/// The body of a plain request, its members in the order of the general writer's.
+/// The body of a plain request, its members in the order of the request's (the general writer
+/// puts a stream()'s "stream" last when the request has none; the JSON is the same).
 std::string plain_body(const request& req, bool streaming)
 {
     std::string out;

@@ -26,9 +26,10 @@ namespace gemini::detail {
 bool read_common_interaction(std::string_view json, interaction& out);
 
 /// The two halves of read_common_interaction, for the tests and the fuzz target that check that
-/// they agree. The scan reads plain JSON (no escapes, ASCII strings, plain integers) without a
-/// tokenizer and is `unsure` of anything else; the tokenizer (Boost.JSON's basic_parser, with the
-/// same handler) reads any text.
+/// they agree. The scan reads JSON in its common form (plain integers; string values with any
+/// escape but an escaped surrogate, and well-formed UTF-8; keys without either) without a
+/// tokenizer and is `unsure` of anything else; the tokenizer (Boost.JSON's basic_parser, with
+/// the same handler) reads any text.
 plain_scan scan_common_interaction(std::string_view json, interaction& out);
 bool read_common_interaction_with_tokenizer(std::string_view json, interaction& out);
 

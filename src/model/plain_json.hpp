@@ -108,9 +108,7 @@ public:
         const char* start = p_;
         if (plain_string(out))
             return true;
-        p_ = start;
-        skip_plain();
-        decoded.assign(start, p_);
+        decoded.assign(start, p_);   // plain_string stopped at the first byte it does not take
         for (;;)
         {
             if (p_ == end_)

@@ -75,6 +75,14 @@ BOOST_AUTO_TEST_CASE(escapes_what_json_strings_cannot_hold)
     BOOST_TEST(parsed.at("input").as_string() == text);
 }
 
+BOOST_AUTO_TEST_CASE(copies_bytes_that_are_not_utf8_as_the_general_writer_does)
+{
+    // Neither writer checks UTF-8 (the service refuses such a body): the bytes go out as given.
+    const gemini::request req{.model = "m", .input = std::string("bad \xC3\x28 \xFF end")};
+    BOOST_TEST(create_body(req, {}, false) == create_body_generally(req, {}, false));
+    BOOST_TEST(create_body(req, {}, false).find("bad \xC3\x28 \xFF end") != std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(other_requests_take_the_general_writer)
 {
     // Content blocks, tools, configuration, extra members, a call's extra body.
