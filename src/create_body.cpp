@@ -5,6 +5,7 @@
 
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/serialize.hpp>
+#include <boost/json/serializer.hpp>
 #include <boost/json/value_from.hpp>
 
 #include <stdexcept>
@@ -13,36 +14,17 @@ namespace gemini::detail {
 
 namespace {
 
-// A JSON string: the quotes, and escapes for what JSON does not allow as is. Other bytes are
-// copied, as Boost.JSON's serializer copies them.
-void append_json_string(std::string& out, std::string_view text)
+// `text` as a JSON string, written by Boost.JSON's serializer (the DOM writer's escapes, byte for
+// byte) straight onto `out`.
+void append_json_string(json::serializer& writer, std::string& out, std::string_view text)
 {
-    out += '"';
-    std::size_t plain = 0;   // the start of the run not yet copied
-    for (std::size_t i = 0; i < text.size(); ++i)
+    writer.reset(text);
+    while (!writer.done())
     {
-        const auto c = static_cast<unsigned char>(text[i]);
-        if (c >= 0x20 && c != '"' && c != '\\')
-            continue;
-        out.append(text.data() + plain, i - plain);
-        plain = i + 1;
-        switch (c)
-        {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        default:
-        {
-            constexpr char hex[] = "0123456789abcdef";
-            const char escape[] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xF]};
-            out.append(escape, sizeof escape);
-        }
-        }
+        const std::size_t at = out.size();
+        out.resize(at + text.size() + 16);   // the quotes and a few escapes; more takes another turn
+        out.resize(at + writer.read(out.data() + at, out.size() - at).size());
     }
-    out.append(text.data() + plain, text.size() - plain);
-    out += '"';
 }
 
 // A member added to request must find its place in is_plain (as one that sends a request to the
@@ -64,6 +46,7 @@ bool is_plain(const request& req, const request_options& opts) noexcept
 /// puts a stream()'s "stream" last when the request has none; the JSON is the same).
 std::string plain_body(const request& req, bool streaming)
 {
+    json::serializer writer;
     std::string out;
     out.reserve(128 + (req.input ? std::get<std::string>(*req.input).size() : 0) +
                 (req.system_instruction ? req.system_instruction->size() : 0));
@@ -79,7 +62,7 @@ std::string plain_body(const request& req, bool streaming)
         if (value)
         {
             key(name);
-            append_json_string(out, *value);
+            append_json_string(writer, out, *value);
         }
     };
     const auto bool_member = [&](std::string_view name, std::optional<bool> value) {
@@ -94,7 +77,7 @@ std::string plain_body(const request& req, bool streaming)
     if (req.input)
     {
         key("input");
-        append_json_string(out, std::get<std::string>(*req.input));
+        append_json_string(writer, out, std::get<std::string>(*req.input));
     }
     string_member("system_instruction", req.system_instruction);
     string_member("response_mime_type", req.response_mime_type);
@@ -106,7 +89,7 @@ std::string plain_body(const request& req, bool streaming)
     if (req.service_tier)
     {
         key("service_tier");
-        append_json_string(out, req.service_tier->str());
+        append_json_string(writer, out, req.service_tier->str());
     }
     string_member("cached_content", req.cached_content);
     if (separator == '{')
