@@ -108,8 +108,11 @@ asio::awaitable<void> send_and_read(connection_pool::lease& conn, outgoing_reque
     const char* phase = "sending the request";
     try
     {
-        auto send = conn->write(req);
-        co_await std::move(send);
+        if (!conn->write_now(req))
+        {
+            auto send = conn->write(req);
+            co_await std::move(send);
+        }
         if (part == response_part::whole)
         {
             phase = "reading the response";

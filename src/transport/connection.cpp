@@ -35,6 +35,20 @@ asio::awaitable<std::size_t> connection::write(const outgoing_request& req)
     return visit_stream([&](auto& s) { return asio::async_write(s, parts, exchange_io()); });
 }
 
+bool connection::write_now(const outgoing_request& req)
+{
+    if (!req.rest().empty() || req.bytes().size() > write_now_limit)
+        return false;
+    error_code ec;
+    visit_stream([&](auto& s) { asio::write(s, asio::buffer(req.bytes()), ec); });
+    if (ec)
+    {
+        close();
+        throw boost::system::system_error(ec);
+    }
+    return true;
+}
+
 connection::connection(const asio::any_io_executor& ex, asio::ssl::context* tls_context)
     : stream_(make_stream(ex, tls_context)), deadline_timer_(ex)
 {
