@@ -14,6 +14,14 @@ namespace gemini::detail {
 
 namespace json = boost::json;
 
+namespace {
+
+// Above this, the buffer a text delta was decoded in is given back after the event: a few
+// words rarely need more, and a stream must not keep the largest delta it ever received.
+constexpr std::size_t max_kept_decoded_text = 4096;
+
+} // namespace
+
 std::shared_ptr<stream_state> stream_state::for_create(std::shared_ptr<client_impl> impl, std::string create_body,
                                                        bool stored, request_options opts)
 {
@@ -203,11 +211,14 @@ void stream_state::on_sse(const sse::event& e)
     // reader: they would be parsed twice.
     if (e.kind == sse::event_kind::message && (e.type.empty() || e.type == "step.delta"))
     {
-        text_delta_read delta = read_text_delta(e.data);
+        text_delta_read delta = read_text_delta(e.data, decoded_text_);
         if (const auto* plain = std::get_if<plain_text_delta>(&delta))
         {
             if (!skip_replayed())
-                accept_plain(*plain);
+                accept_plain(*plain);   // folds or copies the text: decoded_text_ is free again
+            // A stream holds no more than its buffers while it waits, whatever one delta was.
+            if (decoded_text_.capacity() > max_kept_decoded_text)
+                std::string().swap(decoded_text_);
             return;
         }
         if (auto* fields = std::get_if<text_delta_fields>(&delta))

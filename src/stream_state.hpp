@@ -118,6 +118,7 @@ private:
     std::unique_ptr<char[]> chunk_;
 
     // What was read.
+    std::string decoded_text_;   // a text delta's text with its escapes decoded (see on_sse)
     std::deque<queued_event> ready_;
     std::exception_ptr pending_error_;   // thrown once the events before it were pulled
     accumulator* fold_ = nullptr;        // collect()'s, during its next()

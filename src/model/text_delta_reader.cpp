@@ -125,10 +125,11 @@ private:
     std::string text_;
 };
 
-/// The plain form of a text delta, read without a JSON tokenizer: members in any order, keys
-/// and strings without escapes, ASCII strings, integer index. Anything it is unsure of
-/// (an escape, a byte above 0x7F that needs UTF-8 validation, a number that is not a plain
-/// integer, malformed text) goes to the basic_parser reader, which decides as before; what the
+/// The plain form of a text delta, read without a JSON tokenizer: members in any order, keys and
+/// event id without escapes or bytes above 0x7F, integer index; the text may hold escapes and
+/// UTF-8, which the scan decodes and checks. Anything it is unsure of (an escaped surrogate,
+/// malformed UTF-8, a number that is not a plain integer, malformed text) goes to the
+/// basic_parser reader, which decides as before; what the
 /// scan accepts, that reader would accept with the same fields (the fuzz target compares them).
 /// A member the text delta has no place for ends the scan with `declined`, as it would end the
 /// reader's parse. The scan was a fifth of the instructions of a streamed event.
@@ -137,13 +138,13 @@ class plain_text_delta_scan
 public:
     using outcome = plain_scan;
 
-    explicit plain_text_delta_scan(std::string_view json) : json_(json), in_(json) {}
+    plain_text_delta_scan(std::string_view json, std::string& decoded) : json_(json), in_(json), decoded_(&decoded) {}
 
     outcome run()
     {
         if (canonical())
             return outcome::accepted;
-        *this = plain_text_delta_scan(json_);
+        *this = plain_text_delta_scan(json_, *decoded_);
         if (!object(1))
             return result_;
         in_.skip_space();
@@ -171,6 +172,10 @@ private:
     }
 
     bool plain_string(std::string_view& out) noexcept { return in_.plain_string(out) || fail(outcome::unsure); }
+
+    // The text, with its escapes decoded into decoded_ when it has any (a line break in a
+    // model's answer is one).
+    bool text_string() { return in_.decoded_string(*decoded_, text_) || fail(outcome::unsure); }
 
     bool plain_integer() noexcept { return in_.plain_integer(index_) || fail(outcome::unsure); }
 
@@ -209,6 +214,8 @@ private:
         // The two values the shape fixes, recognised in place.
         if ((m == member::event_type && in_.literal("step.delta\"")) || (m == member::delta_type && in_.literal("text\"")))
             return true;
+        if (m == member::text)
+            return text_string();
         std::string_view text;
         if (!plain_string(text))
             return false;
@@ -216,8 +223,7 @@ private:
         {
         case member::event_type: return text == "step.delta" || fail(outcome::declined);
         case member::delta_type: return text == "text" || fail(outcome::declined);
-        case member::event_id: event_id_ = text; return true;
-        default: text_ = text; return true;   // member::text
+        default: event_id_ = text; return true;   // member::event_id
         }
     }
 
@@ -228,7 +234,7 @@ private:
     bool canonical()
     {
         if (!in_.literal(R"({"index":)") || !plain_integer() || !in_.literal(R"(,"delta":{"type":"text","text":")") ||
-            !plain_string(text_) || !in_.literal(R"(},"event_id":")") || !plain_string(event_id_) ||
+            !text_string() || !in_.literal(R"(},"event_id":")") || !plain_string(event_id_) ||
             !in_.literal(R"(,"event_type":"step.delta"})") || !in_.at_end())
             return false;
         seen_ = required_members | bit(member::index) | bit(member::event_id);
@@ -261,6 +267,7 @@ private:
 
     std::string_view json_;
     plain_json_cursor in_;
+    std::string* decoded_;
     outcome result_ = outcome::accepted;
     unsigned seen_ = 0;
     std::int64_t index_ = 0;
@@ -270,20 +277,20 @@ private:
 
 } // namespace
 
-plain_scan scan_plain_text_delta(std::string_view json, plain_text_delta& out)
+plain_scan scan_plain_text_delta(std::string_view json, plain_text_delta& out, std::string& decoded)
 {
-    plain_text_delta_scan scan(json);
+    plain_text_delta_scan scan(json, decoded);
     const plain_scan result = scan.run();
     if (result == plain_scan::accepted)
         scan.take(out);
     return result;
 }
 
-text_delta_read read_text_delta(std::string_view json)
+text_delta_read read_text_delta(std::string_view json, std::string& decoded)
 {
     text_delta_read found;
     plain_text_delta& plain = found.emplace<plain_text_delta>();
-    switch (scan_plain_text_delta(json, plain))
+    switch (scan_plain_text_delta(json, plain, decoded))
     {
     case plain_scan::accepted: return found;
     case plain_scan::declined: return std::monostate{};

@@ -24,7 +24,8 @@ struct text_delta_fields
     std::optional<std::int64_t> index;
 };
 
-/// A text delta in its plain form, by far the most common: views into the JSON text.
+/// A text delta as the scan reads it, by far the most common form: views into the JSON text,
+/// or for a text with escapes or UTF-8, into the caller's buffer it was decoded in.
 struct plain_text_delta
 {
     std::string_view text;
@@ -32,20 +33,22 @@ struct plain_text_delta
     std::optional<std::int64_t> index;
 };
 
-/// The fast half of read_text_delta: reads a text delta whose strings have no escape and no
-/// byte above 0x7F without copying anything. Only `accepted` fills `out`; after `unsure`,
-/// read_text_delta_with_tokenizer decides.
-plain_scan scan_plain_text_delta(std::string_view json, plain_text_delta& out);
+/// The fast half of read_text_delta: reads a text delta without a tokenizer, copying nothing but
+/// a text with escapes or bytes above 0x7F, which is decoded into `decoded` (the caller keeps
+/// the buffer from one event to the next, so this rarely allocates). Only `accepted` fills
+/// `out`; after `unsure`, read_text_delta_with_tokenizer decides.
+plain_scan scan_plain_text_delta(std::string_view json, plain_text_delta& out, std::string& decoded);
 
-/// What read_text_delta found: not a text delta (monostate), one in plain form (views into the
-/// JSON text: nothing copied), or one the tokenizer had to decode (escapes, non-ASCII text).
+/// What read_text_delta found: not a text delta (monostate), one the scan read (views: see
+/// plain_text_delta), or one the tokenizer had to read (an escaped surrogate pair, say).
 using text_delta_read = std::variant<std::monostate, plain_text_delta, text_delta_fields>;
 
 /// `json` as a text delta, when it is a step.delta payload of delta type "text" with no
 /// members but event_type, index (an integer), event_id (a string) and delta.type, delta.text;
 /// monostate for anything else, valid or not, which the caller reads with value_to<event> (that
 /// path gives the same event for the shapes accepted here, and the errors for bad input).
-text_delta_read read_text_delta(std::string_view json);
+/// A plain_text_delta's text may view into `decoded`, so it is valid until the next call with it.
+text_delta_read read_text_delta(std::string_view json, std::string& decoded);
 
 /// read_text_delta without its plain-form scan: every input through Boost.JSON's tokenizer.
 /// The reference the scan must agree with (the fuzz target checks it).

@@ -162,6 +162,43 @@ BOOST_AUTO_TEST_CASE(streamed_fold_equals_unary_create)
     BOOST_TEST(c.pool_statistics().idle == 1u);   // a fully read stream returns its connection
 }
 
+BOOST_AUTO_TEST_CASE(text_with_escapes_and_utf8_streams_as_the_unary_answer_reads)
+{
+    // Quotes and backslashes reach the client as JSON escapes, text beyond ASCII as UTF-8: the
+    // stream decodes them in its delta scan, both when collect() folds a delta on arrival and
+    // when next() hands it out as an event.
+    auto c = make_client();
+    const std::string said = "Say \"hi\" to C:\\temp, caf\u00e9 \u20ac5 \U0001F600 done.";
+    run([&]() -> asio::awaitable<void> {
+        auto unary_op = c.create(question(said), words(40));
+        auto unary = co_await std::move(unary_op);
+        const std::string expected = unary.output_text();
+        BOOST_TEST(expected.find("\"hi\"") != std::string::npos);
+        BOOST_TEST(expected.find("C:\\temp,") != std::string::npos);
+        BOOST_TEST(expected.find("caf\u00e9 \u20ac5 \U0001F600") != std::string::npos);
+
+        auto open_folded = c.stream(question(said), words(40));
+        auto folded_stream = co_await std::move(open_folded);
+        auto collect = folded_stream.collect();
+        auto folded = co_await std::move(collect);
+        BOOST_TEST(folded.output_text() == expected);
+
+        auto open_pulled = c.stream(question(said), words(40));
+        auto pulled_stream = co_await std::move(open_pulled);
+        std::string pulled;
+        for (;;)
+        {
+            auto next = pulled_stream.next();
+            auto ev = co_await std::move(next);
+            if (!ev)
+                break;
+            if (const auto* delta = ev->get_if<gemini::text_delta_event>())
+                pulled += delta->text;
+        }
+        BOOST_TEST(pulled == expected);
+    }());
+}
+
 BOOST_AUTO_TEST_CASE(function_call_arguments_assembled_from_deltas)
 {
     auto c = make_client();

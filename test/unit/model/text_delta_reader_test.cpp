@@ -22,7 +22,8 @@ namespace {
 /// The stream's reader, in owning form: nullopt when it declines.
 std::optional<gemini::detail::text_delta_fields> read_text_delta(std::string_view text)
 {
-    return gemini::detail::to_fields(gemini::detail::read_text_delta(text));
+    std::string decoded;
+    return gemini::detail::to_fields(gemini::detail::read_text_delta(text, decoded));
 }
 
 /// The general path's event for the same text, written back as JSON.
@@ -77,22 +78,44 @@ BOOST_AUTO_TEST_CASE(agrees_with_the_general_path)
 
 BOOST_AUTO_TEST_CASE(copies_only_what_it_must_decode)
 {
-    // The plain form is views into the text (the stream folds it without a copy); only a
-    // delta with escapes or bytes above 0x7F comes back decoded into owned strings.
+    // A plain delta is views into the text (the stream folds it without a copy); a text with
+    // escapes or bytes above 0x7F is decoded into the caller's buffer, which a stream keeps
+    // from one event to the next; only what the scan is unsure of comes back in owned strings.
+    using gemini::detail::plain_text_delta;
+    std::string decoded;
     const std::string_view plain_text = R"({"delta":{"type":"text","text":"Hi"},"event_type":"step.delta","event_id":"e1"})";
-    const auto plain = gemini::detail::read_text_delta(plain_text);
-    const auto* view = std::get_if<gemini::detail::plain_text_delta>(&plain);
+    const auto plain = gemini::detail::read_text_delta(plain_text, decoded);
+    const auto* view = std::get_if<plain_text_delta>(&plain);
     BOOST_REQUIRE(view);
     BOOST_TEST(view->text == "Hi");
     BOOST_TEST((view->text.data() >= plain_text.data() && view->text.data() < plain_text.data() + plain_text.size()));
     BOOST_TEST(*view->event_id == "e1");
 
-    const auto decoded = gemini::detail::read_text_delta(R"({"delta":{"type":"text","text":"a\nb"},"event_type":"step.delta"})");
-    const auto* fields = std::get_if<gemini::detail::text_delta_fields>(&decoded);
-    BOOST_REQUIRE(fields);
-    BOOST_TEST(fields->text == "a\nb");
+    // In the service's member order and in any other.
+    for (std::string_view escaped : {
+             R"({"index":0,"delta":{"type":"text","text":"a\nb \u00e9 \"é€😀"},"event_id":"e2","event_type":"step.delta"})",
+             R"({"delta":{"text":"a\nb \u00e9 \"é€😀","type":"text"},"event_type":"step.delta","index":0,"event_id":"e2"})"})
+    {
+        BOOST_TEST_CONTEXT(escaped)
+        {
+            const auto read = gemini::detail::read_text_delta(escaped, decoded);
+            const auto* in_buffer = std::get_if<plain_text_delta>(&read);
+            BOOST_REQUIRE(in_buffer);
+            BOOST_TEST(in_buffer->text == "a\nb \xc3\xa9 \"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80");
+            BOOST_TEST(in_buffer->text.data() == decoded.data());
+            BOOST_TEST(*in_buffer->event_id == "e2");
+            BOOST_TEST(*in_buffer->index == 0);
+            check_same_as_general(escaped);
+        }
+    }
 
-    BOOST_TEST(std::holds_alternative<std::monostate>(gemini::detail::read_text_delta(R"({"event_type":"step.start"})")));
+    // An escaped surrogate pair is the tokenizer's to read.
+    const auto paired = gemini::detail::read_text_delta(R"({"delta":{"type":"text","text":"\ud83d\ude00"},"event_type":"step.delta"})", decoded);
+    const auto* fields = std::get_if<gemini::detail::text_delta_fields>(&paired);
+    BOOST_REQUIRE(fields);
+    BOOST_TEST(fields->text == "\xf0\x9f\x98\x80");
+
+    BOOST_TEST(std::holds_alternative<std::monostate>(gemini::detail::read_text_delta(R"({"event_type":"step.start"})", decoded)));
 }
 
 BOOST_AUTO_TEST_CASE(the_services_own_member_order_and_its_near_misses)
