@@ -108,7 +108,9 @@ asio::awaitable<void> send_and_read(connection_pool::lease& conn, outgoing_reque
     const char* phase = "sending the request";
     try
     {
-        if (!conn->write_now(req))
+        // Only a reused connection: its failures before the response are retried on a fresh
+        // one (on_pooled_connection), a socket too full to take the request whole included.
+        if (!(conn.reused() && conn->write_now(req)))
         {
             auto send = conn->write(req);
             co_await std::move(send);

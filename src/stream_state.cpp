@@ -211,22 +211,13 @@ void stream_state::on_sse(const sse::event& e)
     // reader: they would be parsed twice.
     if (e.kind == sse::event_kind::message && (e.type.empty() || e.type == "step.delta"))
     {
-        text_delta_read delta = read_text_delta(e.data, decoded_text_);
-        if (const auto* plain = std::get_if<plain_text_delta>(&delta))
-        {
-            if (!skip_replayed())
-                accept_plain(*plain);   // folds or copies the text: decoded_text_ is free again
-            // A stream holds no more than its buffers while it waits, whatever one delta was.
-            if (decoded_text_.capacity() > max_kept_decoded_text)
-                std::string().swap(decoded_text_);
+        const bool was_text_delta = on_text_delta(e.data);
+        // A stream keeps no more than its buffers while it waits, whatever one delta was (the
+        // scan may have decoded a long text before giving up on it, too).
+        if (decoded_text_.capacity() > max_kept_decoded_text)
+            std::string().swap(decoded_text_);
+        if (was_text_delta)
             return;
-        }
-        if (auto* fields = std::get_if<text_delta_fields>(&delta))
-        {
-            if (!skip_replayed())
-                accept(std::move(*fields), text_delta_event::type_name);
-            return;
-        }
     }
 
     error_code ec;
@@ -327,6 +318,24 @@ void stream_state::accept(queued_event queued, std::string_view event_type)
     if (admit(event_id ? std::optional<std::string_view>(*event_id) : std::nullopt, delta ? delta->index : whole->index,
               whole, event_type))
         ready_.push_back(std::move(queued));
+}
+
+bool stream_state::on_text_delta(std::string_view data)
+{
+    text_delta_read delta = read_text_delta(data, decoded_text_);
+    if (const auto* plain = std::get_if<plain_text_delta>(&delta))
+    {
+        if (!skip_replayed())
+            accept_plain(*plain);   // folds or copies the text: decoded_text_ is free again
+        return true;
+    }
+    if (auto* fields = std::get_if<text_delta_fields>(&delta))
+    {
+        if (!skip_replayed())
+            accept(std::move(*fields), text_delta_event::type_name);
+        return true;
+    }
+    return false;
 }
 
 void stream_state::accept_plain(const plain_text_delta& plain)

@@ -42,10 +42,11 @@ public:
 
     /// Opens the first exchange (errors before streaming begins are thrown as they are).
     asio::awaitable<void> open();
-    /// The next event. With `fold` (collect()'s accumulator), text deltas in plain form that
+    /// The next event. With `fold` (collect()'s accumulator), text deltas the scan reads that
     /// arrive with no event queued before them are folded into it instead of being queued as
-    /// events: no event, no copy of the text, no allocation per delta. Only for the duration of
-    /// this call, which owns the stream.
+    /// events: no event, no allocation per delta, and no copy of the text but into the decode
+    /// buffer when it holds escapes or UTF-8. Only for the duration of this call, which owns
+    /// the stream.
     asio::awaitable<std::optional<event>> next(accumulator* fold = nullptr);
     std::optional<event> try_next();
 
@@ -92,6 +93,9 @@ private:
     void accept(queued_event queued, std::string_view event_type);
     /// A plain text delta: folded (during next(fold)) or queued.
     void accept_plain(const plain_text_delta& plain);
+    /// `data` read as a text delta and accepted (or skipped as replayed); false when it is not
+    /// one, for the general path to read.
+    bool on_text_delta(std::string_view data);
     std::optional<event> pop_ready();
     void fail(error_code ec, diagnostics diag);
     /// Continuation hops: rewrites a hop's event (false: do not deliver it) ...

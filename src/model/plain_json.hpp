@@ -5,8 +5,8 @@
 // through strings (eight without SSE2), no state kept for resuming. Whatever else (or anything
 // not valid) makes the readers below `unsure`; the caller then hands the text to Boost.JSON's
 // basic_parser, which decides as before. The fuzz targets check that both agree where this is
-// sure. The text-delta scan takes strings without escapes or bytes above 0x7F only (it keeps
-// views into the text); the SAX driver decodes the others.
+// sure. Both readers decode string values with decoded_string(): views into the text when a
+// string has no escape and no byte above 0x7F, else into a buffer of the caller's.
 
 #include <boost/system/error_code.hpp>
 

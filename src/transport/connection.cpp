@@ -99,7 +99,8 @@ asio::awaitable<void> connection::open(const tcp::resolver::results_type& endpoi
     auto connect_bounded = with_deadline(std::move(connect), connect_deadline, proxy ? "connecting to the proxy" : "connect");
     co_await std::move(connect_bounded);
     socket().set_option(tcp::no_delay(true));
-    // For read_some_body_now; Asio's asynchronous operations do not depend on it.
+    // For read_some_body_now and write_now, which must never wait; Asio's asynchronous
+    // operations do not depend on it.
     socket().non_blocking(true);
     if (proxy)
     {

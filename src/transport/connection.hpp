@@ -81,13 +81,14 @@ public:
     asio::awaitable<std::size_t> write(const outgoing_request& req);
 
     /// Writes `req` without waiting when it is at most write_now_limit bytes in one piece, and
-    /// says whether it did; a larger request is left to write(). Called between exchanges, when
-    /// the server has answered all that was sent before, so the socket's send buffer is empty
-    /// and takes a small request whole: the asynchronous write it spares completed at once
-    /// anyway, through a posted completion, a scheduler round and a coroutine resumption (a
-    /// tenth of a unary request's instructions). Should the socket take only part of it (or
-    /// TLS ask to read first), the bytes handed to it are lost: the connection is closed and
-    /// the failure thrown, which the caller treats as a failure before any response byte.
+    /// says whether it did; a larger request is left to write(). For the start of an exchange
+    /// on a reused connection, inside bounded(): the server has answered all that was sent
+    /// before, so the socket's send buffer is empty and takes a small request whole, and the
+    /// asynchronous write this spares would have completed at once anyway, through a posted
+    /// completion, a scheduler round and a coroutine resumption. Should the socket take only
+    /// part of it (or TLS need to read first and find nothing), the bytes handed to it are
+    /// lost: the connection is closed and the failure thrown. The caller retries that on a
+    /// fresh connection, as it does any failure of a reused connection before the response.
     bool write_now(const outgoing_request& req);
     static constexpr std::size_t write_now_limit = 8192;
 

@@ -109,6 +109,18 @@ BOOST_AUTO_TEST_CASE(copies_only_what_it_must_decode)
         }
     }
 
+    // The service's order up to the decoded text, then another tail: the scan starts over in
+    // its general form and decodes the text again.
+    const std::string_view reordered = R"({"index":0,"delta":{"type":"text","text":"a\nb"},"event_type":"step.delta","event_id":"e2"})";
+    const auto again = gemini::detail::read_text_delta(reordered, decoded);
+    const auto* restarted = std::get_if<plain_text_delta>(&again);
+    BOOST_REQUIRE(restarted);
+    BOOST_TEST(restarted->text == "a\nb");
+    BOOST_TEST(restarted->text.data() == decoded.data());
+    check_same_as_general(reordered);
+    BOOST_TEST(std::holds_alternative<std::monostate>(gemini::detail::read_text_delta(
+        R"({"index":0,"delta":{"type":"text","text":"a\nb"},"event_id":"e2","event_type":"step.delta","x":1})", decoded)));
+
     // An escaped surrogate pair is the tokenizer's to read.
     const auto paired = gemini::detail::read_text_delta(R"({"delta":{"type":"text","text":"\ud83d\ude00"},"event_type":"step.delta"})", decoded);
     const auto* fields = std::get_if<gemini::detail::text_delta_fields>(&paired);
