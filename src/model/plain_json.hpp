@@ -106,8 +106,14 @@ public:
     bool decoded_string(std::string& decoded, std::string_view& out)
     {
         const char* start = p_;
-        if (plain_string(out))
-            return true;
+        return plain_string(out) || decode_rest(start, decoded, out);
+    }
+
+private:
+    // decoded_string() past the string's plain start, which begins at `start`. Kept out of line
+    // so that the common case, a plain string, inlines where the readers call it.
+    [[gnu::noinline]] bool decode_rest(const char* start, std::string& decoded, std::string_view& out)
+    {
         decoded.assign(start, p_);   // plain_string stopped at the first byte it does not take
         for (;;)
         {
@@ -128,6 +134,7 @@ public:
         }
     }
 
+public:
     /// -?[1-9][0-9]* or 0, at most 18 digits, followed by no fraction or exponent; false (unsure)
     /// for anything else, "-0" included (whether that is an integer is the tokenizer's call).
     bool plain_integer(std::int64_t& out) noexcept
