@@ -93,12 +93,15 @@ stop_emulator() {
 # interaction and a store that grew during one run would slow the next.
 fresh_emulator() {
   stop_emulator
+  # The previous emulator's "listening on" line must not be read for this one's: the shell
+  # truncates the file only once the new process has started.
+  rm -f "$work/emulator.out"
   "$bin/gemini-emulator" --port 0 --threads "${1:-1}" --latency-ms 0 --cert-out "$work/ca.pem" \
     > "$work/emulator.out" 2>&1 &
   emulator=$!
   url=""
   for _ in $(seq 100); do
-    url=$(sed -n 's/^listening on //p' "$work/emulator.out")
+    url=$(sed -n 's/^listening on //p' "$work/emulator.out" 2>/dev/null)
     [ -n "$url" ] && return
     sleep 0.1
   done
