@@ -183,18 +183,13 @@ BOOST_AUTO_TEST_CASE(text_with_escapes_and_utf8_streams_as_the_unary_answer_read
         auto folded = co_await std::move(collect);
         BOOST_TEST(folded.output_text() == expected);
 
-        auto open_pulled = c.stream(question(said), words(40));
-        auto pulled_stream = co_await std::move(open_pulled);
+        auto pull_all = stream_all(c, question(said), words(40));
+        const streamed all = co_await std::move(pull_all);
+        BOOST_TEST(!all.ec);
         std::string pulled;
-        for (;;)
-        {
-            auto next = pulled_stream.next();
-            auto ev = co_await std::move(next);
-            if (!ev)
-                break;
-            if (const auto* delta = ev->get_if<gemini::text_delta_event>())
+        for (const auto& ev : all.events)
+            if (const auto* delta = ev.get_if<gemini::text_delta_event>())
                 pulled += delta->text;
-        }
         BOOST_TEST(pulled == expected);
     }());
 }
