@@ -3,13 +3,12 @@
 // request whole closes the connection with the failure rather than leave part of it sent.
 #include "transport/connection.hpp"
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
+#include "common/run.hpp"
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/test/unit_test.hpp>
 
-#include <exception>
 #include <stdexcept>
 #include <string>
 
@@ -48,7 +47,6 @@ void with_plain_connection(Test test)
     asio::io_context ctx;
     tcp::acceptor acceptor(ctx, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
     const auto port = std::to_string(acceptor.local_endpoint().port());
-    std::exception_ptr failure;
     auto body = [&]() -> asio::awaitable<void> {
         tcp::resolver resolver(ctx);
         auto resolve = resolver.async_resolve("127.0.0.1", port, asio::use_awaitable);
@@ -68,11 +66,7 @@ void with_plain_connection(Test test)
         auto run = test(conn, peer);
         co_await std::move(run);
     };
-    auto main = body();
-    asio::co_spawn(ctx, std::move(main), [&](std::exception_ptr e) { failure = e; });
-    ctx.run();
-    if (failure)
-        std::rethrow_exception(failure);
+    gemini::test::run(ctx, body());
 }
 
 } // namespace
