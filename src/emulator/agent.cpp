@@ -108,7 +108,7 @@ generation research(const json::array& history, const json::object& request) {
 
   const std::size_t input_tokens = count_words(question);
   const std::size_t output_tokens = count_words(report);
-  g.usage = text_usage(input_tokens, output_tokens, thought_tokens);
+  g.usage = {input_tokens, output_tokens, thought_tokens};
   return g;
 }
 

@@ -30,13 +30,7 @@ std::size_t cut_after_words(const std::string& text, std::size_t n) {
 }
 
 void set_usage(generation& g, std::int64_t input, std::int64_t output, std::int64_t thought) {
-  g.usage = text_usage(static_cast<std::size_t>(input), static_cast<std::size_t>(output),
-                       static_cast<std::size_t>(thought));
-}
-
-std::int64_t usage_number(const generation& g, std::string_view key) {
-  if (const auto* v = g.usage.if_contains(key); v && v->is_number()) return v->to_number<std::int64_t>();
-  return 0;
+  g.usage = {static_cast<std::size_t>(input), static_cast<std::size_t>(output), static_cast<std::size_t>(thought)};
 }
 
 std::string model_of(const json::object& body) {
@@ -85,8 +79,8 @@ void service::limit_decode_locked(record& r, const http_request& req, const json
     return;
   }
   // Every hop bills the input again; only the first one thinks.
-  const std::int64_t input_tokens = from ? from->input_tokens : usage_number(r.result, "total_input_tokens");
-  const std::int64_t thought_tokens = usage_number(r.result, "total_thought_tokens");
+  const std::int64_t input_tokens = from ? from->input_tokens : static_cast<std::int64_t>(r.result.usage.input);
+  const std::int64_t thought_tokens = static_cast<std::int64_t>(r.result.usage.thought);
 
   auto& steps = r.result.steps;
   if (steps.empty()) return;

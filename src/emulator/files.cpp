@@ -18,15 +18,6 @@ namespace {
 
 constexpr std::size_t head_bytes = 64 * 1024;  // kept per file for image understanding
 
-std::string rfc3339(std::int64_t ms) {
-  const std::time_t t = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 bool is_version(const std::string& s) { return s == "v1beta" || s == "v1"; }
 
 /// The commands of X-Goog-Upload-Command, lower case ("upload", "finalize", "query", "start").

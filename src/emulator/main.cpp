@@ -55,6 +55,9 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   gemini::emulator::options opts;
+  // The request log is read in-process (server::request_log()); this program has no way to ask
+  // for it, so it would only cost a copy of every request.
+  opts.request_log_limit = 0;
   std::string cert_out;
   try {
     for (int i = 1; i < argc; ++i) {

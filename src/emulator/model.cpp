@@ -44,8 +44,9 @@ void canonical_into(const json::value& v, std::string& out) {
   }
 }
 
-std::string string_or_empty(const json::object& o, std::string_view key) {
-  if (auto p = o.if_contains(key); p && p->is_string()) return std::string(p->get_string());
+/// A string member, or "" when absent or not a string; a view into `o`.
+std::string_view string_or_empty(const json::object& o, std::string_view key) {
+  if (auto p = o.if_contains(key); p && p->is_string()) return p->get_string();
   return {};
 }
 
@@ -65,12 +66,12 @@ void content_into(const json::value* content, std::string& out) {
   }
 }
 
-std::string step_type(const json::value& step) {
+std::string_view step_type(const json::value& step) {
   if (!step.is_object()) return {};
   return string_or_empty(step.get_object(), "type");
 }
 
-bool is_client_step(const std::string& type) { return type == "user_input" || type == "function_result"; }
+bool is_client_step(std::string_view type) { return type == "user_input" || type == "function_result"; }
 
 std::string text_of(const json::value* content) {
   std::string out;
@@ -91,24 +92,26 @@ std::string result_text(const json::value* r) {
   return canonical_json(*r);
 }
 
-std::vector<std::string> split_words(std::string_view text) {
-  std::vector<std::string> words;
-  std::string cur;
-  for (char c : text) {
-    if (c == ' ' || c == '\n' || c == '\t' || c == '\r') {
-      if (!cur.empty()) words.push_back(std::move(cur));
-      cur.clear();
-    } else {
-      cur += c;
-    }
+bool is_word_break(char c) { return c == ' ' || c == '\n' || c == '\t' || c == '\r'; }
+
+/// The words of `text`, as views into it.
+std::vector<std::string_view> split_words(std::string_view text) {
+  std::vector<std::string_view> words;
+  std::size_t start = 0;
+  for (std::size_t i = 0; i <= text.size(); ++i) {
+    if (i < text.size() && !is_word_break(text[i])) continue;
+    if (i > start) words.push_back(text.substr(start, i - start));
+    start = i + 1;
   }
-  if (!cur.empty()) words.push_back(std::move(cur));
   return words;
 }
 
-std::string join_words(const std::vector<std::string>& words) {
+std::string join_words(const std::vector<std::string_view>& words) {
+  std::size_t size = words.size();
+  for (const auto w : words) size += w.size();
   std::string out;
-  for (const auto& w : words) {
+  out.reserve(size);
+  for (const auto w : words) {
     if (!out.empty()) out += ' ';
     out += w;
   }
@@ -183,7 +186,13 @@ std::size_t words_in_history(const json::array& history) {
     if (!step.is_object()) continue;
     const auto& s = step.get_object();
     const auto type = string_or_empty(s, "type");
-    if (type == "user_input" || type == "model_output") n += count_words(text_of(s.if_contains("content")));
+    if (type == "user_input" || type == "model_output") {
+      if (const auto* content = s.if_contains("content"); content && content->is_array())
+        for (const auto& block : content->get_array())
+          if (block.is_object() && string_or_empty(block.get_object(), "type") == "text")
+            if (const auto* text = block.get_object().if_contains("text"); text && text->is_string())
+              n += count_words(text->get_string());
+    }
     else if (type == "function_result") n += count_words(result_text(s.if_contains("result")));
     else if (type == "function_call") n += 1;
   }
@@ -198,7 +207,16 @@ std::string canonical_json(const json::value& v) {
   return out;
 }
 
-std::size_t count_words(std::string_view text) { return split_words(text).size(); }
+std::size_t count_words(std::string_view text) {
+  std::size_t n = 0;
+  bool in_word = false;
+  for (const char c : text) {
+    const bool word = !is_word_break(c);
+    n += word && !in_word;
+    in_word = word;
+  }
+  return n;
+}
 
 std::string hex32(std::uint32_t v) {
   static constexpr char digits[] = "0123456789abcdef";
@@ -213,6 +231,7 @@ std::string hex32(std::uint32_t v) {
 namespace {
 std::string b64(std::string_view in, const char* alphabet, bool pad) {
   std::string out;
+  out.reserve((in.size() + 2) / 3 * 4);
   std::size_t i = 0;
   while (i + 2 < in.size()) {
     const unsigned n = (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8) |
@@ -249,7 +268,7 @@ std::string base64(std::string_view in) {
 std::uint32_t history_digest(const json::array& history) {
   std::string canon;
   for (const auto& step : history) {
-    const std::string type = step_type(step);
+    const std::string_view type = step_type(step);
     const auto& s = step.get_object();
     if (type == "user_input") {
       canon += "U|";
@@ -258,13 +277,20 @@ std::uint32_t history_digest(const json::array& history) {
       canon += "M|";
       content_into(s.if_contains("content"), canon);
     } else if (type == "thought") {
-      canon += "T|" + string_or_empty(s, "signature");
+      canon += "T|";
+      canon += string_or_empty(s, "signature");
     } else if (type == "function_call") {
-      canon += "C|" + string_or_empty(s, "id") + "|" + string_or_empty(s, "name") + "|";
+      canon += "C|";
+      canon += string_or_empty(s, "id");
+      canon += '|';
+      canon += string_or_empty(s, "name");
+      canon += '|';
       const auto* args = s.if_contains("arguments");
       canon += args ? canonical_json(*args) : std::string("{}");
     } else if (type == "function_result") {
-      canon += "R|" + string_or_empty(s, "call_id") + "|";
+      canon += "R|";
+      canon += string_or_empty(s, "call_id");
+      canon += '|';
       const auto* r = s.if_contains("result");
       canon += r ? canonical_json(*r) : std::string("null");
       const auto* e = s.if_contains("is_error");
@@ -290,8 +316,8 @@ generation generate(const json::array& history, const generation_params& params)
     throw api_error{400, "invalid_request", "The input must end with a user_input or function_result step."};
 
   // Function calls of the previous model turn that still need an answer.
-  std::set<std::string> known_calls, answered;
-  std::vector<std::string> pending;
+  std::set<std::string_view> known_calls, answered;  // views into `history`
+  std::vector<std::string_view> pending;
   {
     std::size_t last_model_begin = tail;
     while (last_model_begin > 0 && !is_client_step(step_type(history[last_model_begin - 1]))) --last_model_begin;
@@ -306,17 +332,17 @@ generation generate(const json::array& history, const generation_params& params)
       }
     }
   }
-  std::set<std::string> answered_now;
+  std::set<std::string_view> answered_now;
   for (std::size_t i = tail; i < history.size(); ++i) {
     if (step_type(history[i]) != "function_result") continue;
     const auto id = string_or_empty(history[i].get_object(), "call_id");
     if (!known_calls.count(id))
-      throw api_error{400, "invalid_request", "function_result call_id '" + id + "' matches no function_call."};
+      throw api_error{400, "invalid_request", "function_result call_id '" + std::string(id) + "' matches no function_call."};
     answered_now.insert(id);
   }
   for (const auto& id : pending) {
     if (!answered.count(id) && !answered_now.count(id))
-      throw api_error{400, "invalid_request", "function_call '" + id + "' has no function_result."};
+      throw api_error{400, "invalid_request", "function_call '" + std::string(id) + "' has no function_result."};
   }
 
   generation g;
@@ -341,7 +367,9 @@ generation generate(const json::array& history, const generation_params& params)
     }
   }
 
+  // Objects are sized before they are filled: each growth of a table rehashes it.
   json::object thought;
+  thought.reserve(3);
   thought["type"] = "thought";
   thought["signature"] = base64("emulator-thought:" + digest + ":" + std::to_string(g.turn));
   if (params.thinking_summaries) {
@@ -394,8 +422,9 @@ generation generate(const json::array& history, const generation_params& params)
     for (const auto& note : params.media_notes) text += " " + note;
     if (!results.empty()) {
       for (const auto* r : results) {
-        text += " Function " + string_or_empty(*r, "name") + " returned: " + result_text(r->if_contains("result")) +
-                ".";
+        text += " Function ";
+        text += string_or_empty(*r, "name");
+        text += " returned: " + result_text(r->if_contains("result")) + ".";
       }
       if (has_user_text) text += " You said: " + last_user_text;
     } else {
@@ -413,9 +442,11 @@ generation generate(const json::array& history, const generation_params& params)
     }
     output_tokens = words.size();
     json::object block;
+    block.reserve(2);
     block["type"] = "text";
     block["text"] = join_words(words);
     json::object out;
+    out.reserve(2);
     out["type"] = "model_output";
     out["content"] = json::array{std::move(block)};
     if (params.image_width > 0)
@@ -425,23 +456,8 @@ generation generate(const json::array& history, const generation_params& params)
 
   const std::size_t input_tokens = words_in_history(history) + count_words(params.system_instruction);
   const std::size_t thought_tokens = 4;
-  g.usage = text_usage(input_tokens, output_tokens, thought_tokens);
+  g.usage = {input_tokens, output_tokens, thought_tokens};
   return g;
-}
-
-json::object text_usage(std::size_t input_tokens, std::size_t output_tokens, std::size_t thought_tokens) {
-  auto modality = [](std::size_t n) { return json::array{json::object{{"modality", "text"}, {"tokens", n}}}; };
-  // Built whole from the list (sized once), not member by member (a rehash at each doubling).
-  return json::object{
-      {"total_input_tokens", input_tokens},
-      {"total_output_tokens", output_tokens},
-      {"total_thought_tokens", thought_tokens},
-      {"total_cached_tokens", 0},
-      {"total_tool_use_tokens", 0},
-      {"total_tokens", input_tokens + output_tokens + thought_tokens},
-      {"input_tokens_by_modality", modality(input_tokens)},
-      {"output_tokens_by_modality", modality(output_tokens)},
-  };
 }
 
 }  // namespace gemini::emulator::detail

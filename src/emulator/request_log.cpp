@@ -15,9 +15,9 @@ bool is_credential_header(std::string_view lower_name) {
 }
 
 /// `target` with the value of every `key=` query parameter replaced by `***`.
-std::string mask_key(const std::string& target) {
+std::string mask_key(std::string&& target) {
   const auto q = target.find('?');
-  if (q == std::string::npos) return target;
+  if (q == std::string::npos) return std::move(target);
   std::string out = target.substr(0, q + 1);
   std::string_view rest = std::string_view(target).substr(q + 1);
   bool first = true;
@@ -38,15 +38,16 @@ std::string mask_key(const std::string& target) {
 
 }  // namespace
 
-void request_log::record(const http_request& req, unsigned status) {
+void request_log::record(http_request&& req, unsigned status) {
   if (limit_ == 0 || req.target.rfind("/emulator/", 0) == 0) return;
   logged_request entry;
   entry.time = std::chrono::system_clock::now();
-  entry.method = req.method;
-  entry.target = mask_key(req.target);
-  for (const auto& [name, value] : req.headers)
-    if (!is_credential_header(name)) entry.headers.emplace_back(name, value);
-  entry.body = req.body;
+  entry.method = std::move(req.method);
+  entry.target = mask_key(std::move(req.target));
+  entry.headers.reserve(req.headers.size());
+  for (auto& node : req.headers)
+    if (!is_credential_header(node.first)) entry.headers.emplace_back(node.first, std::move(node.second));
+  entry.body = std::move(req.body);
   entry.status = status;
   std::lock_guard lock(mu_);
   entry.sequence = next_++;

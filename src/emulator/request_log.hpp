@@ -24,7 +24,8 @@ class request_log {
   explicit request_log(std::size_t limit) : limit_(limit) {}
 
   /// Records `req` (answered with `status`) unless it is a control request or the log is off.
-  void record(const http_request& req, unsigned status);
+  /// Takes the request's strings over: it is recorded once it has been answered.
+  void record(http_request&& req, unsigned status);
   std::vector<logged_request> snapshot() const;
   void clear();
 

@@ -9,6 +9,8 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include <algorithm>
+#include <array>
 #include <condition_variable>
 #include <set>
 #include <thread>
@@ -59,6 +61,42 @@ struct connection final : connection_base {
   }
   Stream stream;
 };
+
+/// Bodies up to this size are copied behind the head and leave with it in one TLS record and one
+/// system call; larger ones are written from where they are.
+constexpr std::size_t inline_body_limit = 16 * 1024;
+
+/// The head of a whole (not streamed) response, written by hand: no Beast field list (an
+/// allocation per field) is built for it. It is what Beast would write for the same message; of
+/// two headers of one name the last wins, as with fields::set. A truncated reply announces its
+/// whole length.
+std::string response_head(const detail::http_reply& reply, unsigned version, bool close_after) {
+  std::string out;
+  out.reserve(256 + std::min(reply.body.size(), inline_body_limit));
+  out += version >= 11 ? "HTTP/1.1 " : "HTTP/1.0 ";
+  out += std::to_string(reply.status);
+  out += ' ';
+  const auto reason = http::obsolete_reason(http::int_to_status(reply.status));
+  out.append(reason.data(), reason.size());
+  out += "\r\nServer: gemini-emulator\r\nContent-Type: ";
+  out += reply.content_type;
+  out += "\r\n";
+  if (reply.content_type == "text/event-stream") out += "Cache-Control: no-cache\r\n";
+  for (auto h = reply.headers.begin(); h != reply.headers.end(); ++h) {
+    const auto same_name = [&](const auto& later) { return beast::iequals(later.first, h->first); };
+    if (std::any_of(std::next(h), reply.headers.end(), same_name)) continue;
+    out += h->first;
+    out += ": ";
+    out += h->second;
+    out += "\r\n";
+  }
+  if (version >= 11 && close_after) out += "Connection: close\r\n";
+  if (version < 11 && !close_after) out += "Connection: keep-alive\r\n";
+  out += "Content-Length: ";
+  out += std::to_string(reply.body.size());
+  out += "\r\n\r\n";
+  return out;
+}
 
 using plain_stream = beast::tcp_stream;
 using tls_stream = ssl::stream<beast::tcp_stream>;
@@ -193,7 +231,7 @@ struct server::impl {
       } catch (const std::exception& e) {
         reply = detail::flat_error(500, "api_error", std::string("emulator internal error: ") + e.what());
       }
-      svc.requests.record(req, reply.status);
+      svc.requests.record(std::move(req), reply.status);
 
       if (reply.reset) c->reset_on_close = true;
       if (reply.delay.count() > 0) {
@@ -212,23 +250,18 @@ struct server::impl {
         continue;
       }
 
-      http::response<http::string_body> res;
-      res.version(version);
-      res.result(reply.status);
-      res.set(http::field::server, "gemini-emulator");
-      res.set(http::field::content_type, reply.content_type);
-      if (reply.content_type == "text/event-stream") res.set(http::field::cache_control, "no-cache");
-      for (const auto& [k, v] : reply.headers) res.set(k, v);
       const bool close_after = reply.close_after || !keep_alive || reply.truncate_at.has_value();
-      res.keep_alive(!close_after);
-      res.content_length(reply.body.size());
-      if (reply.truncate_at) reply.body.resize(*reply.truncate_at);
-      res.body() = std::move(reply.body);
-
+      std::string head = response_head(reply, version, close_after);
+      std::string_view body = reply.body;
+      if (reply.truncate_at) body = body.substr(0, *reply.truncate_at);
+      if (body.size() <= inline_body_limit) {
+        head += body;
+        body = {};
+      }
+      const std::array<asio::const_buffer, 2> response{asio::buffer(head), asio::buffer(body)};
       c->phase = connection_base::writing;
       lowest.expires_after(write_timeout);
-      http::response_serializer<http::string_body> sr(res);
-      auto write_op = http::async_write(stream, sr, asio::as_tuple(asio::use_awaitable));
+      auto write_op = asio::async_write(stream, response, asio::as_tuple(asio::use_awaitable));
       auto [wec, written] = co_await std::move(write_op);
       (void)written;
       if (wec || reply.truncate_at || c->idle_closed) break;

@@ -37,15 +37,6 @@ const std::vector<std::string_view> echoed_fields = {
     "previous_interaction_id", "service_tier", "system_instruction", "tools", "generation_config",
     "response_format", "agent_config", "labels", "environment"};
 
-std::string rfc3339(std::int64_t ms) {
-  const std::time_t t = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 api_error bad(std::string message) { return api_error{400, "invalid_request", std::move(message)}; }
 
 constexpr unsigned max_output_words = 1'000'000;
@@ -160,8 +151,6 @@ json::array normalize_input(const json::value& input) {
   return steps;
 }
 
-bool finished(const std::string& status) { return status != "in_progress" && status != "queued"; }
-
 // ---- SSE ------------------------------------------------------------------------------------
 
 constexpr std::size_t no_hold = static_cast<std::size_t>(-1);
@@ -205,7 +194,7 @@ std::vector<std::string> chunk_words(const std::string& text, std::size_t per_ch
 }  // namespace
 
 const std::string* http_request::header(std::string_view name) const {
-  auto it = headers.find(std::string(name));
+  auto it = headers.find(name);
   return it == headers.end() ? nullptr : &it->second;
 }
 
@@ -376,35 +365,6 @@ void service::stop_run_locked(record& r, planned_event last) {
 std::string service::new_id_locked(const std::string& suffix) {
   const std::string raw = "emulator:" + id_nonce_ + ":" + std::to_string(next_id_++);
   return "v1_" + base64url(raw) + suffix;
-}
-
-std::string service::resource_text_locked(const record& r, bool full_timeline, bool include_input) const {
-  unsigned char buffer[8192];
-  json::monotonic_resource arena(buffer, sizeof buffer);
-  return json::serialize(resource_locked(r, full_timeline, include_input, &arena));
-}
-
-json::object service::resource_locked(const record& r, bool full_timeline, bool include_input,
-                                      json::storage_ptr sp) const {
-  json::object o(sp);
-  o["id"] = r.id;
-  o["object"] = "interaction";
-  for (const auto& [k, v] : r.echo) o[k] = v;
-  o["status"] = r.status;
-  o["created"] = rfc3339(r.created_ms);
-  o["updated"] = rfc3339(r.updated_ms);
-  json::array steps(sp);
-  if (full_timeline)
-    for (const auto& s : r.input_steps) steps.push_back(s);
-  const bool done = finished(r.status) && r.status != "cancelled";
-  if (done)
-    for (const auto& s : r.result.steps) steps.push_back(s);
-  o["steps"] = std::move(steps);
-  if (done) o["usage"] = r.result.usage;
-  if (done && !r.errors.empty()) o["errors"] = r.errors;
-  if (r.status == "requires_continuation") o["continuation_token"] = r.continuation_token;
-  if (include_input) o["input"] = r.input;
-  return o;
 }
 
 std::optional<api_error> service::check_auth(const http_request& req, const json::object& query) const {
@@ -677,7 +637,11 @@ http_reply service::create(const http_request& req, const std::string& /*version
       for (const auto& s : prev.result.steps) history.push_back(s);
   }
   const std::size_t before = history.size();
-  for (const auto& s : new_steps) history.push_back(s);
+  // A first turn's conversation is its own steps: moved in and back out, not copied.
+  if (before == 0)
+    history = std::move(new_steps);
+  else
+    for (const auto& s : new_steps) history.push_back(s);
   params.media_notes = files_->describe(history, virtual_ms_);
 
   record r;
@@ -692,9 +656,13 @@ http_reply service::create(const http_request& req, const std::string& /*version
     if (const auto* v = o.if_contains(key)) r.echo[key] = *v;
   r.created_ms = r.updated_ms = now_ms_locked();
   r.input = input ? *input : json::value();
-  r.input_steps = std::move(new_steps);
-  history.resize(before);
-  r.history_before = std::move(history);
+  if (before == 0) {
+    r.input_steps = std::move(history);
+  } else {
+    r.input_steps = std::move(new_steps);
+    history.resize(before);
+    r.history_before = std::move(history);
+  }
   r.background = background;
   r.status = background || stream ? "in_progress" : r.result.status;
   if (background) r.due_vms = virtual_ms_ + opts_.background_duration.count();
@@ -705,7 +673,7 @@ http_reply service::create(const http_request& req, const std::string& /*version
     // Finished as it is answered: its transcript is built if a client ever streams it.
     if (keep) store_.emplace(id, std::move(r));
     http_reply reply;
-    reply.body = resource_text_locked(keep ? store_.at(id) : r, false, false);
+    reply.body = resource_text(keep ? store_.at(id) : r, false, false);
     return reply;
   }
 
@@ -731,7 +699,7 @@ http_reply service::create(const http_request& req, const std::string& /*version
     reply.content_type = "text/event-stream";
     reply.stream = stream_reply_for(run, 0, req, f, false);
   } else {
-    reply.body = resource_text_locked(rec, false, false);
+    reply.body = resource_text(rec, false, false);
   }
   return reply;
 }
@@ -801,10 +769,10 @@ std::vector<planned_event> service::plan_locked(const record& r) const {
     add("step.stop", json::object{{"index", index}});
     ++index;
   }
-  json::object done = resource_locked(r, false, false);
+  json::object done = resource_json(r, false, false);
   done.erase("steps");
   done["status"] = r.result.status;
-  done["usage"] = r.result.usage;
+  done["usage"] = usage_json(r.result.usage);
   if (!r.continuation_token.empty()) done["continuation_token"] = r.continuation_token;
   if (!r.errors.empty()) done["errors"] = r.errors;
   add("interaction.completed", json::object{{"interaction", std::move(done)}});
@@ -849,7 +817,7 @@ http_reply service::get(const std::string& id, const json::object& query, const 
     reply.stream = stream_reply_for(run, from, req, f, true);
     return reply;
   }
-  reply.body = resource_text_locked(it->second, true, include_input);
+  reply.body = resource_text(it->second, true, include_input);
   return reply;
 }
 
@@ -887,12 +855,12 @@ http_reply service::cancel(const std::string& id, const http_request& req) {
     r.run->stopped = true;
     publish_locked(*r.run, planned_event{"interaction.status_update",
                                          json::object{{"interaction_id", r.id}, {"status", "cancelled"}}});
-    json::object last = resource_locked(r, false, false);
+    json::object last = resource_json(r, false, false);
     last.erase("steps");
     publish_locked(*r.run, planned_event{"interaction.completed", json::object{{"interaction", std::move(last)}}});
   }
   http_reply reply;
-  reply.body = resource_text_locked(r, false, false);
+  reply.body = resource_text(r, false, false);
   return reply;
 }
 

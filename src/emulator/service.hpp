@@ -31,7 +31,7 @@ namespace json = boost::json;
 struct http_request {
   std::string method;
   std::string target;
-  std::multimap<std::string, std::string> headers;
+  std::multimap<std::string, std::string, std::less<>> headers;  // looked up by string_view
   std::string body;
 
   const std::string* header(std::string_view name) const;
@@ -197,10 +197,19 @@ struct generation_params {
   std::optional<json::object> extra_step;  ///< from x-emulator-extra-step, after the thought
 };
 
+/// The token counts of an answer whose input and output are all text: its `usage` object
+/// (usage_json) is built only where a DOM is wanted, the answer's own text writes the numbers.
+struct text_usage {
+  std::size_t input = 0;
+  std::size_t output = 0;
+  std::size_t thought = 0;
+};
+json::object usage_json(const text_usage& u, json::storage_ptr sp = {});
+
 struct generation {
   json::array steps;
   std::string status;  ///< completed | incomplete | requires_action
-  json::object usage;
+  text_usage usage;
   std::uint32_t digest = 0;
   std::size_t turn = 0;
 };
@@ -214,8 +223,6 @@ std::string base64(std::string_view in);
 /// Throws api_error (400) when the history is inconsistent (e.g. unanswered function calls).
 generation generate(const json::array& history, const generation_params& params);
 std::size_t count_words(std::string_view text);
-/// The `usage` object of an answer whose input and output are all text.
-json::object text_usage(std::size_t input_tokens, std::size_t output_tokens, std::size_t thought_tokens);
 
 // ---- structured output (schema_instance.cpp) ------------------------------------------------
 
@@ -285,6 +292,15 @@ struct record {
   std::string continuation_token;  ///< set with status requires_continuation (continuation.cpp)
   json::array errors;              ///< `errors[]` of a failed run (agent.cpp)
 };
+
+/// Whether an interaction with this status has stopped running.
+inline bool finished(std::string_view status) { return status != "in_progress" && status != "queued"; }
+/// The Interaction resource of `r` (spec 4): the input steps too with `full_timeline`, the request's
+/// `input` with `include_input`. As a DOM, and as the same JSON text written without one.
+json::object resource_json(const record& r, bool full_timeline, bool include_input, json::storage_ptr sp = {});
+std::string resource_text(const record& r, bool full_timeline, bool include_input);
+/// `ms` since the Unix epoch as RFC 3339 in UTC, to the second ("2026-12-03T14:05:09Z").
+std::string rfc3339(std::int64_t ms);
 
 // ---- agents, background outcomes (agent.cpp) and long decodes (continuation.cpp) -------------
 
@@ -356,10 +372,6 @@ class service {
   void release_stage_locked(record& r);
   void settle_locked();
   std::int64_t now_ms_locked() const;
-  json::object resource_locked(const record& r, bool full_timeline, bool include_input,
-                               json::storage_ptr sp = {}) const;
-  /// resource_locked serialised, the object built in an arena: it lives only until written.
-  std::string resource_text_locked(const record& r, bool full_timeline, bool include_input) const;
   std::string new_id_locked(const std::string& suffix);
   std::vector<planned_event> plan_locked(const record& r) const;
   void pump_locked(const std::shared_ptr<run_state>& run);

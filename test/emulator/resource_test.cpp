@@ -1,0 +1,102 @@
+// The Interaction resource written as text without a DOM (every unary answer and GET) is byte for
+// byte the serialization of the DOM that stream events are built from; and its timestamps.
+#include "emulator/service.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <ctime>
+
+namespace d = gemini::emulator::detail;
+namespace json = boost::json;
+
+namespace {
+
+d::record answered_record(std::string status) {
+  d::record r;
+  r.id = "v1_ZW11bGF0b3I6YWJjOjE";
+  r.echo["model"] = "gemini-3.5-flash";
+  r.echo["generation_config"] = json::parse(R"({"temperature":0.5,"stop_sequences":["a\"b"]})");
+  r.echo["labels"] = json::object{{"team", "caf\xC3\xA9"}};
+  r.status = std::move(status);
+  r.created_ms = 1'764'770'709'123;
+  r.updated_ms = 1'764'770'711'999;
+  r.input = json::parse(R"(["ask", {"type": "text", "text": "line\nbreak"}])");
+  r.input_steps = json::parse(R"([{"type":"user_input","content":[{"type":"text","text":"line\nbreak \u0001"}]}])").as_array();
+  r.history_before = json::parse(R"([{"type":"user_input","content":[{"type":"text","text":"before"}]}])").as_array();
+  r.result.steps = json::parse(R"([{"type":"thought","signature":"c2ln"},
+      {"type":"model_output","content":[{"type":"text","text":"Turn 2. \"Quoted\" \\ tab\t \u00e9 \ud83d\ude00"}]}])")
+                       .as_array();
+  r.result.status = "completed";
+  r.result.usage = {7, 11, 4};
+  return r;
+}
+
+std::vector<d::record> records() {
+  std::vector<d::record> out;
+  out.push_back(answered_record("completed"));
+  out.push_back(answered_record("in_progress"));  // running: no output, no usage
+  out.push_back(answered_record("cancelled"));
+  auto hop = answered_record("requires_continuation");
+  hop.continuation_token = "tok_\"1\"";
+  out.push_back(std::move(hop));
+  auto failed = answered_record("failed");
+  failed.errors = json::parse(R"([{"code":"internal","message":"Research failed."}])").as_array();
+  out.push_back(std::move(failed));
+  auto bare = answered_record("completed");  // a continuation hop: no input, no echo beyond the model
+  bare.echo = json::object{{"agent", "deep-research-pro"}};
+  bare.input = nullptr;
+  bare.input_steps.clear();
+  bare.result.usage = {};
+  out.push_back(std::move(bare));
+  return out;
+}
+
+std::string strftime_utc(std::int64_t ms) {
+  const std::time_t t = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(emulator_resource)
+
+BOOST_AUTO_TEST_CASE(text_is_the_serialized_dom) {
+  for (const auto& r : records()) {
+    for (const bool full_timeline : {false, true}) {
+      for (const bool include_input : {false, true}) {
+        BOOST_TEST_CONTEXT("status " << r.status << ", full_timeline " << full_timeline << ", include_input "
+                                     << include_input) {
+          const std::string text = d::resource_text(r, full_timeline, include_input);
+          BOOST_TEST(text == json::serialize(d::resource_json(r, full_timeline, include_input)));
+        }
+      }
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(text_carries_output_and_usage_only_when_finished) {
+  const auto completed = json::parse(d::resource_text(answered_record("completed"), true, false)).as_object();
+  BOOST_TEST(completed.at("steps").as_array().size() == 3u);
+  BOOST_TEST(completed.at("usage").at("total_tokens").as_int64() == 22);
+  BOOST_TEST(completed.at("usage").at("output_tokens_by_modality").at(0).at("tokens").as_int64() == 11);
+  const auto running = json::parse(d::resource_text(answered_record("in_progress"), false, false)).as_object();
+  BOOST_TEST(running.at("steps").as_array().empty());
+  BOOST_TEST(!running.contains("usage"));
+}
+
+BOOST_AUTO_TEST_CASE(timestamps_are_rfc3339_utc) {
+  BOOST_TEST(d::rfc3339(0) == "1970-01-01T00:00:00Z");
+  BOOST_TEST(d::rfc3339(951'782'400'999) == "2000-02-29T00:00:00Z");  // leap day, milliseconds dropped
+  BOOST_TEST(d::rfc3339(4'102'444'799'000) == "2099-12-31T23:59:59Z");
+  // Against the C library over 130 years, about 5,000 instants at a step of nine and a half days
+  // and an odd number of milliseconds, so that months, days, hours and seconds all vary.
+  for (std::int64_t ms = 0; ms < 4'102'444'800'000; ms += 820'512'347) {
+    BOOST_TEST_CONTEXT("ms " << ms) { BOOST_TEST(d::rfc3339(ms) == strftime_utc(ms)); }
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
