@@ -116,6 +116,19 @@ server_handshakes() {
   sed -n 's/.*"tls_handshakes":\([0-9]*\).*/\1/p' <<<"$stats" | awk '{ print $1 - 1 }'
 }
 
+# The emulator's CPU time so far (user + system), in microseconds: read around a measurement, it
+# tells whether the emulator or the client is the slower side of it.
+emulator_cpu_us() {
+  awk -v hz="$(getconf CLK_TCK)" '{ printf "%.0f", ($14 + $15) * 1e6 / hz }' "/proc/$emulator/stat"
+}
+
+# record_emulator_cpu LOAD CLIENT BEFORE REQUESTS: the emulator's CPU per request since BEFORE.
+record_emulator_cpu() {
+  [ -n "$4" ] && [ "$4" -gt 0 ] || return 0
+  record "$1" emulator_cpu_per_request_us "$2" \
+    "$(awk -v a="$3" -v b="$(emulator_cpu_us)" -v n="$4" 'BEGIN { printf "%.1f", (b - a) / n }')"
+}
+
 # measure NAME COMMAND...: runs COMMAND with its output in logs/NAME.log and shows it. A run
 # in which some requests failed still has figures, so its status is only reported.
 measure() {
@@ -186,10 +199,13 @@ wrk_latency_ms() {
 # startup included) and is divided by the responses wrk completed.
 run_wrk() {
   local load=$1 c=$2 name=$3
+  local emulator_before
+  emulator_before=$(emulator_cpu_us)
   measure "$name" /usr/bin/time -f 'client CPU: user %U s, system %S s' \
     wrk -t1 -c"$c" -d"${wrk_seconds}s" --latency -s "$work/create.lua" "$url/v1beta/interactions"
   local requests cpu
   requests=$(field "$name" 's/^ *\([0-9]*\) requests in .*/\1/p')
+  record_emulator_cpu "$load" wrk "$emulator_before" "$requests"
   cpu=$(field "$name" 's/^client CPU: user \([0-9.]*\) s, system \([0-9.]*\) s.*/\1 \2/p')
   # No response within the run (all of it went to handshakes): wrk's figures are zeros.
   if [ -n "$requests" ] && [ "$requests" -gt 0 ]; then
@@ -212,7 +228,9 @@ for c in 1 10 100 1000; do
   record "$load" pool target "$((c < n ? c : n))"   # gemini-bench's pool is c connections
   fresh_emulator
   echo "  gemini-bench"
+  emulator_before=$(emulator_cpu_us)
   measure "unary-c$c-ours" "$bin/gemini-bench" --base-url "$url" --ca "$work/ca.pem" -n "$n" -c "$c"
+  record_emulator_cpu "$load" ours "$emulator_before" "$n"
   record_load_run "$load" ours "unary-c$c-ours"
   if have_sdk; then
     fresh_emulator
@@ -332,6 +350,9 @@ table="$out/table.md"
           row(l, "client CPU per request over wrk'"'"'s " get(l, "requests", "wrk") " requests, us", num(ours_w), "",
               num(get(l, "cpu_per_request_us", "wrk")), "",
               ratio("ours/wrk", ours_w, get(l, "cpu_per_request_us", "wrk"), "<=", 2))
+          emu = get(l, "emulator_cpu_per_request_us", "ours")
+          row(l, "emulator CPU per request, us", num(emu), "", num(get(l, "emulator_cpu_per_request_us", "wrk")), "",
+              ratio("emulator/ours", emu, ours, "<=", 1) " (not the bottleneck)")
           pool = get(l, "pool", "target"); h = get(l, "handshakes", "ours"); hc = get(l, "handshakes_counted_by_client", "ours")
           check = h == "" ? "n/a" : sprintf("pool %s, opened %s: %s", pool, hc, h == pool && h == hc ? "OK" : "**MISS**")
           row(l, "TLS handshakes per " n_requests " requests", (h == "" ? "?" : h) " (own count " hc ")",

@@ -94,32 +94,29 @@ std::string result_text(const json::value* r) {
 
 bool is_word_break(char c) { return c == ' ' || c == '\n' || c == '\t' || c == '\r'; }
 
-/// The words of `text`, as views into it.
-std::vector<std::string_view> split_words(std::string_view text) {
-  std::vector<std::string_view> words;
-  std::size_t start = 0;
-  for (std::size_t i = 0; i <= text.size(); ++i) {
-    if (i < text.size() && !is_word_break(text[i])) continue;
-    if (i > start) words.push_back(text.substr(start, i - start));
-    start = i + 1;
-  }
-  return words;
-}
+constexpr const char* filler[] = {"lorem", "ipsum", "dolor", "sit", "amet", "consectetur",
+                                  "adipiscing", "elit", "sed", "do", "eiusmod", "tempor"};
 
-std::string join_words(const std::vector<std::string_view>& words) {
-  std::size_t size = words.size();
-  for (const auto w : words) size += w.size();
+/// The first `n` words of `text` separated by single spaces, filler words after them when the text
+/// has fewer.
+std::string first_words(std::string_view text, std::size_t n) {
   std::string out;
-  out.reserve(size);
-  for (const auto w : words) {
-    if (!out.empty()) out += ' ';
-    out += w;
+  out.reserve(text.size());
+  std::size_t taken = 0;
+  for (std::size_t i = 0; i < text.size() && taken < n;) {
+    while (i < text.size() && is_word_break(text[i])) ++i;
+    const std::size_t start = i;
+    while (i < text.size() && !is_word_break(text[i])) ++i;
+    if (i == start) break;
+    if (taken++ > 0) out += ' ';
+    out.append(text, start, i - start);
+  }
+  for (std::size_t f = 0; taken < n; ++taken, ++f) {
+    if (taken > 0) out += ' ';
+    out += filler[f % std::size(filler)];
   }
   return out;
 }
-
-constexpr const char* filler[] = {"lorem", "ipsum", "dolor", "sit", "amet", "consectetur",
-                                  "adipiscing", "elit", "sed", "do", "eiusmod", "tempor"};
 
 bool is_name_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
@@ -230,29 +227,14 @@ std::string hex32(std::uint32_t v) {
 
 namespace {
 std::string b64(std::string_view in, const char* alphabet, bool pad) {
-  std::string out;
-  out.reserve((in.size() + 2) / 3 * 4);
-  std::size_t i = 0;
-  while (i + 2 < in.size()) {
-    const unsigned n = (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8) |
-                       static_cast<unsigned char>(in[i + 2]);
-    out += alphabet[(n >> 18) & 63];
-    out += alphabet[(n >> 12) & 63];
-    out += alphabet[(n >> 6) & 63];
-    out += alphabet[n & 63];
-    i += 3;
-  }
-  if (i + 1 == in.size()) {
-    const unsigned n = static_cast<unsigned char>(in[i]) << 16;
-    out += alphabet[(n >> 18) & 63];
-    out += alphabet[(n >> 12) & 63];
-    if (pad) out += "==";
-  } else if (i + 2 == in.size()) {
-    const unsigned n = (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8);
-    out += alphabet[(n >> 18) & 63];
-    out += alphabet[(n >> 12) & 63];
-    out += alphabet[(n >> 6) & 63];
-    if (pad) out += '=';
+  const std::size_t whole = in.size() / 3, rest = in.size() % 3;
+  std::string out(whole * 4 + (rest == 0 ? 0 : pad ? 4 : rest + 1), '=');
+  auto byte = [&](std::size_t i) { return i < in.size() ? static_cast<unsigned>(static_cast<unsigned char>(in[i])) : 0u; };
+  std::size_t o = 0;
+  for (std::size_t i = 0; i < in.size(); i += 3) {
+    const unsigned n = (byte(i) << 16) | (byte(i + 1) << 8) | byte(i + 2);
+    const std::size_t chars = i + 3 <= in.size() ? 4 : in.size() - i + 1;  // 2 or 3 for a last partial group
+    for (std::size_t c = 0; c < chars; ++c) out[o++] = alphabet[(n >> (18 - 6 * c)) & 63];
   }
   return out;
 }
@@ -430,21 +412,17 @@ generation generate(const json::array& history, const generation_params& params)
     } else {
       text += " You said: " + (has_user_text && !last_user_text.empty() ? last_user_text : std::string("(no text)"));
     }
-    auto words = split_words(text);
-    if (params.output_words > 0) {
-      if (words.size() > params.output_words) words.resize(params.output_words);
-      for (std::size_t i = 0; words.size() < params.output_words; ++i) words.emplace_back(filler[i % std::size(filler)]);
-    }
+    std::size_t words = params.output_words > 0 ? params.output_words : count_words(text);
     if (params.max_output_tokens && *params.max_output_tokens >= 0 &&
-        words.size() > static_cast<std::size_t>(*params.max_output_tokens)) {
-      words.resize(static_cast<std::size_t>(*params.max_output_tokens));
+        words > static_cast<std::size_t>(*params.max_output_tokens)) {
+      words = static_cast<std::size_t>(*params.max_output_tokens);
       g.status = "incomplete";
     }
-    output_tokens = words.size();
+    output_tokens = words;
     json::object block;
     block.reserve(2);
     block["type"] = "text";
-    block["text"] = join_words(words);
+    block["text"] = first_words(text, words);
     json::object out;
     out.reserve(2);
     out["type"] = "model_output";

@@ -105,6 +105,7 @@ json::array normalize_input(const json::value& input) {
   json::array steps;
   auto user_input = [](json::array content) {
     json::object s;
+    s.reserve(2);
     s["type"] = "user_input";
     s["content"] = std::move(content);
     return s;
