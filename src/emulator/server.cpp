@@ -32,10 +32,29 @@ constexpr auto write_timeout = std::chrono::seconds(30);
 /// What the server knows about a live connection. `phase` is written and `close()` called on the
 /// connection's strand only.
 struct connection_base {
-  explicit connection_base(asio::any_io_executor ex) : executor(std::move(ex)) {}
+  using clock = std::chrono::steady_clock;
+
+  explicit connection_base(asio::any_io_executor ex) : executor(std::move(ex)), watchdog(executor) {}
   virtual ~connection_base() = default;
   virtual void close() = 0;
+
+  /// The connection is closed when `deadline` passes: set before each read and write, never while
+  /// a request is served or a stream waits for its interaction. One timer per connection watches
+  /// it (server::impl::watch), re-armed only when it fires or the deadline moves earlier, so that
+  /// no timer is armed and cancelled (a posted completion, often a system call) per request, as
+  /// the stream's own per-operation timeouts would. Strand only, like `close()`.
+  void expires_after(clock::duration d) { set_deadline(clock::now() + d); }
+  void expires_never() { deadline = clock::time_point::max(); }
+  void set_deadline(clock::time_point t) {
+    deadline = t;
+    if (t < watched) watchdog.cancel();  // the watch re-arms for the earlier deadline
+  }
+
   asio::any_io_executor executor;
+  asio::steady_timer watchdog;
+  clock::time_point deadline = clock::time_point::max();
+  clock::time_point watched = clock::time_point::max();  ///< what the watchdog waits for
+  bool session_over = false;
   std::uint64_t id = 0;
   enum phase_t { idle, serving, writing };
   /// idle: waiting for a request; serving: a request is read and its reply not yet started
@@ -154,6 +173,21 @@ struct server::impl {
     return id;
   }
 
+  /// Closes `c` once its deadline passes (connection_base::set_deadline); ends with the session.
+  static asio::awaitable<void> watch(std::shared_ptr<connection_base> c) {
+    while (!c->session_over) {
+      c->watched = c->deadline;
+      c->watchdog.expires_at(c->watched);
+      auto wait_op = c->watchdog.async_wait(asio::as_tuple(asio::use_awaitable));
+      co_await std::move(wait_op);
+      if (!c->session_over && connection_base::clock::now() >= c->deadline) {
+        c->close();  // the session's pending operation fails and it ends
+        break;
+      }
+    }
+    c->watched = connection_base::clock::time_point::max();
+  }
+
   asio::awaitable<void> accept_loop() {
     for (;;) {
       auto strand = asio::make_strand(ioc);
@@ -183,11 +217,20 @@ struct server::impl {
   template <class Stream>
   asio::awaitable<void> run_session(std::shared_ptr<connection<Stream>> c) {
     registration reg{this, register_connection(c)};
+    // However the session ends (even with its frame destroyed unrun), its watch ends with it.
+    struct end_watch {
+      connection_base& c;
+      ~end_watch() {
+        c.session_over = true;
+        c.watchdog.cancel();
+      }
+    } watch_guard{*c};
     auto& stream = c->stream;
-    auto& lowest = beast::get_lowest_layer(stream);
+    c->expires_after(handshake_timeout);
+    auto watcher = watch(c);
+    asio::co_spawn(c->executor, std::move(watcher), asio::detached);
 
     if constexpr (std::is_same_v<Stream, tls_stream>) {
-      lowest.expires_after(handshake_timeout);
       auto op = stream.async_handshake(ssl::stream_base::server, asio::as_tuple(asio::use_awaitable));
       auto [ec] = co_await std::move(op);
       if (ec) {
@@ -201,7 +244,7 @@ struct server::impl {
     beast::flat_buffer buffer;
     for (;;) {
       c->phase = connection_base::idle;
-      lowest.expires_after(opts.idle_timeout);
+      c->expires_after(opts.idle_timeout);
       http::request_parser<http::string_body> parser;
       parser.body_limit(opts.body_limit);
       auto read_op = http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
@@ -210,7 +253,7 @@ struct server::impl {
       if (rec) break;
       c->phase = connection_base::serving;
       ++requests;
-      lowest.expires_never();
+      c->expires_never();
 
       auto& msg = parser.get();
       detail::http_request req;
@@ -260,14 +303,14 @@ struct server::impl {
       }
       const std::array<asio::const_buffer, 2> response{asio::buffer(head), asio::buffer(body)};
       c->phase = connection_base::writing;
-      lowest.expires_after(write_timeout);
+      c->expires_after(write_timeout);
       auto write_op = asio::async_write(stream, response, asio::as_tuple(asio::use_awaitable));
       auto [wec, written] = co_await std::move(write_op);
       (void)written;
       if (wec || reply.truncate_at || c->idle_closed) break;
       if (close_after) {
         if constexpr (std::is_same_v<Stream, tls_stream>) {
-          lowest.expires_after(std::chrono::seconds(2));
+          c->expires_after(std::chrono::seconds(2));
           auto shut_op = stream.async_shutdown(asio::as_tuple(asio::use_awaitable));
           co_await std::move(shut_op);
         }
@@ -285,7 +328,6 @@ struct server::impl {
   template <class Stream>
   asio::awaitable<emitted> emit(connection<Stream>& c, std::string_view data, std::size_t max, bool chunked,
                                 std::optional<std::size_t> cut_bytes, std::size_t& sent) {
-    auto& lowest = beast::get_lowest_layer(c.stream);
     bool cut = false;
     if (cut_bytes && sent + data.size() >= *cut_bytes) {
       data = data.substr(0, *cut_bytes - std::min(sent, *cut_bytes));
@@ -294,7 +336,7 @@ struct server::impl {
     while (!data.empty()) {
       const std::size_t n = max ? std::min(max, data.size()) : data.size();
       const auto piece = asio::const_buffer(data.data(), n);
-      lowest.expires_after(write_timeout);
+      c.expires_after(write_timeout);
       boost::system::error_code ec;
       if (chunked) {
         auto chunk = http::make_chunk(piece);
@@ -337,7 +379,6 @@ struct server::impl {
                                      bool keep_alive) {
     const detail::stream_reply& sr = *reply.stream;
     const detail::stream_fault& f = sr.fault;
-    auto& lowest = beast::get_lowest_layer(c.stream);
     const bool chunked = version >= 11;
     // end-after-events=0 announces an empty body in the head (Content-Length: 0), so that the
     // head arrives with the end of the response, as a client may meet it in one read.
@@ -358,7 +399,7 @@ struct server::impl {
     else if (chunked)
       res.chunked(true);
     http::response_serializer<http::empty_body> ser(res);
-    lowest.expires_after(write_timeout);
+    c.expires_after(write_timeout);
     auto header_op = http::async_write_header(c.stream, ser, asio::as_tuple(asio::use_awaitable));
     auto [hec, hbytes] = co_await std::move(header_op);
     (void)hbytes;
@@ -398,7 +439,7 @@ struct server::impl {
       std::vector<detail::log_frame> batch;
       ended = sr.log->read(pos, batch, waiter);
       if (batch.empty() && !ended) {
-        lowest.expires_never();
+        c.expires_never();
         wake->expires_after(std::chrono::seconds(1));  // wake-ups come from the log; this is a safety net
         auto wait_op = wake->async_wait(asio::as_tuple(asio::use_awaitable));
         co_await std::move(wait_op);
@@ -467,7 +508,7 @@ struct server::impl {
     auto tail_op = emit(c, tail, sr.chunk_bytes, chunked, f.cut_after_bytes, sent);
     if (co_await std::move(tail_op) == emitted::closed) co_return false;
     if (chunked) {
-      lowest.expires_after(write_timeout);
+      c.expires_after(write_timeout);
       auto last_op = asio::async_write(c.stream, http::make_chunk_last(), asio::as_tuple(asio::use_awaitable));
       auto [lec, lbytes] = co_await std::move(last_op);
       (void)lbytes;
@@ -482,7 +523,7 @@ struct server::impl {
   asio::awaitable<bool> end_response(connection<Stream>& c, bool close_after) {
     if (!close_after) co_return true;
     if constexpr (std::is_same_v<Stream, tls_stream>) {
-      beast::get_lowest_layer(c.stream).expires_after(std::chrono::seconds(2));
+      c.expires_after(std::chrono::seconds(2));
       auto shut_op = c.stream.async_shutdown(asio::as_tuple(asio::use_awaitable));
       co_await std::move(shut_op);
     }
