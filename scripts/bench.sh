@@ -119,12 +119,14 @@ server_handshakes() {
 # The emulator's CPU time so far (user + system), in microseconds: read around a measurement, it
 # tells whether the emulator or the client is the slower side of it.
 emulator_cpu_us() {
+  [ -r "/proc/$emulator/stat" ] || return 0
   awk -v hz="$(getconf CLK_TCK)" '{ printf "%.0f", ($14 + $15) * 1e6 / hz }' "/proc/$emulator/stat"
 }
 
-# record_emulator_cpu LOAD CLIENT BEFORE REQUESTS: the emulator's CPU per request since BEFORE.
+# record_emulator_cpu LOAD CLIENT BEFORE REQUESTS: the emulator's CPU per request since BEFORE
+# (none when the emulator is gone).
 record_emulator_cpu() {
-  [ -n "$4" ] && [ "$4" -gt 0 ] || return 0
+  [ -n "$3" ] && [ -n "$4" ] && [ "$4" -gt 0 ] && [ -r "/proc/$emulator/stat" ] || return 0
   record "$1" emulator_cpu_per_request_us "$2" \
     "$(awk -v a="$3" -v b="$(emulator_cpu_us)" -v n="$4" 'BEGIN { printf "%.1f", (b - a) / n }')"
 }

@@ -5,6 +5,7 @@
 
 #include <csignal>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <stdexcept>
@@ -51,9 +52,12 @@ unsigned long number(const std::string& flag, const std::string& v) {
 int main(int argc, char** argv) {
   // The store grows by a few KiB per interaction. A thread's malloc arena grows a page at a time,
   // one mprotect system call each (about one per create); the main arena grows by brk with a
-  // 128 KiB pad. One arena for all threads: 67 -> 57 us of emulator CPU per create at c = 10
-  // (docs/performance.md). MALLOC_ARENA_MAX in the environment still decides when set.
-  if (!std::getenv("MALLOC_ARENA_MAX")) mallopt(M_ARENA_MAX, 1);
+  // 128 KiB pad. One arena for all threads (which then share its lock, behind their per-thread
+  // caches): 67 -> 57 us of emulator CPU per create at c = 10 (docs/performance.md). An arena
+  // limit set in the environment (MALLOC_ARENA_MAX, GLIBC_TUNABLES) still decides.
+  const char* tunables = std::getenv("GLIBC_TUNABLES");
+  if (!std::getenv("MALLOC_ARENA_MAX") && !(tunables && std::strstr(tunables, "arena_max")))
+    mallopt(M_ARENA_MAX, 1);
   // Block the stop signals before any thread starts, then wait for them synchronously.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);

@@ -41,12 +41,10 @@ class json_writer {
 
  private:
   void drain() {
-    while (!sr_.done()) {
-      const std::size_t at = out_.size();
-      out_.resize(std::max(out_.capacity(), at + 256));
-      const auto written = sr_.read(out_.data() + at, out_.size() - at);
-      out_.resize(at + written.size());
-    }
+    // Through a buffer of its own: writing into the string's spare capacity would zero-fill that
+    // capacity first, for every value (a GET of a long conversation writes many small ones).
+    char buf[4096];
+    while (!sr_.done()) out_.append(sr_.read(buf, sizeof buf));
   }
 
   std::string& out_;
@@ -84,10 +82,10 @@ std::string rfc3339(std::int64_t ms) {
   const auto day = floor<days>(t);
   const year_month_day ymd{day};
   const hh_mm_ss<seconds> hms{floor<seconds>(t - day)};
-  // Years 0..9999 only (the emulator's clock starts now and advances by test-sized steps).
-  const auto y = static_cast<unsigned>(static_cast<int>(ymd.year()));
+  // RFC 3339 has four-digit years; the emulator's clock starts now and moves by test-sized steps.
+  const auto y = static_cast<unsigned>(std::clamp(static_cast<int>(ymd.year()), 0, 9999));
   char buf[20] = {0, 0, 0, 0, '-', 0, 0, '-', 0, 0, 'T', 0, 0, ':', 0, 0, ':', 0, 0, 'Z'};
-  two_digits(buf, y / 100 % 100);
+  two_digits(buf, y / 100);
   two_digits(buf + 2, y % 100);
   two_digits(buf + 5, static_cast<unsigned>(ymd.month()));
   two_digits(buf + 8, static_cast<unsigned>(ymd.day()));

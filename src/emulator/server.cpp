@@ -39,7 +39,7 @@ struct connection_base {
   virtual void close() = 0;
 
   /// The connection is closed when `deadline` passes: set before each read and write, never while
-  /// a request is served or a stream waits for its interaction. One timer per connection watches
+  /// a request is served, a stream waits for its interaction or pauses (a fault, a paced stream). One timer per connection watches
   /// it (server::impl::watch), re-armed only when it fires or the deadline moves earlier, so that
   /// no timer is armed and cancelled (a posted completion, often a system call) per request, as
   /// the stream's own per-operation timeouts would. Strand only, like `close()`.
@@ -81,14 +81,15 @@ struct connection final : connection_base {
   Stream stream;
 };
 
-/// Bodies up to this size are copied behind the head and leave with it in one TLS record and one
-/// system call; larger ones are written from where they are.
+/// Bodies up to this size are copied behind the head and leave with it in one write (one TLS
+/// record for a small answer); larger ones are written from where they are.
 constexpr std::size_t inline_body_limit = 16 * 1024;
 
 /// The head of a whole (not streamed) response, written by hand: no Beast field list (an
 /// allocation per field) is built for it. It is what Beast would write for the same message; of
-/// two headers of one name the last wins, as with fields::set. A truncated reply announces its
-/// whole length.
+/// two headers of one name the last wins, as with fields::set. The service's extra headers never
+/// name a field written here (Server, Content-Type, Cache-Control, Connection, Content-Length).
+/// A truncated reply announces its whole length.
 std::string response_head(const detail::http_reply& reply, unsigned version, bool close_after) {
   std::string out;
   out.reserve(256 + std::min(reply.body.size(), inline_body_limit));
@@ -366,6 +367,7 @@ struct server::impl {
 
   template <class Stream>
   asio::awaitable<void> pause(connection<Stream>& c, std::chrono::milliseconds d) {
+    c.expires_never();  // a pause is not a stalled write; the next write sets a deadline again
     asio::steady_timer timer(c.executor);
     timer.expires_after(d);
     auto op = timer.async_wait(asio::as_tuple(asio::use_awaitable));
