@@ -73,16 +73,23 @@ std::string_view step_type(const json::value& step) {
 
 bool is_client_step(std::string_view type) { return type == "user_input" || type == "function_result"; }
 
-std::string text_of(const json::value* content) {
-  std::string out;
-  if (!content || !content->is_array()) return out;
+/// Calls `f` with the text of each text block of a content array.
+template <class F>
+void for_each_text(const json::value* content, F f) {
+  if (!content || !content->is_array()) return;
   for (const auto& block : content->get_array()) {
     if (!block.is_object()) continue;
     const auto& b = block.get_object();
-    if (string_or_empty(b, "type") != "text") continue;
-    if (!out.empty()) out += ' ';
-    out += string_or_empty(b, "text");
+    if (string_or_empty(b, "type") == "text") f(string_or_empty(b, "text"));
   }
+}
+
+std::string text_of(const json::value* content) {
+  std::string out;
+  for_each_text(content, [&](std::string_view text) {
+    if (!out.empty()) out += ' ';
+    out += text;
+  });
   return out;
 }
 
@@ -183,13 +190,8 @@ std::size_t words_in_history(const json::array& history) {
     if (!step.is_object()) continue;
     const auto& s = step.get_object();
     const auto type = string_or_empty(s, "type");
-    if (type == "user_input" || type == "model_output") {
-      if (const auto* content = s.if_contains("content"); content && content->is_array())
-        for (const auto& block : content->get_array())
-          if (block.is_object() && string_or_empty(block.get_object(), "type") == "text")
-            if (const auto* text = block.get_object().if_contains("text"); text && text->is_string())
-              n += count_words(text->get_string());
-    }
+    if (type == "user_input" || type == "model_output")
+      for_each_text(s.if_contains("content"), [&](std::string_view text) { n += count_words(text); });
     else if (type == "function_result") n += count_words(result_text(s.if_contains("result")));
     else if (type == "function_call") n += 1;
   }

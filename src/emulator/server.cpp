@@ -47,13 +47,12 @@ struct connection_base {
   void expires_never() { deadline = clock::time_point::max(); }
   void set_deadline(clock::time_point t) {
     deadline = t;
-    if (t < watched) watchdog.cancel();  // the watch re-arms for the earlier deadline
+    if (t < watchdog.expiry()) watchdog.cancel();  // the watch re-arms for the earlier deadline
   }
 
   asio::any_io_executor executor;
   asio::steady_timer watchdog;
   clock::time_point deadline = clock::time_point::max();
-  clock::time_point watched = clock::time_point::max();  ///< what the watchdog waits for
   bool session_over = false;
   std::uint64_t id = 0;
   enum phase_t { idle, serving, writing };
@@ -177,8 +176,7 @@ struct server::impl {
   /// Closes `c` once its deadline passes (connection_base::set_deadline); ends with the session.
   static asio::awaitable<void> watch(std::shared_ptr<connection_base> c) {
     while (!c->session_over) {
-      c->watched = c->deadline;
-      c->watchdog.expires_at(c->watched);
+      c->watchdog.expires_at(c->deadline);
       auto wait_op = c->watchdog.async_wait(asio::as_tuple(asio::use_awaitable));
       co_await std::move(wait_op);
       if (!c->session_over && connection_base::clock::now() >= c->deadline) {
@@ -186,7 +184,6 @@ struct server::impl {
         break;
       }
     }
-    c->watched = connection_base::clock::time_point::max();
   }
 
   asio::awaitable<void> accept_loop() {

@@ -637,19 +637,18 @@ http_reply service::create(const http_request& req, const std::string& /*version
     if (prev.status != "cancelled")
       for (const auto& s : prev.result.steps) history.push_back(s);
   }
+  // The whole conversation; a first turn's is its own steps, read where they are, not copied.
   const std::size_t before = history.size();
-  // A first turn's conversation is its own steps: moved in and back out, not copied.
-  if (before == 0)
-    history = std::move(new_steps);
-  else
+  if (before > 0)
     for (const auto& s : new_steps) history.push_back(s);
-  params.media_notes = files_->describe(history, virtual_ms_);
+  const json::array& conversation = before > 0 ? history : new_steps;
+  params.media_notes = files_->describe(conversation, virtual_ms_);
 
   record r;
   const bool deep_research = is_deep_research(o);
   r.result = o.contains("continuation_token") ? continue_hop_locked(o, store, prev_id)
-             : deep_research                  ? research(history, o)
-                                              : generate(history, params);
+             : deep_research                  ? research(conversation, o)
+                                              : generate(conversation, params);
   r.id = new_id_locked(suffix);
   if (!background && model) limit_decode_locked(r, req, o, store);
   r.echo[model ? "model" : "agent"] = *who;
@@ -657,13 +656,9 @@ http_reply service::create(const http_request& req, const std::string& /*version
     if (const auto* v = o.if_contains(key)) r.echo[key] = *v;
   r.created_ms = r.updated_ms = now_ms_locked();
   r.input = input ? *input : json::value();
-  if (before == 0) {
-    r.input_steps = std::move(history);
-  } else {
-    r.input_steps = std::move(new_steps);
-    history.resize(before);
-    r.history_before = std::move(history);
-  }
+  r.input_steps = std::move(new_steps);
+  history.resize(before);
+  r.history_before = std::move(history);
   r.background = background;
   r.status = background || stream ? "in_progress" : r.result.status;
   if (background) r.due_vms = virtual_ms_ + opts_.background_duration.count();
