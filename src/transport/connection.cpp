@@ -5,23 +5,24 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/beast/http/parser.hpp>
-#include <boost/asio/ssl/host_name_verification.hpp>
 
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <sys/socket.h>
 
 namespace gemini::detail {
 
 namespace {
 
-std::variant<tcp::socket, asio::ssl::stream<tcp::socket>> make_stream(const asio::any_io_executor& ex,
+std::variant<tcp::socket, tls_stream> make_stream(const asio::any_io_executor& ex,
                                                                       asio::ssl::context* tls_context)
 {
     if (tls_context)
-        return std::variant<tcp::socket, asio::ssl::stream<tcp::socket>>(
+        return std::variant<tcp::socket, tls_stream>(
             std::in_place_index<1>, ex, *tls_context);
-    return std::variant<tcp::socket, asio::ssl::stream<tcp::socket>>(std::in_place_index<0>, ex);
+    return std::variant<tcp::socket, tls_stream>(std::in_place_index<0>, ex);
 }
 
 } // namespace
@@ -56,7 +57,7 @@ connection::connection(const asio::any_io_executor& ex, asio::ssl::context* tls_
 
 tcp::socket& connection::socket() noexcept
 {
-    if (auto* tls = std::get_if<asio::ssl::stream<tcp::socket>>(&stream_))
+    if (auto* tls = std::get_if<tls_stream>(&stream_))
         return tls->next_layer();
     return std::get<tcp::socket>(stream_);
 }
@@ -109,26 +110,35 @@ asio::awaitable<void> connection::open(const tcp::resolver::results_type& endpoi
         co_await std::move(tunnel_bounded);
     }
 
-    auto* tls = std::get_if<asio::ssl::stream<tcp::socket>>(&stream_);
+    // Beast reads what the buffer has room for, and at least 512 bytes: room for a usual
+    // answer spares it a second read (and OpenSSL a second call) per answer.
+    buffer_.reserve(initial_read_room);
+    auto* tls = std::get_if<tls_stream>(&stream_);
     if (!tls)
         co_return;
     // SNI takes DNS names only; certificates for IP literals are still checked by the
     // host-name verifier against IP SANs.
     if (!where.host_is_ip && !SSL_set_tlsext_host_name(tls->native_handle(), where.host.c_str()))
         throw boost::system::system_error(static_cast<int>(::ERR_get_error()), asio::error::get_ssl_category());
-    // Asio asks OpenSSL to free its 17 KiB record buffers whenever they empty, which is an
-    // allocation and a release of each per record (a twentieth of a unary request's
-    // instructions). They stay while the connection works; a stream waiting for data and
-    // release_buffers() free them.
+    // A context may ask OpenSSL to free its 17 KiB record buffers whenever they empty (Asio's
+    // own stream did), which is an allocation and a release of each per record (a twentieth
+    // of a unary request's instructions). They stay while the connection works; a stream
+    // waiting for data and release_buffers() free them.
     release_tls_buffers_when_empty(false);
-    tls->set_verify_mode(asio::ssl::verify_peer);
-    tls->set_verify_callback(asio::ssl::host_name_verification(where.host));
+    // The peer's certificate is checked, whatever the context says, with the context's
+    // verify callback (a user's, say), and OpenSSL checks that it names the host.
+    SSL* ssl = tls->native_handle();
+    SSL_set_verify(ssl, SSL_VERIFY_PEER, SSL_CTX_get_verify_callback(SSL_get_SSL_CTX(ssl)));
+    const bool named = where.host_is_ip ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), where.host.c_str()) == 1
+                                        : SSL_set1_host(ssl, where.host.c_str()) == 1;
+    if (!named)
+        throw boost::system::system_error(static_cast<int>(::ERR_get_error()), asio::error::get_ssl_category());
     if (sessions)
     {
         sessions_ = std::move(sessions);
         sessions_->attach(tls->native_handle());
     }
-    auto handshake = tls->async_handshake(asio::ssl::stream_base::client, asio::use_awaitable);
+    auto handshake = tls->async_handshake(asio::use_awaitable);
     auto handshake_bounded = with_deadline(std::move(handshake), handshake_deadline, "TLS handshake");
     co_await std::move(handshake_bounded);
     resumed_ = SSL_session_reused(tls->native_handle()) == 1;
@@ -138,6 +148,8 @@ asio::awaitable<void> connection::open(const tcp::resolver::results_type& endpoi
 bool connection::still_open_while_idle() noexcept
 {
     if (buffer_.size() != 0)
+        return false;
+    if (auto* tls = std::get_if<tls_stream>(&stream_); tls && tls->holds_unread())
         return false;
     auto& sock = socket();
     if (!sock.is_open())
@@ -178,13 +190,17 @@ void connection::release_buffers() noexcept
 {
     if (buffer_.size() == 0)
         buffer_.shrink_to_fit();
-    if (auto* tls = std::get_if<asio::ssl::stream<tcp::socket>>(&stream_); tls && free_buffers_is_safe())
-        SSL_free_buffers(tls->native_handle());   // refuses while a record is pending: fine
+    if (auto* tls = std::get_if<tls_stream>(&stream_))
+    {
+        tls->release_buffers();
+        if (free_buffers_is_safe())
+            SSL_free_buffers(tls->native_handle());   // refuses while a record is pending: fine
+    }
 }
 
 void connection::release_tls_buffers_when_empty(bool on) noexcept
 {
-    if (auto* tls = std::get_if<asio::ssl::stream<tcp::socket>>(&stream_))
+    if (auto* tls = std::get_if<tls_stream>(&stream_))
     {
         if (on)
             SSL_set_mode(tls->native_handle(), SSL_MODE_RELEASE_BUFFERS);

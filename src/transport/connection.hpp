@@ -8,6 +8,7 @@
 #include "transport/proxy.hpp"
 #include "transport/target.hpp"
 #include "transport/tls_session_cache.hpp"
+#include "transport/tls_stream.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/as_tuple.hpp>
@@ -18,7 +19,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/assert.hpp>
@@ -91,6 +92,9 @@ public:
     /// fresh connection, as it does any failure of a reused connection before the response.
     bool write_now(const outgoing_request& req);
     static constexpr std::size_t write_now_limit = 8192;
+
+    /// The receive buffer's room after open(): a usual unary answer, head and body.
+    static constexpr std::size_t initial_read_room = 4096;
 
     template <class Parser>
     asio::awaitable<std::size_t> read_header(Parser& parser)
@@ -203,12 +207,12 @@ public:
         return ec;
     }
 
-    /// Frees the receive buffer, and OpenSSL's record buffers (about 34 KiB together), when
-    /// they hold nothing: a long-lived stream between reads, a connection idle in the pool.
+    /// Frees the receive buffers (Beast's, the TLS stream's 17 KiB) and OpenSSL's record
+    /// buffers (about 34 KiB) when they hold nothing: a long-lived stream between reads, a connection idle in the pool.
     /// OpenSSL keeps its buffers while the connection works (see open()).
     void release_buffers() noexcept;
 
-    /// Whether OpenSSL frees its record buffers whenever they empty, Asio's default: off from
+    /// Whether OpenSSL frees its record buffers whenever they empty (asio::ssl::stream's default): off from
     /// open() on, so that an exchange reuses them. A stream turns it on while it waits for
     /// data, so that a stream waiting for its next event holds no TLS buffers.
     void release_tls_buffers_when_empty(bool on) noexcept;
@@ -224,7 +228,7 @@ private:
     template <class F>
     auto visit_stream(F&& make_op)
     {
-        if (auto* tls = std::get_if<asio::ssl::stream<tcp::socket>>(&stream_))
+        if (auto* tls = std::get_if<tls_stream>(&stream_))
             return make_op(*tls);
         return make_op(std::get<tcp::socket>(stream_));
     }
@@ -256,7 +260,7 @@ private:
     };
 
     std::shared_ptr<tls_session_cache> sessions_;   // before stream_: outlives the SSL object, which points to it
-    std::variant<tcp::socket, asio::ssl::stream<tcp::socket>> stream_;
+    std::variant<tcp::socket, tls_stream> stream_;
     boost::beast::flat_buffer buffer_;
     asio::steady_timer deadline_timer_;
     std::shared_ptr<deadline_watch> watch_ = std::make_shared<deadline_watch>();

@@ -1,0 +1,291 @@
+// tls_stream against asio::ssl::stream as the peer (the implementation it replaces, here the
+// server): handshake and host-name check, bytes both ways in sizes from one byte to many
+// records (the send area's limit and partial writes), a receive buffer smaller than a record,
+// the synchronous forms on a non-blocking socket, and the end of the stream with and without
+// the peer's close_notify, which must give the errors asio::ssl::stream gives.
+#include "transport/tls_stream.hpp"
+
+#include "common/run.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include <memory>
+#include <string>
+
+namespace asio = boost::asio;
+using namespace boost::asio::experimental::awaitable_operators;
+using gemini::detail::tls_stream;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+/// A self-signed EC certificate for 127.0.0.1, as PEM: {certificate, key}.
+std::pair<std::string, std::string> loopback_certificate()
+{
+    std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(EVP_EC_gen("P-256"), &EVP_PKEY_free);
+    std::unique_ptr<X509, decltype(&X509_free)> cert(X509_new(), &X509_free);
+    BOOST_REQUIRE(key && cert);
+    X509_set_version(cert.get(), 2);
+    ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), 1);
+    X509_gmtime_adj(X509_getm_notBefore(cert.get()), -60);
+    X509_gmtime_adj(X509_getm_notAfter(cert.get()), 3600);
+    X509_set_pubkey(cert.get(), key.get());
+    X509_NAME* name = X509_get_subject_name(cert.get());
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("tls_stream test"), -1, -1, 0);
+    X509_set_issuer_name(cert.get(), name);
+    X509V3_CTX v3;
+    X509V3_set_ctx_nodb(&v3);
+    X509V3_set_ctx(&v3, cert.get(), cert.get(), nullptr, nullptr, 0);
+    X509_EXTENSION* san = X509V3_EXT_conf_nid(nullptr, &v3, NID_subject_alt_name, "IP:127.0.0.1");
+    BOOST_REQUIRE(san);
+    X509_add_ext(cert.get(), san, -1);
+    X509_EXTENSION_free(san);
+    BOOST_REQUIRE(X509_sign(cert.get(), key.get(), EVP_sha256()) > 0);
+    auto pem = [](auto write) {
+        std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), &BIO_free);
+        write(bio.get());
+        char* data = nullptr;
+        const long size = BIO_get_mem_data(bio.get(), &data);
+        return std::string(data, static_cast<std::size_t>(size));
+    };
+    return {pem([&](BIO* b) { PEM_write_bio_X509(b, cert.get()); }),
+            pem([&](BIO* b) { PEM_write_bio_PrivateKey(b, key.get(), nullptr, nullptr, 0, nullptr, nullptr); })};
+}
+
+/// The server's end of the handshake, which fails when the client refuses (the client's
+/// error is what the tests check).
+asio::awaitable<void> server_handshake(asio::ssl::stream<tcp::socket>& server)
+{
+    auto op = server.async_handshake(asio::ssl::stream_base::server, asio::as_tuple(asio::use_awaitable));
+    co_await std::move(op);
+}
+
+/// The server's close_notify; its wait for the client's answer never ends, nor needs to.
+asio::awaitable<void> server_shutdown(asio::ssl::stream<tcp::socket>& server)
+{
+    auto op = server.async_shutdown(asio::as_tuple(asio::use_awaitable));
+    co_await std::move(op);
+}
+
+/// A connected pair: our client stream and the reference server.
+struct tls_pair
+{
+    // The contexts are complete before the streams exist: SSL_new copies the certificate.
+    std::pair<std::string, std::string> pem = loopback_certificate();
+    asio::io_context ctx;
+    asio::ssl::context client_tls = client_context(pem.first);
+    asio::ssl::context server_tls = server_context(pem.first, pem.second);
+    tls_stream client{ctx.get_executor(), client_tls};
+    asio::ssl::stream<tcp::socket> server{ctx, server_tls};
+
+    static asio::ssl::context client_context(const std::string& cert)
+    {
+        asio::ssl::context c(asio::ssl::context::tls_client);
+        c.add_certificate_authority(asio::buffer(cert));
+        return c;
+    }
+
+    static asio::ssl::context server_context(const std::string& cert, const std::string& key)
+    {
+        asio::ssl::context c(asio::ssl::context::tls_server);
+        c.use_certificate_chain(asio::buffer(cert));
+        c.use_private_key(asio::buffer(key), asio::ssl::context::pem);
+        return c;
+    }
+
+    /// Connects and handshakes both ends, the client checking the certificate names `host`.
+    asio::awaitable<void> connect(const char* host = "127.0.0.1")
+    {
+        tcp::acceptor acceptor(ctx, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+        auto connect_op = client.next_layer().async_connect(acceptor.local_endpoint(), asio::use_awaitable);
+        auto accept_op = acceptor.async_accept(server.next_layer(), asio::use_awaitable);
+        co_await std::move(connect_op);
+        co_await std::move(accept_op);
+        client.next_layer().non_blocking(true);   // as connection::open leaves it
+        SSL_set_verify(client.native_handle(), SSL_VERIFY_PEER, nullptr);
+        X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(client.native_handle()), host);
+        auto client_side = client.async_handshake(asio::use_awaitable);
+        auto both = std::move(client_side) && server_handshake(server);
+        co_await std::move(both);
+    }
+};
+
+std::string pattern(std::size_t size)
+{
+    std::string s(size, '\0');
+    for (std::size_t i = 0; i < size; ++i)
+        s[i] = static_cast<char>('a' + (i * 7 + i / 251) % 26);
+    return s;
+}
+
+/// Reads exactly `size` bytes from the client through buffers of `piece` bytes.
+asio::awaitable<std::string> read_in_pieces(tls_stream& s, std::size_t size, std::size_t piece)
+{
+    std::string got;
+    std::string chunk(piece, '\0');
+    while (got.size() < size)
+    {
+        auto op = s.async_read_some(asio::buffer(chunk), asio::use_awaitable);
+        const std::size_t n = co_await std::move(op);
+        got.append(chunk, 0, n);
+    }
+    co_return got;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(transport_tls_stream)
+
+BOOST_AUTO_TEST_CASE(bytes_cross_both_ways_in_every_size)
+{
+    tls_pair p;
+    gemini::test::run(p.ctx, [&]() -> asio::awaitable<void> {
+        auto connect = p.connect();
+        co_await std::move(connect);
+        // One byte, one record, many records (beyond the send area's limit: partial writes),
+        // each read back through buffers smaller than a record and larger than one.
+        for (const std::size_t size : {std::size_t(1), std::size_t(700), std::size_t(16384), std::size_t(300000)})
+        {
+            const std::string out = pattern(size);
+            std::string at_server(size, '\0');
+            auto send = asio::async_write(p.client, asio::buffer(out), asio::use_awaitable);
+            auto receive = asio::async_read(p.server, asio::buffer(at_server), asio::use_awaitable);
+            auto both = std::move(send) && std::move(receive);
+            co_await std::move(both);
+            BOOST_TEST((at_server == out), "client to server, " << size << " bytes");
+
+            for (const std::size_t piece : {std::size_t(100), std::size_t(4096)})
+            {
+                auto answer = asio::async_write(p.server, asio::buffer(out), asio::use_awaitable);
+                auto take = read_in_pieces(p.client, size, piece);
+                auto exchange = std::move(answer) && std::move(take);
+                const auto [written, got] = co_await std::move(exchange);
+                BOOST_TEST(written == size);
+                BOOST_TEST((got == out), "server to client, " << size << " bytes in pieces of " << piece);
+                BOOST_TEST(!p.client.holds_unread());
+            }
+        }
+    }());
+}
+
+BOOST_AUTO_TEST_CASE(unread_bytes_are_seen_and_survive_released_buffers)
+{
+    tls_pair p;
+    gemini::test::run(p.ctx, [&]() -> asio::awaitable<void> {
+        auto connect = p.connect();
+        co_await std::move(connect);
+        const std::string out = pattern(700);
+        auto answer = asio::async_write(p.server, asio::buffer(out), asio::use_awaitable);
+        co_await std::move(answer);
+        std::string first(100, '\0');
+        auto read_first = p.client.async_read_some(asio::buffer(first), asio::use_awaitable);
+        const std::size_t n = co_await std::move(read_first);
+        BOOST_TEST(n == 100u);
+        BOOST_TEST(p.client.holds_unread());   // the record's rest, decrypted inside OpenSSL
+        p.client.release_buffers();
+        auto rest = read_in_pieces(p.client, 600, 600);
+        const std::string tail = co_await std::move(rest);
+        BOOST_TEST((first + tail == out));
+        BOOST_TEST(!p.client.holds_unread());
+        p.client.release_buffers();   // nothing held: the receive area goes, and comes back
+        auto again = asio::async_write(p.server, asio::buffer(out), asio::use_awaitable);
+        co_await std::move(again);
+        auto whole = read_in_pieces(p.client, 700, 4096);
+        BOOST_TEST((co_await std::move(whole) == out));
+    }());
+}
+
+BOOST_AUTO_TEST_CASE(synchronous_forms_never_wait)
+{
+    tls_pair p;
+    gemini::test::run(p.ctx, [&]() -> asio::awaitable<void> {
+        auto connect = p.connect();
+        co_await std::move(connect);
+        char buf[64];
+        boost::system::error_code ec;
+        BOOST_TEST(p.client.read_some(asio::buffer(buf), ec) == 0u);
+        BOOST_TEST((ec == asio::error::would_block), ec.message());
+
+        const std::string request = "a small request";
+        BOOST_TEST(p.client.write_some(asio::buffer(request), ec) == request.size());
+        BOOST_TEST(!ec, ec.message());
+        std::string at_server(request.size(), '\0');
+        auto receive = asio::async_read(p.server, asio::buffer(at_server), asio::use_awaitable);
+        co_await std::move(receive);
+        BOOST_TEST(at_server == request);
+
+        auto answer = asio::async_write(p.server, asio::buffer(request), asio::use_awaitable);
+        co_await std::move(answer);
+        auto readable = p.client.next_layer().async_wait(tcp::socket::wait_read, asio::use_awaitable);
+        co_await std::move(readable);
+        const std::size_t n = p.client.read_some(asio::buffer(buf), ec);
+        BOOST_TEST(!ec, ec.message());
+        BOOST_TEST(std::string(buf, n) == request);
+    }());
+}
+
+BOOST_AUTO_TEST_CASE(close_notify_ends_the_stream_and_a_bare_close_truncates_it)
+{
+    for (const bool notify : {true, false})
+    {
+        tls_pair p;
+        gemini::test::run(p.ctx, [&]() -> asio::awaitable<void> {
+            auto connect = p.connect();
+            co_await std::move(connect);
+            if (notify)
+            {
+                auto ex = co_await asio::this_coro::executor;
+                asio::co_spawn(ex, server_shutdown(p.server), asio::detached);
+            }
+            else
+                p.server.next_layer().close();
+            char buf[64];
+            auto read = p.client.async_read_some(asio::buffer(buf), asio::as_tuple(asio::use_awaitable));
+            const auto [ec, n] = co_await std::move(read);
+            BOOST_TEST(n == 0u);
+            if (notify)
+                BOOST_TEST((ec == asio::error::eof), ec.message());
+            else
+                BOOST_TEST((ec == asio::ssl::error::stream_truncated), ec.message());
+            p.client.next_layer().close();
+        }());
+    }
+}
+
+BOOST_AUTO_TEST_CASE(a_certificate_for_another_address_is_refused)
+{
+    tls_pair p;
+    gemini::test::run(p.ctx, [&]() -> asio::awaitable<void> {
+        auto ex = co_await asio::this_coro::executor;
+        auto connect = asio::co_spawn(ex, p.connect("127.0.0.2"), asio::as_tuple(asio::use_awaitable));
+        auto [failure] = co_await std::move(connect);
+        BOOST_REQUIRE(failure);
+        try
+        {
+            std::rethrow_exception(failure);
+        }
+        catch (const boost::system::system_error& e)
+        {
+            // What the pool reports as a TLS failure: OpenSSL's verification error.
+            BOOST_TEST((e.code().category() == asio::error::get_ssl_category()), e.code().message());
+            BOOST_TEST(e.code().message().find("certificate verify failed") != std::string::npos, e.code().message());
+        }
+        p.server.next_layer().close();
+    }());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
