@@ -420,7 +420,8 @@ asio::awaitable<void> stream_state::fill()
     try
     {
         // The wait may be long (the model is thinking): OpenSSL holds no buffer through it, not
-        // even the write buffer of the request before the first wait.
+        // even the write buffer of the request before the first wait. (The TLS stream's
+        // receive area, which the pending socket read writes into, stays.)
         (*conn_)->release_buffers();
         (*conn_)->release_tls_buffers_when_empty(true);
         auto read = (*conn_)->read_some_body(*parser_);

@@ -190,13 +190,13 @@ public:
     }
 
     /// read_some_body without waiting: parses what has already been received, and what the
-    /// socket holds, into the parser's body buffer. Asio's SSL stream completes a read with one
+    /// socket holds, into the parser's body buffer. The TLS stream completes a read with one
     /// TLS record, and a streaming server writes an event per record, so after one wait several
     /// records are usually at hand; taking them here spares an asynchronous operation (and its
     /// deadline, post and scheduler round) per event. asio::error::would_block: nothing more.
     /// The socket is non-blocking from open() on, so this never waits; a TLS message the
-    /// client must answer (a key update) that does not fit the socket buffer fails the
-    /// connection, which a stream survives by resuming.
+    /// client must answer (a key update) that does not fit the socket buffer waits in the TLS
+    /// stream's send area for its next operation.
     template <class Parser>
     error_code read_some_body_now(Parser& parser)
     {

@@ -214,7 +214,8 @@ void connection_pool::release(std::unique_ptr<connection> conn, bool reusable) n
             else
             {
                 // The few most recently parked connections, the ones the next requests take
-                // (idle_.back() first), keep their TLS and receive buffers (about 34 KiB each);
+                // (idle_.back() first), keep their TLS and receive buffers (OpenSSL's two records,
+                // the TLS stream's receive area, Beast's buffer: about 55 KiB);
                 // the one this park pushes out of that window frees them. So a busy pool does not
                 // reallocate them per request (5 % of its instructions), and a quiet one holds
                 // at most warm_idle connections' worth.

@@ -1,6 +1,7 @@
 #include "transport/tls_stream.hpp"
 
 #include <boost/asio/ssl/error.hpp>
+#include <boost/assert.hpp>
 
 #include <openssl/bio.h>
 #include <openssl/err.h>
@@ -20,10 +21,6 @@ using boost::system::error_code;
 // A record with its header and the largest expansion OpenSSL allows: a socket read this size
 // takes a whole record of any size, and an answer's usual one or two records in one read.
 constexpr std::size_t receive_capacity = SSL3_RT_MAX_PLAIN_LENGTH + SSL3_RT_MAX_ENCRYPTED_OVERHEAD + SSL3_RT_HEADER_LENGTH;
-
-// The send area takes OpenSSL's records up to about four full ones; beyond, SSL_write stops
-// (a partial write) until the socket has them, which bounds the memory a large body takes.
-constexpr std::size_t send_limit = 4 * SSL3_RT_MAX_PLAIN_LENGTH;
 
 } // namespace
 
@@ -52,17 +49,20 @@ struct tls_stream_bio
         return 1;
     }
 
-    static int write(BIO* b, const char* in, std::size_t size, std::size_t* done)
+    // Takes every record: with partial writes on, SSL_write makes one record per call, and
+    // each operation sends the area before it ends.
+    static int write(BIO* b, const char* in, std::size_t size, std::size_t* done) noexcept
     {
         BIO_clear_retry_flags(b);
-        auto& s = stream(b);
-        if (s.send_.size() >= send_limit)
+        try
         {
-            BIO_set_retry_write(b);
-            *done = 0;
-            return 0;
+            stream(b).send_.append(in, size);
         }
-        s.send_.append(in, size);
+        catch (const std::bad_alloc&)
+        {
+            *done = 0;
+            return 0;   // a write failure: OpenSSL fails the call
+        }
         *done = size;
         return 1;
     }
@@ -110,7 +110,9 @@ tls_stream::tls_stream(const executor_type& ex, asio::ssl::context& ctx) : socke
     SSL_set_bio(ssl_, bio, bio);
     // As asio::ssl::stream: writes may complete part of a buffer, and a retried write may
     // come from the caller's buffer wherever it is now.
-    SSL_set_mode(ssl_, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    // AUTO_RETRY, whatever a user's context says: without it, OpenSSL 3.0 says "want read"
+    // after a post-handshake message while the answer waits in the receive area.
+    SSL_set_mode(ssl_, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_AUTO_RETRY);
     SSL_set_connect_state(ssl_);
 }
 
@@ -135,15 +137,12 @@ void tls_stream::release_buffers() noexcept
 
 asio::mutable_buffer tls_stream::receive_area()
 {
+    // Asked for only when OpenSSL has taken all the area held.
+    BOOST_ASSERT(receive_begin_ == receive_end_);
+    receive_begin_ = receive_end_ = 0;
     if (!receive_buffer_)
-        receive_buffer_.reset(new char[receive_capacity]);
-    // Unread bytes (part of a record) move to the front, so the read appends to them.
-    const std::size_t held = receive_end_ - receive_begin_;
-    if (receive_begin_ != 0)
-        std::memmove(receive_buffer_.get(), receive_buffer_.get() + receive_begin_, held);
-    receive_begin_ = 0;
-    receive_end_ = held;
-    return asio::buffer(receive_buffer_.get() + held, receive_capacity - held);
+        receive_buffer_.reset(new (std::nothrow) char[receive_capacity]);
+    return receive_buffer_ ? asio::buffer(receive_buffer_.get(), receive_capacity) : asio::mutable_buffer();
 }
 
 void tls_stream::received(std::size_t n) noexcept { receive_end_ += n; }
@@ -164,10 +163,7 @@ error_code tls_stream::ssl_failure(int ssl_error) const
     switch (ssl_error)
     {
     case SSL_ERROR_ZERO_RETURN: return asio::error::eof;   // close_notify
-    case SSL_ERROR_SSL:
-        if (ERR_GET_REASON(queued) == SSL_R_UNEXPECTED_EOF_WHILE_READING)
-            return asio::ssl::error::stream_truncated;
-        return error_code(static_cast<int>(queued), asio::error::get_ssl_category());
+    case SSL_ERROR_SSL: return error_code(static_cast<int>(queued), asio::error::get_ssl_category());
     case SSL_ERROR_SYSCALL:
         return queued == 0 ? error_code(asio::ssl::error::unspecified_system_error)
                            : error_code(static_cast<int>(queued), asio::error::get_ssl_category());
@@ -205,6 +201,8 @@ tls_stream::attempt tls_stream::outcome(int result, std::size_t bytes)
 
 tls_stream::attempt tls_stream::try_handshake()
 {
+    if (!send_.empty())
+        return {need::send, false, 0, {}};   // records a synchronous call could not send
     ERR_clear_error();   // SSL_get_error reads the queue: it must hold this call's errors only
     return outcome(SSL_do_handshake(ssl_), 0);
 }
@@ -213,11 +211,14 @@ tls_stream::attempt tls_stream::try_read(asio::mutable_buffer into, bool& tried)
 {
     if (into.size() == 0)
         return {need::nothing, true, 0, {}};
-    // With nothing received and unread, OpenSSL would only say "want read": go to the socket.
+    if (!send_.empty())
+        return {need::send, false, 0, {}};   // records a synchronous call could not send
+    // With nothing received and unread, OpenSSL would only say "want read": go to the socket
+    // (unless the stream has ended, which SSL_read reports at once).
     if (!tried)
     {
         tried = true;
-        if (!holds_unread())
+        if (!holds_unread() && SSL_get_shutdown(ssl_) == 0)
             return {need::receive, false, 0, {}};
     }
     ERR_clear_error();
@@ -230,6 +231,8 @@ tls_stream::attempt tls_stream::try_write(asio::const_buffer from)
 {
     if (from.size() == 0)
         return {need::nothing, true, 0, {}};
+    if (!send_.empty())
+        return {need::send, false, 0, {}};   // records a synchronous call could not send
     ERR_clear_error();
     std::size_t n = 0;
     const int result = SSL_write_ex(ssl_, from.data(), from.size(), &n);
@@ -237,68 +240,64 @@ tls_stream::attempt tls_stream::try_write(asio::const_buffer from)
 }
 
 // The synchronous forms: each wait an attempt asks for becomes one non-blocking socket call,
-// and would_block when the socket cannot serve it now.
-std::size_t tls_stream::read_now(asio::mutable_buffer into, error_code& ec)
+// and would_block when the socket cannot serve it now. Records the socket does not take stay
+// in the send area for the next operation, which sends them first; bytes OpenSSL has already
+// taken or given are reported, never dropped.
+bool tls_stream::send_now(error_code& ec)
 {
-    bool tried = true;   // no shortcut: what OpenSSL already holds is what this wants
-    for (;;)
-    {
-        const attempt a = try_read(into, tried);
-        if (a.next == need::send || a.next == need::nothing)
-        {
-            if (a.next == need::send)
-            {
-                asio::write(socket_, send_area(), ec);
-                if (ec)
-                    return 0;
-                sent();
-            }
-            if (a.finished)
-            {
-                ec = a.ec;
-                return a.bytes;
-            }
-            continue;
-        }
-        const std::size_t n = socket_.read_some(receive_area(), ec);
-        if (ec)
-        {
-            ec = receive_failed(ec);
-            return 0;
-        }
-        received(n);
-    }
+    const std::size_t n = asio::write(socket_, send_area(), ec);
+    sent(n);
+    return !ec;
 }
 
-std::size_t tls_stream::write_now(asio::const_buffer from, error_code& ec)
+std::size_t tls_stream::receive_now(error_code& ec)
+{
+    const auto area = receive_area();
+    if (area.size() == 0)
+    {
+        ec = asio::error::no_memory;
+        return 0;
+    }
+    const std::size_t n = socket_.read_some(area, ec);
+    if (ec)
+        ec = receive_failed(ec);
+    else
+        received(n);
+    return n;
+}
+
+template <class Attempt>
+std::size_t tls_stream::run_now(Attempt try_once, error_code& ec)
 {
     for (;;)
     {
-        const attempt a = try_write(from);
+        const attempt a = try_once();
         if (a.next == need::receive)
         {
-            const std::size_t n = socket_.read_some(receive_area(), ec);
-            if (ec)
-            {
-                ec = receive_failed(ec);
+            if (receive_now(ec), ec)
                 return 0;
-            }
-            received(n);
             continue;
         }
-        if (a.next == need::send)
-        {
-            asio::write(socket_, send_area(), ec);
-            if (ec)
-                return 0;
-            sent();
-        }
+        // Bytes OpenSSL took or gave are reported even when a record must wait in the area.
+        if (a.next == need::send && !send_now(ec) && !(a.finished && a.bytes != 0 && ec == asio::error::would_block))
+            return 0;
         if (a.finished)
         {
             ec = a.ec;
             return a.bytes;
         }
     }
+}
+
+std::size_t tls_stream::read_now(asio::mutable_buffer into, error_code& ec)
+{
+    bool tried = true;   // no shortcut: what OpenSSL already holds is what this wants
+    return run_now([&] { return try_read(into, tried); }, ec);
+}
+
+std::size_t tls_stream::write_now(asio::const_buffer from, error_code& ec)
+{
+    return run_now([&] { return try_write(from); }, ec);
 }
 
 } // namespace gemini::detail

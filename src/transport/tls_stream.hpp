@@ -94,19 +94,13 @@ public:
     std::size_t read_some(const MutableBuffers& buffers)
     {
         error_code ec;
-        const auto n = read_some(buffers, ec);
-        if (ec)
-            throw boost::system::system_error(ec);
-        return n;
+        return or_throw(read_some(buffers, ec), ec);
     }
     template <class ConstBuffers>
     std::size_t write_some(const ConstBuffers& buffers)
     {
         error_code ec;
-        const auto n = write_some(buffers, ec);
-        if (ec)
-            throw boost::system::system_error(ec);
-        return n;
+        return or_throw(write_some(buffers, ec), ec);
     }
 
 private:
@@ -146,6 +140,10 @@ private:
     attempt try_read(boost::asio::mutable_buffer into, bool& tried);
     attempt try_write(boost::asio::const_buffer from);
     std::size_t read_now(boost::asio::mutable_buffer into, error_code& ec);
+    bool send_now(error_code& ec);
+    std::size_t receive_now(error_code& ec);
+    template <class Attempt>
+    std::size_t run_now(Attempt try_once, error_code& ec);   // the synchronous forms' loop
     std::size_t write_now(boost::asio::const_buffer from, error_code& ec);
 
     // After a socket read or write that an attempt asked for.
@@ -153,10 +151,17 @@ private:
     void received(std::size_t n) noexcept;
     error_code receive_failed(const error_code& socket_error) const noexcept;
     boost::asio::const_buffer send_area() const noexcept { return boost::asio::buffer(send_); }
-    void sent() noexcept { send_.clear(); }
+    void sent(std::size_t n) noexcept { send_.erase(0, n); }
 
     attempt outcome(int result, std::size_t bytes);
     error_code ssl_failure(int ssl_error) const;
+
+    static std::size_t or_throw(std::size_t n, const error_code& ec)
+    {
+        if (ec)
+            throw boost::system::system_error(ec);
+        return n;
+    }
 
     template <class Buffer, class Buffers>
     static Buffer first_buffer(const Buffers& buffers)
@@ -190,9 +195,10 @@ private:
         {
             if (at == phase::sending)
             {
+                // A failure OpenSSL reported stays the error when its alert cannot be sent.
                 if (ec)
-                    return self.complete(ec, std::size_t(0));
-                s.sent();
+                    return self.complete(last.finished && last.ec ? last.ec : ec, std::size_t(0));
+                s.sent(n);
                 if (last.finished)
                     return self.complete(last.ec, last.bytes);
             }
@@ -202,6 +208,10 @@ private:
                     return self.complete(s.receive_failed(ec), std::size_t(0));
                 s.received(n);
             }
+            // A cancellation that came while the completion was queued reached no socket
+            // operation: it is honoured here, as asio::ssl::stream does, not after another wait.
+            if (self.cancelled() != boost::asio::cancellation_type::none)
+                return self.complete(boost::asio::error::operation_aborted, std::size_t(0));
             go_on(self, true);
         }
 
@@ -216,16 +226,27 @@ private:
                 boost::asio::async_write(s.socket_, s.send_area(), std::move(self));
                 return;
             case need::receive:
+            {
                 at = phase::receiving;
-                s.socket_.async_read_some(s.receive_area(), std::move(self));
-                return;
-            case need::nothing:
-                if (waited)
-                    return self.complete(last.ec, last.bytes);
-                at = phase::posted;
-                boost::asio::post(std::move(self));
+                const auto area = s.receive_area();
+                if (area.size() == 0)   // no memory for it
+                    return finish_now(self, waited, boost::asio::error::no_memory);
+                s.socket_.async_read_some(area, std::move(self));
                 return;
             }
+            case need::nothing: return finish_now(self, waited, last.ec);
+            }
+        }
+
+        // A result ready before any wait is posted, never handed over inside the initiation.
+        template <class Self>
+        void finish_now(Self& self, bool waited, error_code ec)
+        {
+            last.ec = ec;
+            if (waited)
+                return self.complete(last.ec, last.bytes);
+            at = phase::posted;
+            boost::asio::post(std::move(self));
         }
     };
 

@@ -1,6 +1,6 @@
 // tls_stream against asio::ssl::stream as the peer (the implementation it replaces, here the
 // server): handshake and host-name check, bytes both ways in sizes from one byte to many
-// records (the send area's limit and partial writes), a receive buffer smaller than a record,
+// records (one record per SSL_write: partial writes), a receive buffer smaller than a record,
 // the synchronous forms on a non-blocking socket, and the end of the stream with and without
 // the peer's close_notify, which must give the errors asio::ssl::stream gives.
 #include "transport/tls_stream.hpp"
@@ -8,6 +8,8 @@
 #include "common/run.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/io_context.hpp>
@@ -24,6 +26,7 @@
 #include <openssl/x509v3.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace asio = boost::asio;
@@ -108,13 +111,20 @@ struct tls_pair
     }
 
     /// Connects and handshakes both ends, the client checking the certificate names `host`.
-    asio::awaitable<void> connect(const char* host = "127.0.0.1")
+    /// Connects the two sockets, no TLS yet.
+    asio::awaitable<void> connect_tcp()
     {
         tcp::acceptor acceptor(ctx, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
         auto connect_op = client.next_layer().async_connect(acceptor.local_endpoint(), asio::use_awaitable);
         auto accept_op = acceptor.async_accept(server.next_layer(), asio::use_awaitable);
         co_await std::move(connect_op);
         co_await std::move(accept_op);
+    }
+
+    asio::awaitable<void> connect(const char* host = "127.0.0.1")
+    {
+        auto tcp_op = connect_tcp();
+        co_await std::move(tcp_op);
         client.next_layer().non_blocking(true);   // as connection::open leaves it
         SSL_set_verify(client.native_handle(), SSL_VERIFY_PEER, nullptr);
         X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(client.native_handle()), host);
@@ -146,6 +156,15 @@ asio::awaitable<std::string> read_in_pieces(tls_stream& s, std::size_t size, std
     co_return got;
 }
 
+/// Connects the pair; the server then sends `answer`, which the client has yet to read.
+asio::awaitable<void> connected_with_an_answer(tls_pair& p, const std::string& answer)
+{
+    auto connect = p.connect();
+    co_await std::move(connect);
+    auto send = asio::async_write(p.server, asio::buffer(answer), asio::use_awaitable);
+    co_await std::move(send);
+}
+
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(transport_tls_stream)
@@ -156,7 +175,7 @@ BOOST_AUTO_TEST_CASE(bytes_cross_both_ways_in_every_size)
     gemini::test::run(p.ctx, [&]() -> asio::awaitable<void> {
         auto connect = p.connect();
         co_await std::move(connect);
-        // One byte, one record, many records (beyond the send area's limit: partial writes),
+        // One byte, one record, many records (partial writes of one record each),
         // each read back through buffers smaller than a record and larger than one.
         for (const std::size_t size : {std::size_t(1), std::size_t(700), std::size_t(16384), std::size_t(300000)})
         {
@@ -186,11 +205,9 @@ BOOST_AUTO_TEST_CASE(unread_bytes_are_seen_and_survive_released_buffers)
 {
     tls_pair p;
     gemini::test::run(p.ctx, [&]() -> asio::awaitable<void> {
-        auto connect = p.connect();
-        co_await std::move(connect);
         const std::string out = pattern(700);
-        auto answer = asio::async_write(p.server, asio::buffer(out), asio::use_awaitable);
-        co_await std::move(answer);
+        auto connect = connected_with_an_answer(p, out);
+        co_await std::move(connect);
         std::string first(100, '\0');
         auto read_first = p.client.async_read_some(asio::buffer(first), asio::use_awaitable);
         const std::size_t n = co_await std::move(read_first);
@@ -261,6 +278,11 @@ BOOST_AUTO_TEST_CASE(close_notify_ends_the_stream_and_a_bare_close_truncates_it)
                 BOOST_TEST((ec == asio::error::eof), ec.message());
             else
                 BOOST_TEST((ec == asio::ssl::error::stream_truncated), ec.message());
+            // A second read ends the same way at once (the peer waits for nothing more).
+            auto again = p.client.async_read_some(asio::buffer(buf), asio::as_tuple(asio::use_awaitable));
+            const auto [ec2, n2] = co_await std::move(again);
+            BOOST_TEST(n2 == 0u);
+            BOOST_TEST((ec2 == ec), ec2.message());
             p.client.next_layer().close();
         }());
     }
@@ -285,6 +307,105 @@ BOOST_AUTO_TEST_CASE(a_certificate_for_another_address_is_refused)
             BOOST_TEST(e.code().message().find("certificate verify failed") != std::string::npos, e.code().message());
         }
         p.server.next_layer().close();
+    }());
+}
+
+BOOST_AUTO_TEST_CASE(a_key_update_the_server_asks_for_is_answered_by_reads)
+{
+    // TLS 1.3: the server's KeyUpdate asks the client for one of its own, which the client's
+    // read must send (a record written during a read); the server then reads the client's
+    // next data under the new keys. Through the asynchronous read, then the synchronous one.
+    for (const bool synchronous : {false, true})
+    {
+        tls_pair p;
+        gemini::test::run(p.ctx, [&]() -> asio::awaitable<void> {
+            auto connect = p.connect();
+            co_await std::move(connect);
+            for (int round = 0; round < 2; ++round)
+            {
+                BOOST_REQUIRE(SSL_key_update(p.server.native_handle(), SSL_KEY_UPDATE_REQUESTED) == 1);
+                const std::string down = pattern(300), up = pattern(200);
+                auto answer = asio::async_write(p.server, asio::buffer(down), asio::use_awaitable);
+                co_await std::move(answer);
+                std::string got;
+                if (synchronous)
+                {
+                    char buf[512];
+                    while (got.size() < down.size())
+                    {
+                        auto readable = p.client.next_layer().async_wait(tcp::socket::wait_read, asio::use_awaitable);
+                        co_await std::move(readable);
+                        boost::system::error_code ec;
+                        const std::size_t n = p.client.read_some(asio::buffer(buf), ec);
+                        BOOST_REQUIRE(!ec || ec == asio::error::would_block);
+                        got.append(buf, n);
+                    }
+                }
+                else
+                {
+                    auto take = read_in_pieces(p.client, down.size(), 512);
+                    got = co_await std::move(take);
+                }
+                BOOST_TEST((got == down), "round " << round << (synchronous ? ", synchronous" : ""));
+                std::string at_server(up.size(), '\0');
+                auto send = asio::async_write(p.client, asio::buffer(up), asio::use_awaitable);
+                auto receive = asio::async_read(p.server, asio::buffer(at_server), asio::use_awaitable);
+                auto both = std::move(send) && std::move(receive);
+                co_await std::move(both);
+                BOOST_TEST((at_server == up), "round " << round);
+            }
+        }());
+    }
+}
+
+BOOST_AUTO_TEST_CASE(a_ready_result_is_handed_over_after_the_initiation)
+{
+    tls_pair p;
+    gemini::test::run(p.ctx, [&]() -> asio::awaitable<void> {
+        const std::string out = pattern(700);
+        auto connect = connected_with_an_answer(p, out);
+        co_await std::move(connect);
+        auto take = read_in_pieces(p.client, 100, 100);
+        co_await std::move(take);
+        BOOST_REQUIRE(p.client.holds_unread());   // the next read is ready at once
+        char buf[100];
+        std::size_t got = 0;
+        bool called = false;
+        p.client.async_read_some(asio::buffer(buf), [&](boost::system::error_code ec, std::size_t n) {
+            BOOST_TEST(!ec);
+            got = n;
+            called = true;
+        });
+        BOOST_TEST(!called);   // not inside the initiating call
+        auto ex = co_await asio::this_coro::executor;
+        auto after = asio::post(ex, asio::use_awaitable);   // queued behind the posted completion
+        co_await std::move(after);
+        BOOST_TEST(called);
+        BOOST_TEST(got == 100u);
+    }());
+}
+
+BOOST_AUTO_TEST_CASE(a_cancelled_handshake_ends_with_operation_aborted)
+{
+    tls_pair p;
+    gemini::test::run(p.ctx, [&]() -> asio::awaitable<void> {
+        auto tcp_op = p.connect_tcp();
+        co_await std::move(tcp_op);
+        asio::cancellation_signal cancel;
+        std::optional<boost::system::error_code> result;
+        p.client.async_handshake(asio::bind_cancellation_slot(
+            cancel.slot(), [&](boost::system::error_code ec, std::size_t) { result = ec; }));
+        // The server reads the ClientHello and answers nothing: the client waits, until cancelled.
+        char hello[16];
+        auto hello_op = p.server.next_layer().async_read_some(asio::buffer(hello), asio::use_awaitable);
+        co_await std::move(hello_op);
+        BOOST_TEST(!result.has_value());
+        cancel.emit(asio::cancellation_type::terminal);
+        auto ex = co_await asio::this_coro::executor;
+        auto after = asio::post(ex, asio::use_awaitable);
+        co_await std::move(after);
+        BOOST_REQUIRE(result.has_value());
+        BOOST_TEST((*result == asio::error::operation_aborted), result->message());
     }());
 }
 
