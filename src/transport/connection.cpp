@@ -16,12 +16,10 @@ namespace gemini::detail {
 
 namespace {
 
-std::variant<tcp::socket, tls_stream> make_stream(const asio::any_io_executor& ex,
-                                                                      asio::ssl::context* tls_context)
+std::variant<tcp::socket, tls_stream> make_stream(const asio::any_io_executor& ex, asio::ssl::context* tls_context)
 {
     if (tls_context)
-        return std::variant<tcp::socket, tls_stream>(
-            std::in_place_index<1>, ex, *tls_context);
+        return std::variant<tcp::socket, tls_stream>(std::in_place_index<1>, ex, *tls_context);
     return std::variant<tcp::socket, tls_stream>(std::in_place_index<0>, ex);
 }
 

@@ -208,12 +208,13 @@ public:
     }
 
     /// Frees the receive buffers (Beast's, the TLS stream's 17 KiB) and OpenSSL's record
-    /// buffers (about 34 KiB) when they hold nothing: a long-lived stream between reads, a connection idle in the pool.
-    /// OpenSSL keeps its buffers while the connection works (see open()).
+    /// buffers (about 34 KiB) when they hold nothing: a long-lived stream between reads, a
+    /// connection idle in the pool. OpenSSL keeps its buffers while the connection works (see
+    /// open()).
     void release_buffers() noexcept;
 
-    /// Whether OpenSSL frees its record buffers whenever they empty (asio::ssl::stream's default): off from
-    /// open() on, so that an exchange reuses them. A stream turns it on while it waits for
+    /// Whether OpenSSL frees its record buffers whenever they empty (asio::ssl::stream's
+    /// default): off from open() on, so that an exchange reuses them. A stream turns it on while it waits for
     /// data, so that a stream waiting for its next event holds no TLS buffers.
     void release_tls_buffers_when_empty(bool on) noexcept;
 

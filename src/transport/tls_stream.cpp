@@ -120,8 +120,7 @@ tls_stream::~tls_stream() { SSL_free(ssl_); }
 
 bool tls_stream::holds_unread() const noexcept
 {
-    // SSL_pending counts a record's decrypted rest, which SSL_has_pending (in 3.0) misses.
-    return receive_end_ != receive_begin_ || SSL_pending(ssl_) > 0 || SSL_has_pending(ssl_) == 1;
+    return receive_end_ != receive_begin_ || SSL_has_pending(ssl_) == 1;   // a record's decrypted rest too
 }
 
 void tls_stream::release_buffers() noexcept
@@ -199,44 +198,42 @@ tls_stream::attempt tls_stream::outcome(int result, std::size_t bytes)
     return a;
 }
 
-tls_stream::attempt tls_stream::try_handshake()
+template <class Call>
+tls_stream::attempt tls_stream::perform(Call call)
 {
     if (!send_.empty())
         return {need::send, false, 0, {}};   // records a synchronous call could not send
     ERR_clear_error();   // SSL_get_error reads the queue: it must hold this call's errors only
-    return outcome(SSL_do_handshake(ssl_), 0);
+    std::size_t n = 0;
+    const int result = call(n);
+    return outcome(result, n);   // not in one expression: n is read after the call
+}
+
+tls_stream::attempt tls_stream::try_handshake()
+{
+    return perform([this](std::size_t&) { return SSL_do_handshake(ssl_); });
 }
 
 tls_stream::attempt tls_stream::try_read(asio::mutable_buffer into, bool& tried)
 {
     if (into.size() == 0)
         return {need::nothing, true, 0, {}};
-    if (!send_.empty())
-        return {need::send, false, 0, {}};   // records a synchronous call could not send
     // With nothing received and unread, OpenSSL would only say "want read": go to the socket
-    // (unless the stream has ended, which SSL_read reports at once).
+    // (unless the stream has ended, which SSL_read reports at once, or records wait to be sent).
     if (!tried)
     {
         tried = true;
-        if (!holds_unread() && SSL_get_shutdown(ssl_) == 0)
+        if (!holds_unread() && SSL_get_shutdown(ssl_) == 0 && send_.empty())
             return {need::receive, false, 0, {}};
     }
-    ERR_clear_error();
-    std::size_t n = 0;
-    const int result = SSL_read_ex(ssl_, into.data(), into.size(), &n);
-    return outcome(result, n);   // not in one expression: n is read after the call
+    return perform([&](std::size_t& n) { return SSL_read_ex(ssl_, into.data(), into.size(), &n); });
 }
 
 tls_stream::attempt tls_stream::try_write(asio::const_buffer from)
 {
     if (from.size() == 0)
         return {need::nothing, true, 0, {}};
-    if (!send_.empty())
-        return {need::send, false, 0, {}};   // records a synchronous call could not send
-    ERR_clear_error();
-    std::size_t n = 0;
-    const int result = SSL_write_ex(ssl_, from.data(), from.size(), &n);
-    return outcome(result, n);   // not in one expression: n is read after the call
+    return perform([&](std::size_t& n) { return SSL_write_ex(ssl_, from.data(), from.size(), &n); });
 }
 
 // The synchronous forms: each wait an attempt asks for becomes one non-blocking socket call,

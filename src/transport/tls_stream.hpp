@@ -30,7 +30,6 @@
 #include <string>
 
 struct ssl_st;
-struct bio_st;
 
 namespace gemini::detail {
 
@@ -54,7 +53,9 @@ public:
     /// Received bytes not yet read by the caller: in the receive area or inside OpenSSL.
     bool holds_unread() const noexcept;
 
-    /// Frees the receive area and OpenSSL's record buffers when they hold nothing.
+    /// Frees the receive and send areas when they hold nothing (OpenSSL's record buffers are
+    /// the caller's: SSL_free_buffers). Not while an operation is under way: a pending socket
+    /// read writes into the receive area.
     void release_buffers() noexcept;
 
     // ---- Beast's stream concepts -------------------------------------------------------------
@@ -153,6 +154,9 @@ private:
     boost::asio::const_buffer send_area() const noexcept { return boost::asio::buffer(send_); }
     void sent(std::size_t n) noexcept { send_.erase(0, n); }
 
+    /// One OpenSSL call, `call(bytes moved)`, once the send area is empty; its attempt.
+    template <class Call>
+    attempt perform(Call call);
     attempt outcome(int result, std::size_t bytes);
     error_code ssl_failure(int ssl_error) const;
 

@@ -7,6 +7,8 @@
 
 #include "common/run.hpp"
 
+#include <gemini/emulator/certificate.hpp>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
@@ -19,13 +21,9 @@
 #include <boost/asio/write.hpp>
 #include <boost/test/unit_test.hpp>
 
-#include <openssl/evp.h>
-#include <openssl/pem.h>
 #include <openssl/ssl.h>
-#include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include <memory>
 #include <optional>
 #include <string>
 
@@ -35,39 +33,6 @@ using gemini::detail::tls_stream;
 using tcp = asio::ip::tcp;
 
 namespace {
-
-/// A self-signed EC certificate for 127.0.0.1, as PEM: {certificate, key}.
-std::pair<std::string, std::string> loopback_certificate()
-{
-    std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(EVP_EC_gen("P-256"), &EVP_PKEY_free);
-    std::unique_ptr<X509, decltype(&X509_free)> cert(X509_new(), &X509_free);
-    BOOST_REQUIRE(key && cert);
-    X509_set_version(cert.get(), 2);
-    ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), 1);
-    X509_gmtime_adj(X509_getm_notBefore(cert.get()), -60);
-    X509_gmtime_adj(X509_getm_notAfter(cert.get()), 3600);
-    X509_set_pubkey(cert.get(), key.get());
-    X509_NAME* name = X509_get_subject_name(cert.get());
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("tls_stream test"), -1, -1, 0);
-    X509_set_issuer_name(cert.get(), name);
-    X509V3_CTX v3;
-    X509V3_set_ctx_nodb(&v3);
-    X509V3_set_ctx(&v3, cert.get(), cert.get(), nullptr, nullptr, 0);
-    X509_EXTENSION* san = X509V3_EXT_conf_nid(nullptr, &v3, NID_subject_alt_name, "IP:127.0.0.1");
-    BOOST_REQUIRE(san);
-    X509_add_ext(cert.get(), san, -1);
-    X509_EXTENSION_free(san);
-    BOOST_REQUIRE(X509_sign(cert.get(), key.get(), EVP_sha256()) > 0);
-    auto pem = [](auto write) {
-        std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), &BIO_free);
-        write(bio.get());
-        char* data = nullptr;
-        const long size = BIO_get_mem_data(bio.get(), &data);
-        return std::string(data, static_cast<std::size_t>(size));
-    };
-    return {pem([&](BIO* b) { PEM_write_bio_X509(b, cert.get()); }),
-            pem([&](BIO* b) { PEM_write_bio_PrivateKey(b, key.get(), nullptr, nullptr, 0, nullptr, nullptr); })};
-}
 
 /// The server's end of the handshake, which fails when the client refuses (the client's
 /// error is what the tests check).
@@ -88,10 +53,10 @@ asio::awaitable<void> server_shutdown(asio::ssl::stream<tcp::socket>& server)
 struct tls_pair
 {
     // The contexts are complete before the streams exist: SSL_new copies the certificate.
-    std::pair<std::string, std::string> pem = loopback_certificate();
+    gemini::emulator::certificate pem = gemini::emulator::make_self_signed_certificate({"127.0.0.1"});
     asio::io_context ctx;
-    asio::ssl::context client_tls = client_context(pem.first);
-    asio::ssl::context server_tls = server_context(pem.first, pem.second);
+    asio::ssl::context client_tls = client_context(pem.cert_pem);
+    asio::ssl::context server_tls = server_context(pem.cert_pem, pem.key_pem);
     tls_stream client{ctx.get_executor(), client_tls};
     asio::ssl::stream<tcp::socket> server{ctx, server_tls};
 
@@ -222,7 +187,8 @@ BOOST_AUTO_TEST_CASE(unread_bytes_are_seen_and_survive_released_buffers)
         auto again = asio::async_write(p.server, asio::buffer(out), asio::use_awaitable);
         co_await std::move(again);
         auto whole = read_in_pieces(p.client, 700, 4096);
-        BOOST_TEST((co_await std::move(whole) == out));
+        const std::string again_read = co_await std::move(whole);
+        BOOST_TEST((again_read == out));
     }());
 }
 
