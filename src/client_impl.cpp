@@ -221,18 +221,33 @@ namespace {
     throw error(make_error_code(errc::invalid_argument), std::move(diag));
 }
 
+// Whether the caller sets header `name`, for the client or for this call: it replaces the
+// library's of the same name (call headers replace client headers), and takes its place in the
+// order the caller gave.
+bool caller_sets(const client_options& options, const http_call& call, std::string_view name)
+{
+    return has_header(options.headers, name) || (call.options && has_header(call.options->headers, name));
+}
+
+// A caller-supplied credential header replaces ours, as the official SDKs do.
+bool caller_sets_credential(const client_options& options, const http_call& call)
+{
+    return caller_sets(options, call, "authorization") || caller_sets(options, call, "x-goog-api-key");
+}
+
 } // namespace
 
-asio::awaitable<outgoing_request> client_impl::build_request(const http_call& call)
+bool client_impl::wants_token(const http_call& call) const
+{
+    return options.token_provider && !caller_sets_credential(options, call);
+}
+
+outgoing_request client_impl::build_request(const http_call& call, std::string_view token)
 {
     const target& where = pool_->where();
     outgoing_request req(call.method, call.raw_target ? std::string_view() : std::string_view(where.base_path), call.path);
     const auto* call_headers = call.options ? &call.options->headers : nullptr;
-    // A header of the caller's replaces the library's of the same name (call headers replace
-    // client headers), and takes its place in the order the caller gave.
-    const auto overridden = [&](std::string_view name) {
-        return has_header(options.headers, name) || (call_headers && has_header(*call_headers, name));
-    };
+    const auto overridden = [&](std::string_view name) { return caller_sets(options, call, name); };
     // Every value is checked, the library's too: a user agent, a token or an upload's MIME type
     // come from the caller as well.
     const auto add = [&](std::string_view name, std::string_view value) {
@@ -260,15 +275,10 @@ asio::awaitable<outgoing_request> client_impl::build_request(const http_call& ca
         for (const auto& [name, value] : *call_headers)
             add_callers(name, value);
 
-    // A caller-supplied credential header replaces ours, as the official SDKs do.
-    if (!overridden("authorization") && !overridden("x-goog-api-key"))
+    if (!caller_sets_credential(options, call))
     {
         if (options.token_provider)
-        {
-            auto fetch = options.token_provider();
-            std::string token = co_await std::move(fetch);
-            add("Authorization", "Bearer " + token);
-        }
+            add("Authorization", "Bearer " + std::string(token));
         else if (!options.api_key.empty())
             add("x-goog-api-key", options.api_key);
         else
@@ -279,7 +289,7 @@ asio::awaitable<outgoing_request> client_impl::build_request(const http_call& ca
         }
     }
     req.finish(call.body);
-    co_return req;
+    return req;
 }
 
 asio::awaitable<http_reply> client_impl::attempt(connection_pool::lease& conn, outgoing_request& req)
@@ -294,32 +304,6 @@ asio::awaitable<http_reply> client_impl::attempt(connection_pool::lease& conn, o
     if (reply.info.status / 100 != 2)
         throw error(make_error_code(errc_for_status(reply.info.status)), diagnose_api_error(reply.info, reply.body));
     co_return reply;
-}
-
-// Runs `attempt(lease&)` on a pooled connection. A reused keep-alive connection may have been
-// closed by the server while idle; when it fails before any response byte, the attempt is
-// made once more on a fresh connection.
-template <class T, class Attempt>
-asio::awaitable<T> client_impl::on_pooled_connection(clock::time_point deadline, Attempt attempt)
-{
-    bool fresh = false;
-    for (;;)
-    {
-        auto acquire = pool_->acquire(deadline, fresh);
-        auto conn = co_await std::move(acquire);
-        try
-        {
-            auto exchange = attempt(conn);
-            auto bounded = conn->bounded(std::move(exchange), deadline, "waiting for the response");
-            co_return co_await std::move(bounded);
-        }
-        catch (const transport_failure& failure)
-        {
-            if (!(failure.before_response && conn.reused() && !fresh))
-                throw;
-        }
-        fresh = true;
-    }
 }
 
 clock::time_point client_impl::deadline_for(const http_call& call) const
@@ -354,9 +338,10 @@ void client_impl::trace(const http_call& call, unsigned attempt, clock::time_poi
     options.trace(e);
 }
 
-template <class T, class Once>
-asio::awaitable<T> client_impl::with_retries(const http_call& call, clock::time_point deadline, Once once)
+template <class T>
+asio::awaitable<T> client_impl::with_retries(http_call call, attempt_function<T> attempt_fn)
 {
+    const auto deadline = deadline_for(call);
     const retry_policy& policy = call.options && call.options->retry ? *call.options->retry : options.retry;
     for (unsigned retries = 0;; ++retries)
     {
@@ -368,7 +353,7 @@ asio::awaitable<T> client_impl::with_retries(const http_call& call, clock::time_
         const auto start = clock::now();
         try
         {
-            auto attempt = once();
+            auto attempt = exchange_once(call, deadline, attempt_fn);
             T result = co_await std::move(attempt);
             trace(call, retries + 1, start, status_of(result), {});
             co_return result;
@@ -409,25 +394,52 @@ asio::awaitable<T> client_impl::with_retries(const http_call& call, clock::time_
     }
 }
 
-// One attempt: build the request (a token provider may refresh per attempt) and run `attempt_fn`
-// on a pooled connection.
+// One attempt: build the request (a token provider may refresh per attempt) and run
+// `attempt_fn` on a pooled connection. A reused keep-alive connection may have been closed by
+// the server while idle; when it fails before any response byte, the attempt is made once more
+// on a fresh connection. One coroutine for all of it, the connection taken without one when the
+// pool has it ready: each coroutine is a frame allocated and freed per request.
 template <class T>
 asio::awaitable<T> client_impl::exchange_once(const http_call& call, clock::time_point deadline,
                                               attempt_function<T> attempt_fn)
 {
-    auto build = build_request(call);
-    auto req = co_await std::move(build);
-    auto run = [this, &req, attempt_fn](connection_pool::lease& conn) { return (this->*attempt_fn)(conn, req); };
-    auto exchange = on_pooled_connection<T>(deadline, run);
-    co_return co_await std::move(exchange);
+    std::string token;
+    if (wants_token(call))
+    {
+        auto fetch = options.token_provider();
+        token = co_await std::move(fetch);
+    }
+    outgoing_request req = build_request(call, token);
+    bool fresh = false;
+    for (;;)
+    {
+        auto turn = pool_->try_acquire(fresh);
+        connection_pool::lease conn;
+        if (turn && turn->holds_connection())
+            conn = std::move(*turn);
+        else
+        {
+            auto acquire = pool_->acquire(deadline, fresh, std::move(turn));
+            conn = co_await std::move(acquire);
+        }
+        try
+        {
+            auto exchange = (this->*attempt_fn)(conn, req);
+            auto bounded = conn->bounded(std::move(exchange), deadline, "waiting for the response");
+            co_return co_await std::move(bounded);
+        }
+        catch (const transport_failure& failure)
+        {
+            if (!(failure.before_response && conn.reused() && !fresh))
+                throw;
+        }
+        fresh = true;
+    }
 }
 
 asio::awaitable<http_reply> client_impl::execute(http_call call)
 {
-    const auto deadline = deadline_for(call);
-    auto once = [&] { return exchange_once<http_reply>(call, deadline, &client_impl::attempt); };
-    auto exchange = with_retries<http_reply>(call, deadline, once);
-    co_return co_await std::move(exchange);
+    return with_retries<http_reply>(std::move(call), &client_impl::attempt);
 }
 
 asio::awaitable<stream_exchange> client_impl::attempt_stream(connection_pool::lease& conn,
@@ -467,11 +479,8 @@ asio::awaitable<stream_exchange> client_impl::attempt_stream(connection_pool::le
 
 asio::awaitable<stream_exchange> client_impl::open_stream(http_call call)
 {
-    const auto deadline = deadline_for(call);
     call.event_stream = true;
-    auto once = [&] { return exchange_once<stream_exchange>(call, deadline, &client_impl::attempt_stream); };
-    auto exchange = with_retries<stream_exchange>(call, deadline, once);
-    co_return co_await std::move(exchange);
+    return with_retries<stream_exchange>(std::move(call), &client_impl::attempt_stream);
 }
 
 } // namespace gemini::detail

@@ -105,20 +105,21 @@ private:
     clock::time_point deadline_for(const http_call& call) const;
     void trace(const http_call& call, unsigned attempt, clock::time_point start, unsigned status,
                error_code ec) const;
-    template <class T, class Once>
-    asio::awaitable<T> with_retries(const http_call& call, clock::time_point deadline, Once once);
-    template <class T, class Attempt>
-    asio::awaitable<T> on_pooled_connection(clock::time_point deadline, Attempt attempt);
     template <class T>
     using attempt_function = asio::awaitable<T> (client_impl::*)(connection_pool::lease&,
                                                                  outgoing_request&);
+    template <class T>
+    asio::awaitable<T> with_retries(http_call call, attempt_function<T> attempt_fn);
     template <class T>
     asio::awaitable<T> exchange_once(const http_call& call, clock::time_point deadline,
                                      attempt_function<T> attempt_fn);
     asio::awaitable<http_reply> attempt(connection_pool::lease& conn, outgoing_request& req);
     asio::awaitable<stream_exchange> attempt_stream(connection_pool::lease& conn,
                                                     outgoing_request& req);
-    asio::awaitable<outgoing_request> build_request(const http_call& call);
+    /// Whether the request's credential is the token provider's (fetched per attempt).
+    bool wants_token(const http_call& call) const;
+    /// The request on the wire; `token` is the provider's when wants_token().
+    outgoing_request build_request(const http_call& call, std::string_view token);
 
     std::shared_ptr<asio::ssl::context> tls_;
     std::shared_ptr<connection_pool> pool_;

@@ -119,7 +119,7 @@ std::optional<std::unique_ptr<connection>> connection_pool::take_now_locked(
     return std::nullopt;
 }
 
-std::optional<connection_pool::lease> connection_pool::try_take_now(bool fresh)
+std::optional<connection_pool::lease> connection_pool::try_acquire(bool fresh)
 {
     std::vector<std::unique_ptr<connection>> to_close;
     std::optional<std::unique_ptr<connection>> turn;
@@ -271,13 +271,16 @@ asio::awaitable<connection_pool::lease> connection_pool::take_turn(bool fresh)
     co_return lease(shared_from_this(), std::move(conn));
 }
 
-asio::awaitable<connection_pool::lease> connection_pool::acquire(clock::time_point deadline, bool fresh)
+asio::awaitable<connection_pool::lease> connection_pool::acquire(clock::time_point deadline, bool fresh,
+                                                                  std::optional<lease> turn)
 {
-    // Most turns are granted at once (an idle connection or a free slot): no deadline race,
-    // no completion to post, for them.
+    // A turn granted at once (an idle connection or a free slot) needs no deadline race and
+    // no completion to post.
+    if (!turn)
+        turn = try_acquire(fresh);
     lease granted;
-    if (auto now = try_take_now(fresh))
-        granted = std::move(*now);
+    if (turn)
+        granted = std::move(*turn);
     else
     {
         auto take = take_turn(fresh);

@@ -50,6 +50,8 @@ public:
         connection* operator->() const noexcept { return conn_.get(); }
         connection& operator*() const noexcept { return *conn_; }
         bool reused() const noexcept { return reused_; }
+        /// False for a slot: the right to open a connection, which acquire() exercises.
+        bool holds_connection() const noexcept { return conn_ != nullptr; }
         /// The connection goes back to the pool when the lease ends, not at once: an exchange
         /// still disarms the connection's timer after its response (connection::bounded()),
         /// and the next owner may run on another thread.
@@ -67,10 +69,16 @@ public:
     explicit connection_pool(settings s);
     ~connection_pool();
 
-    /// Waits for a connection no later than `deadline`. `fresh` asks for a newly opened one
-    /// (after a reused connection failed before answering). Throws transport_failure,
-    /// deadline_exceeded, or system_error(operation_aborted).
-    asio::awaitable<lease> acquire(clock::time_point deadline, bool fresh = false);
+    /// A turn granted at once, as most are: an idle connection, or a slot to open one in
+    /// (finished by acquire()); nothing when the caller must wait. No coroutine, so that a
+    /// request on a warm pool spends none on its connection. `fresh` as for acquire().
+    std::optional<lease> try_acquire(bool fresh);
+
+    /// Waits for a connection no later than `deadline`, unless `turn` holds one that
+    /// try_acquire() granted, and opens one when the turn is a slot. `fresh` asks for a newly opened one (after a reused connection
+    /// failed before answering). Throws transport_failure, deadline_exceeded, or
+    /// system_error(operation_aborted).
+    asio::awaitable<lease> acquire(clock::time_point deadline, bool fresh = false, std::optional<lease> turn = {});
 
     pool_stats stats() const;
     const target& where() const noexcept { return settings_.where; }
@@ -94,7 +102,6 @@ private:
     // or, as null, a free slot to open one in; nothing when the caller must wait.
     std::optional<std::unique_ptr<connection>> take_now_locked(bool fresh,
                                                                std::vector<std::unique_ptr<connection>>& to_close);
-    std::optional<lease> try_take_now(bool fresh);
     void cancel_waiter(const std::shared_ptr<waiter>& w);
     void release(std::unique_ptr<connection> conn, bool reusable) noexcept;
     void give_up_slot() noexcept;
