@@ -21,6 +21,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
@@ -189,6 +190,30 @@ BOOST_AUTO_TEST_CASE(unread_bytes_are_seen_and_survive_released_buffers)
         auto whole = read_in_pieces(p.client, 700, 4096);
         const std::string again_read = co_await std::move(whole);
         BOOST_TEST((again_read == out));
+    }());
+}
+
+BOOST_AUTO_TEST_CASE(an_error_left_in_the_thread_queue_fails_nothing)
+{
+    // OpenSSL's error queue is per thread and shared with all its other users (the
+    // application's own OpenSSL calls, other connections), and SSL_get_error reads it to tell
+    // "wants more data" from a failure: a stale entry must not fail a read that waits. The
+    // stream clears the queue before each call when it is not empty. (The server's
+    // asio::ssl::stream clears it too, on this same thread: hence no server I/O in between.)
+    tls_pair p;
+    gemini::test::run(p.ctx, [&]() -> asio::awaitable<void> {
+        auto connect = p.connect();
+        co_await std::move(connect);
+        // The session tickets the server sent after the handshake: OpenSSL takes them, then
+        // wants more.
+        auto tickets = p.client.next_layer().async_wait(tcp::socket::wait_read, asio::use_awaitable);
+        co_await std::move(tickets);
+        ERR_raise(ERR_LIB_SSL, SSL_R_BAD_LENGTH);
+        char buf[64];
+        boost::system::error_code ec;
+        BOOST_TEST(p.client.read_some(asio::buffer(buf), ec) == 0u);
+        BOOST_TEST((ec == asio::error::would_block), ec.message());
+        BOOST_TEST(ERR_peek_error() == 0u);
     }());
 }
 
