@@ -109,7 +109,7 @@ asio::awaitable<void> send_and_read(connection_pool::lease& conn, outgoing_reque
     try
     {
         // Only a reused connection: its failures before the response are retried on a fresh
-        // one (on_pooled_connection), a socket too full to take the request whole included.
+        // one (exchange_once), a socket too full to take the request whole included.
         if (!(conn.reused() && conn->write_now(req)))
         {
             auto send = conn->write(req);
@@ -242,7 +242,7 @@ bool client_impl::wants_token(const http_call& call) const
     return options.token_provider && !caller_sets_credential(options, call);
 }
 
-outgoing_request client_impl::build_request(const http_call& call, std::string_view token)
+outgoing_request client_impl::start_request(const http_call& call)
 {
     const target& where = pool_->where();
     outgoing_request req(call.method, call.raw_target ? std::string_view() : std::string_view(where.base_path), call.path);
@@ -275,21 +275,25 @@ outgoing_request client_impl::build_request(const http_call& call, std::string_v
         for (const auto& [name, value] : *call_headers)
             add_callers(name, value);
 
-    if (!caller_sets_credential(options, call))
+    if (!caller_sets_credential(options, call) && !options.token_provider)
     {
-        if (options.token_provider)
-            add("Authorization", "Bearer " + std::string(token));
-        else if (!options.api_key.empty())
-            add("x-goog-api-key", options.api_key);
-        else
+        if (options.api_key.empty())
         {
             diagnostics diag;
             diag.library_message = "no credentials: set GEMINI_API_KEY, client_options::api_key or a token provider";
             throw error(make_error_code(errc::invalid_argument), std::move(diag));
         }
+        add("x-goog-api-key", options.api_key);
     }
-    req.finish(call.body);
     return req;
+}
+
+void client_impl::add_token(outgoing_request& req, std::string_view token)
+{
+    std::string value("Bearer ");
+    value.append(token);
+    if (!req.add_header("Authorization", value))
+        reject_header("Authorization");
 }
 
 asio::awaitable<http_reply> client_impl::attempt(connection_pool::lease& conn, outgoing_request& req)
@@ -403,13 +407,16 @@ template <class T>
 asio::awaitable<T> client_impl::exchange_once(const http_call& call, clock::time_point deadline,
                                               attempt_function<T> attempt_fn)
 {
-    std::string token;
+    // The caller's headers are checked before a token provider is asked (it may go to the
+    // network); its token is the last header.
+    outgoing_request req = start_request(call);
     if (wants_token(call))
     {
         auto fetch = options.token_provider();
-        token = co_await std::move(fetch);
+        const std::string token = co_await std::move(fetch);
+        add_token(req, token);
     }
-    outgoing_request req = build_request(call, token);
+    req.finish(call.body);
     bool fresh = false;
     for (;;)
     {
@@ -417,7 +424,7 @@ asio::awaitable<T> client_impl::exchange_once(const http_call& call, clock::time
         connection_pool::lease conn;
         if (turn && turn->holds_connection())
             conn = std::move(*turn);
-        else
+        else   // a slot to open a connection in, or no turn yet
         {
             auto acquire = pool_->acquire(deadline, fresh, std::move(turn));
             conn = co_await std::move(acquire);

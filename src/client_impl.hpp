@@ -118,8 +118,11 @@ private:
                                                     outgoing_request& req);
     /// Whether the request's credential is the token provider's (fetched per attempt).
     bool wants_token(const http_call& call) const;
-    /// The request on the wire; `token` is the provider's when wants_token().
-    outgoing_request build_request(const http_call& call, std::string_view token);
+    /// The request's line and headers, every one checked; the API key among them unless a
+    /// credential header of the caller's or a token provider stands in for it. add_token()
+    /// (when wants_token()) and outgoing_request::finish() follow.
+    outgoing_request start_request(const http_call& call);
+    static void add_token(outgoing_request& req, std::string_view token);
 
     std::shared_ptr<asio::ssl::context> tls_;
     std::shared_ptr<connection_pool> pool_;

@@ -5,6 +5,7 @@
 #include <boost/asio/associated_cancellation_slot.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/error.hpp>
+#include <boost/assert.hpp>
 
 #include <algorithm>
 
@@ -274,10 +275,7 @@ asio::awaitable<connection_pool::lease> connection_pool::take_turn(bool fresh)
 asio::awaitable<connection_pool::lease> connection_pool::acquire(clock::time_point deadline, bool fresh,
                                                                   std::optional<lease> turn)
 {
-    // A turn granted at once (an idle connection or a free slot) needs no deadline race and
-    // no completion to post.
-    if (!turn)
-        turn = try_acquire(fresh);
+    BOOST_ASSERT_MSG(!turn || (turn->pool_.get() == this && !turn->conn_), "a turn is a slot of this pool");
     lease granted;
     if (turn)
         granted = std::move(*turn);

@@ -74,11 +74,12 @@ public:
     /// request on a warm pool spends none on its connection. `fresh` as for acquire().
     std::optional<lease> try_acquire(bool fresh);
 
-    /// Waits for a connection no later than `deadline`, unless `turn` holds one that
-    /// try_acquire() granted, and opens one when the turn is a slot. `fresh` asks for a newly opened one (after a reused connection
-    /// failed before answering). Throws transport_failure, deadline_exceeded, or
+    /// Waits for a connection no later than `deadline`, and opens one when the turn is a
+    /// slot. `turn` is what try_acquire() granted just before: a slot, or nothing (then this
+    /// waits for a turn). `fresh` asks for a newly opened connection (after a reused one failed
+    /// before answering). Throws transport_failure, deadline_exceeded, or
     /// system_error(operation_aborted).
-    asio::awaitable<lease> acquire(clock::time_point deadline, bool fresh = false, std::optional<lease> turn = {});
+    asio::awaitable<lease> acquire(clock::time_point deadline, bool fresh, std::optional<lease> turn);
 
     pool_stats stats() const;
     const target& where() const noexcept { return settings_.where; }

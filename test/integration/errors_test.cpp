@@ -274,6 +274,13 @@ BOOST_AUTO_TEST_CASE(bearer_token_provider_is_asked_every_attempt)
             auto op = c.create({.model = "m", .input = "x"});
             co_await std::move(op);
         }
+        // A request refused for a header of the caller's fails before the provider (which
+        // may go to the network) is asked.
+        gemini::request_options bad_header;
+        bad_header.headers.emplace_back("X-Note", "two\nlines");
+        auto refused = c.async_create({.model = "m", .input = "x"}, bad_header, asio::as_tuple(asio::use_awaitable));
+        auto [ec, ignored] = co_await std::move(refused);
+        BOOST_TEST(ec == gemini::errc::invalid_argument);
     }());
     BOOST_TEST(calls == 3);
 }
