@@ -10,6 +10,7 @@
 // bare JSON object that way for refusals. It is reported as its own event kind instead of being
 // dropped (a standard parser would ignore it as an unknown field).
 
+#include <algorithm>
 #include <charconv>
 #include <cstddef>
 #include <optional>
@@ -143,6 +144,53 @@ private:
         return true;
     }
 
+    enum class field_name
+    {
+        data,
+        event,
+        id,
+        retry,
+        other,
+    };
+
+    // A literal's length is a constant: the comparison compiles to a few loads, not a call.
+    template <std::size_t N>
+    static bool has_prefix(std::string_view line, const char (&prefix)[N]) noexcept
+    {
+        return line.size() >= N - 1 && std::memcmp(line.data(), prefix, N - 1) == 0;
+    }
+
+    /// The line's field and (through `value`) its value without the one space that may lead it.
+    /// `data:` and `event:` begin nearly every line and are matched as prefixes: no search for
+    /// the colon and no comparison of the name before it.
+    static field_name split_field(std::string_view line, std::string_view& value) noexcept
+    {
+        field_name field = field_name::other;
+        std::size_t name_size = 0;
+        if (has_prefix(line, "data:"))
+            field = field_name::data, name_size = 4;
+        else if (has_prefix(line, "event:"))
+            field = field_name::event, name_size = 5;
+        else
+        {
+            name_size = std::min(line.find(':'), line.size());
+            const std::string_view name(line.data(), name_size);
+            if (name == "data")
+                field = field_name::data;
+            else if (name == "event")
+                field = field_name::event;
+            else if (name == "id")
+                field = field_name::id;
+            else if (name == "retry")
+                field = field_name::retry;
+        }
+        value = line;
+        value.remove_prefix(std::min(name_size + 1, line.size()));
+        if (!value.empty() && value.front() == ' ')
+            value.remove_prefix(1);
+        return field;
+    }
+
     // `in_place`: `line` lies in the slice being fed (not in partial_), so views of it stay
     // valid until the feed returns.
     template <class OnEvent>
@@ -168,16 +216,9 @@ private:
             on_event(static_cast<const event&>(e));
             return;
         }
-        const auto colon = line.find(':');
-        std::string_view field = line.substr(0, colon);
         std::string_view value;
-        if (colon != std::string_view::npos)
-        {
-            value = line.substr(colon + 1);
-            if (!value.empty() && value.front() == ' ')
-                value.remove_prefix(1);
-        }
-        if (field == "data")
+        const field_name field = split_field(line, value);
+        if (field == field_name::data)
         {
             if (data_size() + value.size() + 1 > max_event_bytes_)
             {
@@ -198,7 +239,7 @@ private:
             }
             has_data_ = true;
         }
-        else if (field == "event")
+        else if (field == field_name::event)
         {
             if (in_place)
             {
@@ -211,12 +252,12 @@ private:
                 type_in_place_ = false;
             }
         }
-        else if (field == "id")
+        else if (field == field_name::id)
         {
             if (value.find('\0') == std::string_view::npos)
                 id_.assign(value);
         }
-        else if (field == "retry")
+        else if (field == field_name::retry)
         {
             std::size_t ms = 0;
             const char* end = value.data() + value.size();
@@ -234,7 +275,8 @@ private:
         {
             const std::string_view data = data_in_place_ ? data_view_ : std::string_view(data_);
             const std::string_view type = type_in_place_ ? type_view_ : std::string_view(type_);
-            event e{data == "[DONE]" ? event_kind::done : event_kind::message, type, data, id_};
+            const bool done = data.size() == 6 && std::memcmp(data.data(), "[DONE]", 6) == 0;
+            event e{done ? event_kind::done : event_kind::message, type, data, id_};
             on_event(static_cast<const event&>(e));
         }
         data_.clear();

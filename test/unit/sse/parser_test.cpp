@@ -158,6 +158,33 @@ BOOST_AUTO_TEST_CASE(multi_line_data_comments_ids_and_retry)
     BOOST_TEST(!p.mid_event());
 }
 
+BOOST_AUTO_TEST_CASE(a_field_is_its_whole_name_before_the_colon)
+{
+    // `data:` and `event:` are matched as prefixes: names that only begin like them, names
+    // without a colon and a second leading space must still follow the standard.
+    sse::parser p;
+    std::vector<seen> out;
+    p.feed("datax: not data\n"
+           "eventual: not a type\n"
+           "event\n"                // a type of its own, empty
+           "data:  two spaces\n"    // only the first is dropped
+           "data:\n"
+           "ids: 7\n"
+           "retry:\n"
+           "\n"
+           "event:typed\n"
+           "data:x\n"
+           "\n",
+           [&](const sse::event& e) { out.push_back({e.kind, std::string(e.type), std::string(e.data), std::string(e.id)}); });
+    BOOST_REQUIRE_EQUAL(out.size(), 2u);
+    BOOST_TEST(out[0].data == " two spaces\n");
+    BOOST_TEST(out[0].type == "");
+    BOOST_TEST(out[0].id == "");
+    BOOST_TEST(!p.retry_ms());
+    BOOST_TEST(out[1].type == "typed");
+    BOOST_TEST(out[1].data == "x");
+}
+
 BOOST_AUTO_TEST_CASE(stray_json_line_is_surfaced)
 {
     const std::string text = "event: interaction.created\ndata: {\"interaction\":{}}\n\n"
