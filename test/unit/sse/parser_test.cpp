@@ -18,6 +18,14 @@ struct seen
     bool operator==(const seen&) const = default;
 };
 
+// An event handler that records each event into `out`.
+auto record_into(std::vector<seen>& out)
+{
+    return [&out](const sse::event& e) {
+        out.push_back({e.kind, std::string(e.type), std::string(e.data), std::string(e.id)});
+    };
+}
+
 // Feeds `piece` from a buffer that is overwritten once the feed returned, as a read buffer is by
 // the next read: the parser may view the bytes of a feed only until it returns.
 template <class OnEvent>
@@ -36,9 +44,7 @@ std::vector<seen> parse_in_pieces(std::string_view text, std::size_t piece, sse:
     std::vector<seen> out;
     sse::parse_error last = sse::parse_error::none;
     for (std::size_t i = 0; i < text.size() && last == sse::parse_error::none; i += piece)
-        last = feed_copy(p, text.substr(i, piece), [&](const sse::event& e) {
-            out.push_back({e.kind, std::string(e.type), std::string(e.data), std::string(e.id)});
-        });
+        last = feed_copy(p, text.substr(i, piece), record_into(out));
     if (error)
         *error = last;
     return out;
@@ -48,9 +54,7 @@ std::vector<seen> parse_split_at(std::string_view text, std::size_t split)
 {
     sse::parser p;
     std::vector<seen> out;
-    auto collect = [&](const sse::event& e) {
-        out.push_back({e.kind, std::string(e.type), std::string(e.data), std::string(e.id)});
-    };
+    auto collect = record_into(out);
     feed_copy(p, text.substr(0, split), collect);
     feed_copy(p, text.substr(split), collect);
     return out;
@@ -147,7 +151,7 @@ BOOST_AUTO_TEST_CASE(multi_line_data_comments_ids_and_retry)
            "\n"
            "data: after\n"
            "\n",
-           [&](const sse::event& e) { out.push_back({e.kind, std::string(e.type), std::string(e.data), std::string(e.id)}); });
+           record_into(out));
     BOOST_REQUIRE_EQUAL(out.size(), 2u);
     BOOST_TEST(out[0].data == "first\nsecond\n");
     BOOST_TEST(out[0].type == "custom");
@@ -175,7 +179,7 @@ BOOST_AUTO_TEST_CASE(a_field_is_its_whole_name_before_the_colon)
            "event:typed\n"
            "data:x\n"
            "\n",
-           [&](const sse::event& e) { out.push_back({e.kind, std::string(e.type), std::string(e.data), std::string(e.id)}); });
+           record_into(out));
     BOOST_REQUIRE_EQUAL(out.size(), 2u);
     BOOST_TEST(out[0].data == " two spaces\n");
     BOOST_TEST(out[0].type == "");
