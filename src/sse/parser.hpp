@@ -153,13 +153,6 @@ private:
         other,
     };
 
-    // A literal's length is a constant: the comparison compiles to a few loads, not a call.
-    template <std::size_t N>
-    static bool has_prefix(std::string_view line, const char (&prefix)[N]) noexcept
-    {
-        return line.size() >= N - 1 && std::memcmp(line.data(), prefix, N - 1) == 0;
-    }
-
     /// The line's field and (through `value`) its value without the one space that may lead it.
     /// `data:` and `event:` begin nearly every line and are matched as prefixes: no search for
     /// the colon and no comparison of the name before it.
@@ -167,9 +160,9 @@ private:
     {
         field_name field = field_name::other;
         std::size_t name_size = 0;
-        if (has_prefix(line, "data:"))
+        if (line.starts_with("data:"))
             field = field_name::data, name_size = 4;
-        else if (has_prefix(line, "event:"))
+        else if (line.starts_with("event:"))
             field = field_name::event, name_size = 5;
         else
         {
@@ -275,8 +268,7 @@ private:
         {
             const std::string_view data = data_in_place_ ? data_view_ : std::string_view(data_);
             const std::string_view type = type_in_place_ ? type_view_ : std::string_view(type_);
-            const bool done = data.size() == 6 && std::memcmp(data.data(), "[DONE]", 6) == 0;
-            event e{done ? event_kind::done : event_kind::message, type, data, id_};
+            event e{data == "[DONE]" ? event_kind::done : event_kind::message, type, data, id_};
             on_event(static_cast<const event&>(e));
         }
         data_.clear();
