@@ -1,7 +1,7 @@
 // gemini-bench: a load generator that drives the public API exactly as a user would.
 //
 //   gemini-bench --base-url URL [--ca FILE] -n N -c C [--stream] [--events K] [--pool P]
-//                [--words W] [--threads T]
+//                [--words W] [--threads T] [--image-width PX]
 //   gemini-bench --base-url URL [--ca FILE] --idle-streams N
 //
 // The second form opens N streams that the emulator paces slowly, reads one event from each,
@@ -10,6 +10,8 @@
 // Runs N creates (or N streams) with C in flight, decodes every answer into the typed
 // interaction and checks its text, then prints requests per second, latency p50/p99, errors,
 // its own CPU time (user+sys) per request and peak RSS. Exits non-zero if any request failed.
+// With --image-width every answer also carries an inline PNG that wide (the emulator's
+// x-emulator-image-width), whose size is checked; the CPU per MiB of image data is printed.
 
 #include <gemini/gemini.hpp>
 
@@ -51,6 +53,7 @@ struct settings
     bool concurrency_given = false; // memory mode: -c limits how many open at once
     bool new_connections = false;   // every request on a new connection (reconnect cost)
     bool resume_tls = true;         // TLS session resumption for new connections
+    std::uint32_t image_width = 0;  // > 0: every answer carries an inline square PNG this wide
 };
 
 [[noreturn]] void usage(int code)
@@ -64,6 +67,8 @@ struct settings
            "  --pool P      pool size (default: C)\n"
            "  --words W     answer length of unary requests, in words\n"
            "  --threads T   threads running the io_context (default 1)\n"
+           "  --image-width PX  every answer also carries an inline PNG PX pixels square\n"
+           "                (4 MiB of base64 at 1024); its size is checked\n"
            "  --new-connections  ask the server to close each connection after its answer\n"
            "  --no-tls-resume   full TLS handshakes only (pool.tls_session_resumption off)\n"
            "  --idle-streams N  hold N slow streams open and report resident memory per stream\n"
@@ -110,6 +115,8 @@ settings parse(int argc, char** argv)
             s.new_connections = true;
         else if (a == "--no-tls-resume")
             s.resume_tls = false;
+        else if (a == "--image-width")
+            s.image_width = static_cast<std::uint32_t>(std::stoul(value()));
         else if (a == "--help" || a == "-h")
             usage(0);
         else
@@ -125,6 +132,7 @@ struct results
     std::vector<double> latencies_ms;
     std::size_t errors = 0;
     std::size_t events = 0;
+    std::size_t image_bytes = 0;   // base64, as on the wire
     std::string first_error;
 };
 
@@ -137,6 +145,25 @@ struct run_state
     results out;
 };
 
+// What a user would check of an answer: its text, and the image when one was asked for
+// (decoded, and its size read from the PNG header). Empty when it is right.
+std::string check_answer(const settings& cfg, const gemini::interaction& answer, std::size_t& image_bytes)
+{
+    if (answer.output_text().empty())
+        return "empty answer";
+    if (!cfg.image_width)
+        return {};
+    const auto* image = answer.output_image();
+    if (!image || !image->data)
+        return "no inline image in the answer";
+    image_bytes = image->data->size();
+    const auto png = gemini::decode(*image);
+    const auto size = gemini::image_dimensions(png.as_string());
+    if (!size || size->width != cfg.image_width || size->height != cfg.image_width)
+        return "the image is not " + std::to_string(cfg.image_width) + " px square";
+    return {};
+}
+
 asio::awaitable<void> worker(run_state& st)
 {
     gemini::request_options opts;
@@ -145,6 +172,8 @@ asio::awaitable<void> worker(run_state& st)
         opts.headers.emplace_back("x-emulator-output-words", std::to_string(words));
     if (st.cfg.new_connections)
         opts.headers.emplace_back("connection", "close");
+    if (st.cfg.image_width)
+        opts.headers.emplace_back("x-emulator-image-width", std::to_string(st.cfg.image_width));
     for (;;)
     {
         const std::size_t i = st.next++;
@@ -153,28 +182,28 @@ asio::awaitable<void> worker(run_state& st)
         const std::string prompt = "bench request " + std::to_string(i);
         const auto start = clock_type::now();
         std::size_t events = 0;
+        std::size_t image_bytes = 0;
         std::string failure;
         try
         {
             gemini::request req{.model = "gemini-3.5-flash", .input = prompt};
-            std::string text;
+            if (st.cfg.image_width)
+                req.response_format = gemini::image_response();
+            gemini::interaction answer;
             if (st.cfg.stream)
             {
                 auto open = st.client.stream(std::move(req), opts);
                 auto s = co_await std::move(open);
                 auto collect = s.collect();
-                auto folded = co_await std::move(collect);
+                answer = co_await std::move(collect);
                 events = s.events_received();
-                text = folded.output_text();
             }
             else
             {
                 auto op = st.client.create(std::move(req), opts);
-                auto answer = co_await std::move(op);
-                text = answer.output_text();
+                answer = co_await std::move(op);
             }
-            if (text.empty())
-                failure = "empty answer";
+            failure = check_answer(st.cfg, answer, image_bytes);
         }
         catch (const std::exception& e)
         {
@@ -184,6 +213,7 @@ asio::awaitable<void> worker(run_state& st)
         std::lock_guard lock(st.mutex);
         st.out.latencies_ms.push_back(ms);
         st.out.events += events;
+        st.out.image_bytes += image_bytes;
         if (!failure.empty())
         {
             if (st.out.errors++ == 0)
@@ -330,6 +360,12 @@ int main(int argc, char** argv)
                   << static_cast<double>(st.out.events) / wall << ", client CPU per event "
                   << std::setprecision(2)
                   << (st.out.events ? cpu * 1e6 / static_cast<double>(st.out.events) : 0.0) << " us\n";
+    if (cfg.image_width)
+    {
+        const double mib = static_cast<double>(st.out.image_bytes) / (1 << 20);
+        std::cout << "image data: " << std::setprecision(1) << mib << " MiB, MiB/s " << mib / wall
+                  << ", client CPU per MiB " << std::setprecision(2) << (mib > 0 ? cpu * 1e3 / mib : 0.0) << " ms\n";
+    }
     std::cout << std::setprecision(1) << "client CPU: " << cpu << " s, per request "
               << (done ? cpu * 1e6 / static_cast<double>(done) : 0.0) << " us\n";
     std::cout << "TLS handshakes (connections opened): " << stats.created_total << " (" << stats.resumed_total

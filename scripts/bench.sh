@@ -33,6 +33,8 @@ n=10000
 wrk_seconds=5
 sdk_idle_deadline=120
 stream_runs=("1 100" "10 300")   # "concurrency streams"
+image_runs=("1 20" "10 60")      # the same, each stream carrying a 1024 px PNG (4 MiB of base64)
+image_width=1024
 idle_counts=(1000 10000)
 idle_opens=(-c 200)
 while [ $# -gt 0 ]; do
@@ -43,7 +45,7 @@ while [ $# -gt 0 ]; do
     --wrk-seconds) wrk_seconds=${2:?--wrk-seconds wants a number}; shift 2 ;;
     --sdk-idle-deadline) sdk_idle_deadline=${2:?--sdk-idle-deadline wants a number}; shift 2 ;;
     --idle-opens) idle_opens=(-c "${2:?--idle-opens wants a count}"); shift 2 ;;
-    --quick) n=300; wrk_seconds=1; sdk_idle_deadline=20; stream_runs=("1 5" "10 20"); idle_counts=(100 1000); shift ;;
+    --quick) n=300; wrk_seconds=1; sdk_idle_deadline=20; stream_runs=("1 5" "10 20"); image_runs=("1 2" "10 10"); idle_counts=(100 1000); shift ;;
     -h|--help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
     [0-9]*) n=$1; shift ;;
     *) die "unknown argument '$1' (--help)" ;;
@@ -161,6 +163,9 @@ record_load_run() {
   record "$load" handshakes_counted_by_client "$client" \
     "$(field "$name" 's/^TLS handshakes (connections opened): \([0-9]*\) .*/\1/p')"
   record "$load" handshakes "$client" "$(server_handshakes)"
+  record "$load" image_mib_per_s "$client" "$(field "$name" 's/^image data: .*MiB\/s \([0-9.]*\),.*/\1/p')"
+  record "$load" cpu_per_image_mib_ms "$client" "$(field "$name" 's/^image data: .*per MiB \([0-9.]*\) ms.*/\1/p')"
+  record "$load" peak_rss_mib "$client" "$(field "$name" 's/^peak RSS: \([0-9]*\) MiB.*/\1/p')"
 }
 
 record_idle_run() {
@@ -274,6 +279,26 @@ for c_streams in "${stream_runs[@]}"; do
   fi
 done
 
+# Large inline images: one step.delta event of 4 MiB a stream, after its text deltas. What
+# counts is the client's CPU per MiB (copies of large bodies) and its peak memory.
+for c_streams in "${image_runs[@]}"; do
+  read -r c streams <<<"$c_streams"
+  load="image c=$c"
+  echo "== $load: $streams streams, each with a ${image_width} px PNG inline"
+  fresh_emulator
+  echo "  gemini-bench"
+  measure "image-c$c-ours" "$bin/gemini-bench" --base-url "$url" --ca "$work/ca.pem" -n "$streams" -c "$c" \
+    --stream --image-width "$image_width"
+  record_load_run "$load" ours "image-c$c-ours"
+  if have_sdk; then
+    fresh_emulator
+    echo "  $sdk"
+    measure "image-c$c-sdk" node "$node_dir/driver.mjs" --base-url "$url" -n "$streams" -c "$c" --stream \
+      --image-width "$image_width"
+    record_load_run "$load" sdk "image-c$c-sdk"
+  fi
+done
+
 # Unless --idle-opens, all three open every stream at once, and a one-thread emulator cannot
 # complete 10,000 concurrent handshakes within its 10 s handshake timeout on this machine: two
 # threads. The emulator's memory is not what is measured.
@@ -365,6 +390,13 @@ table="$out/table.md"
           row(l, "events/s", num(get(l, "events_per_s", "ours")), num(get(l, "events_per_s", "sdk")), "", "", "")
           row(l, "client CPU per event, us", num(ours), num(get(l, "cpu_per_event_us", "sdk")), "", "",
               ratio("SDK/ours", get(l, "cpu_per_event_us", "sdk"), ours, ">=", 30))
+        }
+        if (l ~ /^image/) {
+          ours = get(l, "cpu_per_image_mib_ms", "ours"); sdk = get(l, "cpu_per_image_mib_ms", "sdk")
+          row(l, "image data MiB/s", num(get(l, "image_mib_per_s", "ours")), num(get(l, "image_mib_per_s", "sdk")), "", "", "")
+          row(l, "client CPU per MiB of image, ms", num(ours), num(sdk), "", "",
+              ours == "" || sdk == "" || ours + 0 == 0 ? "" : "SDK/ours = " num(sdk / ours) "x (no target)")
+          row(l, "client peak RSS, MiB", get(l, "peak_rss_mib", "ours"), get(l, "peak_rss_mib", "sdk"), "", "", "")
         }
         if (l ~ /^idle/) {
           ours = get(l, "memory_per_stream_kib", "ours")

@@ -1,13 +1,14 @@
 // The official-SDK anchor of the benchmark: the same load as gemini-bench, sent through
 // @google/genai's Interactions API exactly as a user would call it.
 //
-//   node driver.mjs --base-url URL -n N -c C [--stream] [--words W] [--warmup K]
+//   node driver.mjs --base-url URL -n N -c C [--stream] [--words W] [--warmup K] [--image-width PX]
 //   node --expose-gc driver.mjs --base-url URL --idle-streams N [-c C] [--deadline-s S]
 //
 // N creates (or streamed creates, every event consumed) with C in flight at once, after K
 // uncounted ones (default 0) that let V8 compile the SDK's request path. Client CPU is
 // process.cpuUsage() (user+system of every thread of the process), as getrusage(RUSAGE_SELF)
-// is for gemini-bench.
+// is for gemini-bench. With --image-width every answer also carries an inline PNG that wide
+// (square), whose size is checked, and the CPU per MiB of image data is printed.
 //
 // The second form mirrors gemini-bench --idle-streams: N streams that the emulator paces a
 // minute apart, all opened at once (or C at a time), each held after its first event; it
@@ -22,13 +23,13 @@ import { GoogleGenAI } from '@google/genai';
 
 function usage(message) {
   if (message) console.error(`driver.mjs: ${message}`);
-  console.error('usage: node driver.mjs --base-url URL -n N -c C [--stream] [--words W] [--warmup K]\n' +
+  console.error('usage: node driver.mjs --base-url URL -n N -c C [--stream] [--words W] [--warmup K] [--image-width PX]\n' +
     '       node --expose-gc driver.mjs --base-url URL --idle-streams N [-c C] [--deadline-s S]');
   process.exit(2);
 }
 
 function parseArgs(argv) {
-  const o = { baseUrl: '', n: 1000, c: 0, stream: false, words: 0, warmup: 0, idleStreams: 0, deadlineS: 0 };
+  const o = { baseUrl: '', n: 1000, c: 0, stream: false, words: 0, warmup: 0, idleStreams: 0, deadlineS: 0, imageWidth: 0 };
   const count = (flag, v, min = 1) => {
     const x = Number(v);
     if (!Number.isInteger(x) || x < min) usage(`${flag} wants an integer >= ${min}, got ${v}`);
@@ -45,6 +46,7 @@ function parseArgs(argv) {
     else if (a === '--warmup') o.warmup = count(a, value(), 0);
     else if (a === '--idle-streams') o.idleStreams = count(a, value());
     else if (a === '--deadline-s') o.deadlineS = count(a, value());
+    else if (a === '--image-width') o.imageWidth = count(a, value());
     else if (a === '-h' || a === '--help') usage();
     else usage(`unknown argument ${a}`);
   }
@@ -55,33 +57,51 @@ function parseArgs(argv) {
 
 const opt = parseArgs(process.argv.slice(2));
 const idleHeaders = { 'x-emulator-stream-interval-ms': '60000', 'x-emulator-output-words': '20' };
-const headers = opt.idleStreams ? idleHeaders : opt.words ? { 'x-emulator-output-words': String(opt.words) } : undefined;
+const loadHeaders = {
+  ...(opt.words && { 'x-emulator-output-words': String(opt.words) }),
+  ...(opt.imageWidth && { 'x-emulator-image-width': String(opt.imageWidth) }),
+};
+const headers = opt.idleStreams ? idleHeaders : Object.keys(loadHeaders).length ? loadHeaders : undefined;
 const ai = new GoogleGenAI({
   apiKey: process.env.GEMINI_API_KEY || 'bench-placeholder-key',
   httpOptions: { baseUrl: opt.baseUrl, apiVersion: 'v1beta', ...(headers && { headers }) },
 });
 const model = 'gemini-3.5-flash';
+const request = { model, input: 'bench request', ...(opt.imageWidth && { response_format: { type: 'image' } }) };
 
-// One unary create; returns the answer's text.
+// One unary create; returns the answer's text and its inline image's base64, if any.
 async function createOnce() {
-  const interaction = await ai.interactions.create({ model, input: 'bench request' });
+  const interaction = await ai.interactions.create(request);
   if (interaction.status !== 'completed') throw new Error(`status ${interaction.status}`);
-  return interaction.output_text ?? '';
+  const blocks = (interaction.steps ?? []).flatMap((s) => (s.type === 'model_output' ? s.content ?? [] : []));
+  return { text: interaction.output_text ?? '', image: blocks.find((b) => b.type === 'image')?.data };
 }
 
-// One streamed create, every event consumed; returns the text folded from the deltas.
+// One streamed create, every event consumed; returns the text folded from the deltas and the
+// image's base64 (an image comes whole in one delta).
 async function streamOnce() {
-  const stream = await ai.interactions.create({ model, input: 'bench request', stream: true });
+  const stream = await ai.interactions.create({ ...request, stream: true });
   let text = '';
+  let image;
   let status = '';
   for await (const event of stream) {
     ++events;
     if (event.event_type === 'step.delta' && event.delta?.type === 'text') text += event.delta.text;
+    else if (event.event_type === 'step.delta' && event.delta?.type === 'image') image = event.delta.data;
     else if (event.event_type === 'interaction.completed') status = event.interaction?.status;
     else if (event.event_type === 'error') throw new Error(`stream error ${JSON.stringify(event.error)}`);
   }
   if (status !== 'completed') throw new Error(`stream ended with status '${status}'`);
-  return text;
+  return { text, image };
+}
+
+// What gemini-bench checks of an image: decoded, a PNG of the size asked for (IHDR).
+function checkImage(base64) {
+  if (!base64) throw new Error('no inline image in the answer');
+  const png = Buffer.from(base64, 'base64');
+  const square = png.length >= 24 && png.readUInt32BE(16) === opt.imageWidth && png.readUInt32BE(20) === opt.imageWidth;
+  if (!square) throw new Error(`the image is not ${opt.imageWidth} px square`);
+  imageBytes += base64.length;
 }
 
 const one = opt.stream ? streamOnce : createOnce;
@@ -89,6 +109,7 @@ let latencies = [];
 let errorSamples = new Map();
 let errors = 0;
 let events = 0;
+let imageBytes = 0;
 let next = 0;
 
 function countError(e) {
@@ -156,8 +177,9 @@ async function worker(total) {
     ++next;
     const t0 = process.hrtime.bigint();
     try {
-      const text = await one();
+      const { text, image } = await one();
       if (!text) throw new Error('answer has no text');
+      if (opt.imageWidth) checkImage(image);
       if (opt.words && text.trim().split(/\s+/).length !== opt.words)
         throw new Error(`answer has ${text.trim().split(/\s+/).length} words, wanted ${opt.words}`);
       latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
@@ -173,7 +195,7 @@ const run = (total) => Promise.all(Array.from({ length: Math.min(opt.c, total) }
 if (opt.warmup) {
   await run(opt.warmup);
   if (errors) console.log(`warm-up: ${errors} of ${opt.warmup} failed`);
-  [latencies, errorSamples, errors, events, next] = [[], new Map(), 0, 0, 0];
+  [latencies, errorSamples, errors, events, imageBytes, next] = [[], new Map(), 0, 0, 0, 0];
 }
 const cpu0 = process.cpuUsage();
 const t0 = process.hrtime.bigint();
@@ -194,6 +216,11 @@ console.log(`latency ms: p50 ${pct(50).toFixed(2)}, p99 ${pct(99).toFixed(2)}`);
 if (opt.stream)
   console.log(`events: ${events}, events/s ${(events / seconds).toFixed(0)},` +
     ` client CPU per event ${events ? ((cpuSeconds * 1e6) / events).toFixed(2) : 'n/a'} us`);
+if (opt.imageWidth) {
+  const mib = imageBytes / 2 ** 20;
+  console.log(`image data: ${mib.toFixed(1)} MiB, MiB/s ${(mib / seconds).toFixed(1)},` +
+    ` client CPU per MiB ${mib ? ((cpuSeconds * 1e3) / mib).toFixed(2) : 'n/a'} ms`);
+}
 console.log(
   `client CPU: ${cpuSeconds.toFixed(1)} s (user ${(cpu.user / 1e6).toFixed(1)}, system ${(cpu.system / 1e6).toFixed(1)}),` +
     ` per request ${((cpuSeconds * 1e6) / opt.n).toFixed(1)} us`);

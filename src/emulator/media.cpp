@@ -164,7 +164,7 @@ std::optional<std::string> base64_decode(std::string_view text) {
   return out;
 }
 
-std::optional<dimensions> image_output_request(const json::object& body) {
+std::optional<dimensions> image_output_request(const json::object& body, std::uint32_t width) {
   bool wanted = false;
   std::optional<std::string> aspect, size;
   auto from_format = [&](const json::value& v) {
@@ -203,8 +203,12 @@ std::optional<dimensions> image_output_request(const json::object& body) {
   const auto colon = ratio.find(':');
   const std::uint32_t w = static_cast<std::uint32_t>(std::stoul(ratio.substr(0, colon)));
   const std::uint32_t h = static_cast<std::uint32_t>(std::stoul(ratio.substr(colon + 1)));
-  constexpr std::uint32_t width = 64;
-  return dimensions{width, std::max<std::uint32_t>(1, (width * h + w / 2) / w)};
+  // 64-bit: a 4096 px wide 1:8 image asks for 32,768 rows before the pixel cap refuses it.
+  const std::uint64_t height = std::max<std::uint64_t>(1, (std::uint64_t{width} * h + w / 2) / w);
+  // The PNG is generated whole and uncompressed (3 bytes a pixel): 48 MiB at most.
+  if (std::uint64_t{width} * height > std::uint64_t{4096} * 4096)
+    throw api_error{400, "invalid_request", "The image asked for exceeds 4096 x 4096 pixels."};
+  return dimensions{width, static_cast<std::uint32_t>(height)};
 }
 
 json::object image_block(const std::string& png) {

@@ -26,9 +26,10 @@ std::optional<dimensions> read_dimensions(std::string_view bytes);
 std::optional<std::string> base64_decode(std::string_view text);
 
 /// The image asked for by a create body: response_format with `type: image` (object or array
-/// member), or response_modalities containing IMAGE. Returns the pixel size (64 px wide, height
-/// from the aspect ratio; default 1:1). Throws api_error 400 for an unknown aspect ratio or size.
-std::optional<dimensions> image_output_request(const boost::json::object& body);
+/// member), or response_modalities containing IMAGE. Returns the pixel size (`width` px wide,
+/// height from the aspect ratio; default 1:1). Throws api_error 400 for an unknown aspect ratio
+/// or size, or when the image would exceed 4096 x 4096 pixels.
+std::optional<dimensions> image_output_request(const boost::json::object& body, std::uint32_t width = 64);
 
 /// A JSON image block holding `png` inline.
 boost::json::object image_block(const std::string& png);

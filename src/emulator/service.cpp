@@ -595,7 +595,14 @@ http_reply service::create(const http_request& req, const std::string& /*version
     if (n > max_output_words) throw bad("x-emulator-output-words must be at most 1000000.");
     params.output_words = n;
   }
-  if (auto image = image_output_request(o)) {
+  // A test or benchmark knob like the answer length: the image's width (its height follows the
+  // aspect ratio), for large inline images. Checked whether or not an image is asked for.
+  std::uint32_t image_width = 64;
+  if (auto w = uint_header(req, "x-emulator-image-width")) {
+    if (*w == 0 || *w > 4096) throw bad("x-emulator-image-width must be between 1 and 4096.");
+    image_width = static_cast<std::uint32_t>(*w);
+  }
+  if (auto image = image_output_request(o, image_width)) {
     params.image_width = image->width;
     params.image_height = image->height;
   }

@@ -257,29 +257,34 @@ BOOST_AUTO_TEST_CASE(inline_images_are_described) {
   BOOST_TEST(bad.status == 400u);
 }
 
+// Asks for an image of `ratio` and checks the PNG the answer holds: width x height pixels.
+void expect_png_output(client& c, const char* ratio, std::uint32_t width, std::uint32_t height,
+                       const client::headers& headers = {}) {
+  auto body = model_request("Draw a lighthouse.");
+  body["response_format"] = json::object{{"type", "image"}, {"aspect_ratio", ratio}};
+  auto r = c.post("/v1beta/interactions", body, headers);
+  BOOST_TEST_REQUIRE(r.status == 200u, r.body);
+  const json::object* image = nullptr;
+  const auto answer = r.obj();
+  for (const auto& s : answer.at("steps").as_array())
+    if (s.at("type").as_string() == "model_output")
+      for (const auto& b : s.at("content").as_array())
+        if (b.at("type").as_string() == "image") image = &b.as_object();
+  BOOST_TEST_REQUIRE(image);
+  BOOST_TEST(image->at("mime_type").as_string() == "image/png");
+  const auto png = gemini::emulator::detail::base64_decode(image->at("data").as_string());
+  BOOST_TEST_REQUIRE(png.has_value());
+  auto [w, h, raw] = check_png(*png);
+  BOOST_TEST(w == width);
+  BOOST_TEST(h == height);
+  BOOST_TEST(raw.size() == h * (1 + 3 * w));
+}
+
 BOOST_AUTO_TEST_CASE(image_output_is_a_valid_png_sized_by_aspect_ratio) {
   emu::server srv;
   client c(srv);
-  for (auto [ratio, height] : {std::pair{"16:9", 36u}, std::pair{"1:1", 64u}, std::pair{"2:3", 96u}}) {
-    auto body = model_request("Draw a lighthouse.");
-    body["response_format"] = json::object{{"type", "image"}, {"aspect_ratio", ratio}};
-    auto r = c.post("/v1beta/interactions", body);
-    BOOST_TEST_REQUIRE(r.status == 200u, r.body);
-    const json::object* image = nullptr;
-    const auto answer = r.obj();
-    for (const auto& s : answer.at("steps").as_array())
-      if (s.at("type").as_string() == "model_output")
-        for (const auto& b : s.at("content").as_array())
-          if (b.at("type").as_string() == "image") image = &b.as_object();
-    BOOST_TEST_REQUIRE(image);
-    BOOST_TEST(image->at("mime_type").as_string() == "image/png");
-    const auto png = gemini::emulator::detail::base64_decode(image->at("data").as_string());
-    BOOST_TEST_REQUIRE(png.has_value());
-    auto [w, h, raw] = check_png(*png);
-    BOOST_TEST(w == 64u);
-    BOOST_TEST(h == height);
-    BOOST_TEST(raw.size() == h * (1 + 3 * w));
-  }
+  for (auto [ratio, height] : {std::pair{"16:9", 36u}, std::pair{"1:1", 64u}, std::pair{"2:3", 96u}})
+    expect_png_output(c, ratio, 64, height);
   // response_modalities works too; an unknown aspect ratio is refused.
   auto body = model_request("Draw.");
   body["response_modalities"] = json::array{"TEXT", "IMAGE"};
@@ -288,6 +293,23 @@ BOOST_AUTO_TEST_CASE(image_output_is_a_valid_png_sized_by_aspect_ratio) {
   body.erase("response_modalities");
   body["response_format"] = json::array{json::object{{"type", "text"}}, json::object{{"type", "image"}, {"aspect_ratio", "7:5"}}};
   BOOST_TEST(c.post("/v1beta/interactions", body).status == 400u);
+}
+
+// Large inline images for tests and benchmarks: the width comes from a header, the height from
+// the aspect ratio, and the whole image stays within 4096 x 4096 pixels.
+BOOST_AUTO_TEST_CASE(image_width_header_sizes_the_png) {
+  emu::server srv;
+  client c(srv);
+  expect_png_output(c, "16:9", 300, 169, {{"x-emulator-image-width", "300"}});
+  expect_png_output(c, "4:1", 1000, 250, {{"x-emulator-image-width", "1000"}});
+  auto body = model_request("Draw.");
+  body["response_format"] = json::object{{"type", "image"}, {"aspect_ratio", "1:8"}};
+  for (const char* width : {"0", "4097", "12x", "", "-5"})
+    BOOST_TEST(c.post("/v1beta/interactions", body, {{"x-emulator-image-width", width}}).status == 400u, width);
+  const auto too_many_pixels = c.post("/v1beta/interactions", body, {{"x-emulator-image-width", "4096"}});
+  BOOST_TEST(too_many_pixels.status == 400u);
+  BOOST_TEST(too_many_pixels.body.find("4096 x 4096") != std::string::npos, too_many_pixels.body);
+  BOOST_TEST(c.post("/v1beta/interactions", body, {{"x-emulator-image-width", "100"}}).status == 200u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
