@@ -156,6 +156,36 @@ BOOST_AUTO_TEST_CASE(base64_rejects_malformed_text)
         BOOST_CHECK_EXCEPTION(base64_decode(bad), gemini::error, is_invalid_argument);
 }
 
+BOOST_AUTO_TEST_CASE(base64_every_byte_outside_the_alphabet_is_refused_where_it_is)
+{
+    constexpr std::string_view alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    for (int c = 0; c < 256; ++c)
+    {
+        const char ch = static_cast<char>(c);
+        if (ch == '=')
+            continue;   // padding: base64_rejects_malformed_text
+        for (std::size_t pos = 0; pos < 8; ++pos)
+        {
+            std::string text = "QUJDREVG";   // "ABCDEF"
+            text[pos] = ch;
+            if (alphabet.find(ch) != std::string_view::npos)
+            {
+                BOOST_TEST(base64_decode(text).size() == 6u);
+                continue;
+            }
+            // The streaming decoder appends nothing of text it refuses.
+            gemini::base64_decoder dec;
+            std::vector<std::byte> out(2, std::byte{7});
+            const auto at_pos = [&](const gemini::error& e) {
+                return is_invalid_argument(e) &&
+                       std::string(e.what()).find("position " + std::to_string(pos)) != std::string::npos;
+            };
+            BOOST_CHECK_EXCEPTION(dec.update(text, out), gemini::error, at_pos);
+            BOOST_TEST(out.size() == 2u, "byte " << c << " at " << pos);
+        }
+    }
+}
+
 BOOST_AUTO_TEST_CASE(magic_bytes)
 {
     auto sniff = [](std::string_view s) { return gemini::sniff_mime_type(bytes_of(s)).value_or("none"); };
