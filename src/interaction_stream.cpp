@@ -96,7 +96,7 @@ boost::asio::awaitable<interaction> interaction_stream::collect()
             keep->rethrow_fold_error();   // a delta that failed to fold came before e
             if (!e)
                 co_return folded.take();
-            folded.add(*e);
+            folded.add(std::move(*e));   // an inline image is moved into the answer, not copied
         }
     }
     catch (const std::invalid_argument& x)

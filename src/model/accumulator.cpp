@@ -189,6 +189,15 @@ struct accumulator::folder
             s->content.emplace_back(static_cast<const typename Delta::block_type&>(d));
     }
 
+    // A media delta given by add(event&&): its block (the data, megabytes of base64) is moved.
+    template<class Delta>
+        requires(!std::is_reference_v<Delta> && requires { typename Delta::block_type; })
+    void operator()(Delta&& d) const
+    {
+        if (auto* s = target<model_output_step>())
+            s->content.emplace_back(static_cast<typename Delta::block_type&&>(d));
+    }
+
     void operator()(const text_annotation_delta_event& d) const
     {
         std::size_t pos = position();
@@ -279,14 +288,25 @@ struct accumulator::folder
     }
 };
 
-void accumulator::add(const event& e)
+void accumulator::refuse_after_completion(const event& e) const
 {
     if (finished_ && !e.is<opaque>())
     {
         json_path root;
         fail(root.member("event_type"), std::string(e.event_type()) + " after interaction.completed");
     }
+}
+
+void accumulator::add(const event& e)
+{
+    refuse_after_completion(e);
     std::visit(folder{*this, &e, e.index}, static_cast<const event::variant_type&>(e));
+}
+
+void accumulator::add(event&& e)
+{
+    refuse_after_completion(e);
+    std::visit(folder{*this, &e, e.index}, static_cast<event::variant_type&&>(e));
 }
 
 void accumulator::add_text_delta(const std::optional<std::int64_t>& index, std::string_view text)

@@ -4,7 +4,10 @@
 // event. Complete lines inside a slice are parsed in place, and an event that lies whole inside
 // one slice (nearly all of them: the client reads many events at a time) is delivered as views
 // into it. Only a line split across slices, and the `event:` and `data:` of an event the slice
-// ends inside, are copied, once each. Memory is bounded by max_event_bytes.
+// ends inside, are copied, once each: a `data:` line split across slices is appended to the
+// event's data as it comes (an inline image is megabytes on one line), other split lines wait
+// whole in a buffer of their own. Memory is bounded by max_event_bytes, and what a large event
+// needed is given back once it is delivered.
 //
 // Beyond the standard: a line that starts with '{' is not SSE at all: the service has sent a
 // bare JSON object that way for refusals. It is reported as its own event kind instead of being
@@ -62,6 +65,9 @@ public:
     /// Whether bytes of an unfinished event are buffered (a stream must not end here).
     bool mid_event() const noexcept { return !partial_.empty() || has_data_ || has_type(); }
 
+    /// Bytes held in the parser's buffers (for tests of its memory bound).
+    std::size_t buffered_capacity() const noexcept { return partial_.capacity() + data_.capacity() + type_.capacity(); }
+
     /// The `retry:` field last seen, in milliseconds.
     std::optional<std::size_t> retry_ms() const noexcept { return retry_ms_; }
 
@@ -85,18 +91,27 @@ private:
             const auto end = find_line_end(bytes);
             if (end == std::string_view::npos)
             {
-                append_partial(bytes);
+                if (data_line_open_)
+                    append_data(bytes);
+                else if (append_partial(bytes) && partial_.size() > 5 && partial_.starts_with("data:"))
+                    open_data_line();
                 return;
             }
             skip_lf_ = bytes[end] == '\r';
             std::string_view line = bytes.substr(0, end);
             bytes.remove_prefix(end + 1);
-            if (!partial_.empty())
+            if (data_line_open_)
+            {
+                if (!append_data(line))
+                    break;
+                data_line_open_ = false;
+            }
+            else if (!partial_.empty())
             {
                 if (!append_partial(line))
                     break;
                 finish_line(std::string_view(partial_), false, on_event);
-                partial_.clear();
+                release_if_large(partial_);
             }
             else
                 finish_line(line, true, on_event);
@@ -131,6 +146,44 @@ private:
         if (const void* cr = std::memchr(bytes.data(), '\r', line))
             return static_cast<std::size_t>(static_cast<const char*>(cr) - bytes.data());
         return lf ? line : std::string_view::npos;
+    }
+
+    // A `data:` line the slice ends inside (its first character after the colon is known, so the
+    // one leading space can be dropped): its value goes to the event's data now, the rest of the
+    // line follows it there (append_data), and it is not copied a second time when it ends.
+    void open_data_line()
+    {
+        std::string_view value;
+        split_field(partial_, value);
+        keep_event_in_progress();
+        if (has_data_)
+            data_.push_back('\n');
+        data_.append(value);
+        has_data_ = true;
+        data_line_open_ = true;
+        partial_.clear();
+    }
+
+    bool append_data(std::string_view piece)
+    {
+        if (data_.size() + piece.size() > max_event_bytes_)
+        {
+            error_ = parse_error::event_too_large;
+            return false;
+        }
+        data_.append(piece);
+        return true;
+    }
+
+    // Cleared for the next use, and given back when a large event made it large: a stream keeps
+    // no more than this between events, whatever it once received.
+    static void release_if_large(std::string& buffer) noexcept
+    {
+        constexpr std::size_t kept_capacity = 64 * 1024;
+        if (buffer.capacity() > kept_capacity)
+            std::string().swap(buffer);
+        else
+            buffer.clear();
     }
 
     bool append_partial(std::string_view piece)
@@ -271,7 +324,7 @@ private:
             event e{data == "[DONE]" ? event_kind::done : event_kind::message, type, data, id_};
             on_event(static_cast<const event&>(e));
         }
-        data_.clear();
+        release_if_large(data_);
         type_.clear();
         data_in_place_ = false;
         type_in_place_ = false;
@@ -279,7 +332,7 @@ private:
     }
 
     std::size_t max_event_bytes_;
-    std::string partial_;   // a line split across feeds
+    std::string partial_;   // a line split across feeds (but a data line: data_line_open_)
     std::string data_;
     std::string type_;
     // The event's data and type while they are views into the slice being fed.
@@ -290,6 +343,7 @@ private:
     std::string id_;
     std::optional<std::size_t> retry_ms_;
     bool has_data_ = false;
+    bool data_line_open_ = false;   // the line being received is a data line, going to data_
     bool slice_has_cr_ = true;
     bool skip_lf_ = false;  // the previous feed ended in CR: a leading LF belongs to it
     parse_error error_ = parse_error::none;

@@ -51,6 +51,9 @@ public:
     /// index, a delta that does not fit its step's type, arguments fragments that are not a
     /// JSON object, any known event after interaction.completed.
     void add(const event& e);
+    /// The same, moving what the event carries into the answer instead of copying it (an inline
+    /// image or audio delta is megabytes of base64).
+    void add(event&& e);
 
     /// Folds a step.delta of delta type "text" given as its parts, exactly as add() folds the
     /// equivalent event (same checks, same errors), for a reader that has the text without an
@@ -80,6 +83,7 @@ private:
     };
 
     void finish_arguments(std::size_t position);
+    void refuse_after_completion(const event& e) const;
 
     interaction result_{};
     std::vector<step_state> states_{};

@@ -10,30 +10,48 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace json = boost::json;
 using gemini::accumulator;
 
 namespace {
 
+enum class handed
+{
+    moved,    // add(event&&): what the events carry is moved into the answer
+    as_const, // add(const event&)
+};
+
 /// Adds the events (JSON payloads) in order.
-void feed(accumulator& acc, std::span<const std::string_view> events)
+void feed(accumulator& acc, std::span<const std::string_view> events, handed how = handed::moved)
 {
     for (std::string_view text : events)
-        acc.add(gemini::parse_event(text));
+    {
+        gemini::event e = gemini::parse_event(text);
+        if (how == handed::moved)
+            acc.add(std::move(e));
+        else
+            acc.add(std::as_const(e));
+    }
 }
 
-void feed(accumulator& acc, std::initializer_list<std::string_view> events)
+void feed(accumulator& acc, std::initializer_list<std::string_view> events, handed how = handed::moved)
 {
-    feed(acc, std::span<const std::string_view>(events.begin(), events.size()));
+    feed(acc, std::span<const std::string_view>(events.begin(), events.size()), how);
 }
 
-/// Folds the events and returns the result as JSON.
+/// Folds the events, given moved and given as const (the two must agree), and returns the
+/// result as JSON.
 json::value fold(std::initializer_list<std::string_view> events)
 {
-    accumulator acc;
-    feed(acc, events);
-    return json::value_from(acc.take());
+    accumulator moved, copied;
+    feed(moved, events, handed::moved);
+    feed(copied, events, handed::as_const);
+    json::value result = json::value_from(moved.take());
+    const json::value from_copies = json::value_from(copied.take());
+    BOOST_TEST(result == from_copies, "moved: " << json::serialize(result) << "\ncopied: " << json::serialize(from_copies));
+    return result;
 }
 
 /// The message of the std::invalid_argument the events raise (empty if none).

@@ -233,6 +233,35 @@ BOOST_AUTO_TEST_CASE(long_field_line_is_refused_however_it_is_split)
     }
 }
 
+// A data line split across feeds goes into the event's data as it comes: the same events however
+// the text is cut, with several data lines, the one space after the colon dropped, CR LF.
+BOOST_AUTO_TEST_CASE(split_data_lines_join_like_whole_ones)
+{
+    const std::string text = "event: big\ndata: " + std::string(300, 'a') + "\ndata:" + std::string(200, 'b') +
+                             "\r\ndata:  two\ndata\ndata: [DONE]\n\ndata: [DONE]\n\n";
+    const auto reference = parse_in_pieces(text, text.size());
+    BOOST_REQUIRE_EQUAL(reference.size(), 2u);
+    BOOST_TEST(reference[0].data == std::string(300, 'a') + "\n" + std::string(200, 'b') + "\n two\n\n[DONE]");
+    BOOST_TEST(reference[0].type == "big");
+    BOOST_TEST((reference[1].kind == sse::event_kind::done));
+    for (std::size_t split = 0; split <= text.size(); ++split)
+        BOOST_TEST_REQUIRE((parse_split_at(text, split) == reference), "split at " << split);
+    for (std::size_t piece : {1, 5, 6, 7, 64})
+        BOOST_TEST((parse_in_pieces(text, piece) == reference), "pieces of " << piece);
+}
+
+BOOST_AUTO_TEST_CASE(a_large_event_is_not_kept_once_delivered)
+{
+    sse::parser p(1 << 20);
+    std::vector<seen> out;
+    const std::string big = "event: step.delta\ndata: " + std::string(500'000, 'x') + "\n\n";
+    for (std::size_t i = 0; i < big.size(); i += 16384)
+        feed_copy(p, std::string_view(big).substr(i, 16384), record_into(out));
+    BOOST_REQUIRE_EQUAL(out.size(), 1u);
+    BOOST_TEST(out[0].data == big.substr(24, 500'000));
+    BOOST_TEST(p.buffered_capacity() <= 64u * 1024);
+}
+
 BOOST_AUTO_TEST_CASE(unfinished_event_is_detectable)
 {
     sse::parser p;
