@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstdint>
 #include <cstring>
 #include <fstream>
@@ -34,20 +35,38 @@ constexpr std::size_t file_chunk = 3 * 64 * 1024;
 // Base64 text decoded per step when saving to a file: a multiple of 4.
 constexpr std::size_t text_chunk = 4 * 64 * 1024;
 
-// The value of each base64 character; 0xff for every other byte, '=' included (padding is
-// taken apart before the table is used).
-constexpr std::array<std::uint8_t, 256> b64_values = [] {
-    std::array<std::uint8_t, 256> values{};
-    values.fill(0xff);
+// The 6 bits of each base64 character, shifted to its place in a 4-character group (one table
+// per place), so that a group is four lookups OR-ed; bit 31 marks a byte outside the alphabet
+// ('=' included: padding is taken apart before the tables are used).
+constexpr std::uint32_t b64_invalid = 0x8000'0000;
+constexpr auto b64_places = [] {
+    std::array<std::array<std::uint32_t, 256>, 4> places{};
+    for (auto& place : places)
+        place.fill(b64_invalid);
     constexpr std::string_view alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    for (std::size_t i = 0; i < alphabet.size(); ++i)
-        values[static_cast<unsigned char>(alphabet[i])] = static_cast<std::uint8_t>(i);
-    return values;
+    for (std::uint32_t v = 0; v < alphabet.size(); ++v)
+        for (std::size_t k = 0; k < 4; ++k)
+            places[k][static_cast<unsigned char>(alphabet[v])] = v << (18 - 6 * k);
+    return places;
 }();
 
-// Decodes whole 4-character groups, the last of which may be padded. One pass with a table:
+// `word` as its bytes are stored most significant first.
+std::uint32_t big_endian_word(std::uint32_t word) noexcept
+{
+    if constexpr (std::endian::native == std::endian::little)
+        return __builtin_bswap32(word);
+    else
+        return word;
+}
+
+std::uint32_t group_bits(const unsigned char* in) noexcept
+{
+    return b64_places[0][in[0]] | b64_places[1][in[1]] | b64_places[2][in[2]] | b64_places[3][in[3]];
+}
+
+// Decodes whole 4-character groups, the last of which may be padded. One pass with tables:
 // OpenSSL's EVP_DecodeBlock behind a validation loop cost 20 instructions a character (an
-// inline image is megabytes of it), this about 5. An invalid character is looked for only once
+// inline image is megabytes of it), this about 4. An invalid character is looked for only once
 // the pass has seen one, and then nothing is appended to `out`.
 void decode_groups(std::string_view groups, std::vector<std::byte>& out)
 {
@@ -63,35 +82,34 @@ void decode_groups(std::string_view groups, std::vector<std::byte>& out)
     const std::size_t old = out.size();
     out.resize(old + chars * 3 / 4);   // a padded group of 2 or 3 characters gives 1 or 2 bytes
     auto* o = reinterpret_cast<unsigned char*>(out.data() + old);
-    std::uint32_t seen = 0;   // the values OR-ed: bit 7 set when a character was not base64
+    std::uint32_t seen = 0;   // the groups' bits OR-ed: b64_invalid set when a byte was not base64
     std::size_t i = 0;
-    for (; i + 4 <= chars; i += 4, o += 3)
+    // Four bytes stored per group, the fourth overwritten by the next group: while another
+    // group of 3 bytes follows, the output has room for it.
+    for (; i + 8 <= chars; i += 4, o += 3)
     {
-        const std::uint32_t a = b64_values[in[i]], b = b64_values[in[i + 1]], c = b64_values[in[i + 2]],
-                            d = b64_values[in[i + 3]];
-        seen |= a | b | c | d;
-        const std::uint32_t bits = a << 18 | b << 12 | c << 6 | d;
-        o[0] = static_cast<unsigned char>(bits >> 16);
-        o[1] = static_cast<unsigned char>(bits >> 8);
-        o[2] = static_cast<unsigned char>(bits);
+        const std::uint32_t bits = group_bits(in + i);
+        seen |= bits;
+        const std::uint32_t big_endian = big_endian_word(bits << 8);   // the 3 bytes first, in order
+        std::memcpy(o, &big_endian, 4);
     }
-    if (i < chars)
+    // The last one or two groups, 3 bytes each, or 1 or 2 for the 2 or 3 characters before the
+    // padding (the missing ones read as 'A', zero bits).
+    for (; i < chars; i += 4, o += 3)
     {
-        std::uint32_t bits = 0;
-        for (std::size_t k = 0; i + k < chars; ++k)
-        {
-            const std::uint32_t v = b64_values[in[i + k]];
-            seen |= v;
-            bits |= v << (18 - 6 * k);
-        }
-        o[0] = static_cast<unsigned char>(bits >> 16);
-        if (chars - i == 3)
-            o[1] = static_cast<unsigned char>(bits >> 8);
+        const std::size_t n = std::min<std::size_t>(4, chars - i);
+        unsigned char group[4] = {'A', 'A', 'A', 'A'};
+        std::memcpy(group, in + i, n);
+        const std::uint32_t bits = group_bits(group);
+        seen |= bits;
+        const unsigned char bytes[3] = {static_cast<unsigned char>(bits >> 16), static_cast<unsigned char>(bits >> 8),
+                                        static_cast<unsigned char>(bits)};
+        std::memcpy(o, bytes, n * 3 / 4);
     }
-    if (seen & 0x80)
+    if (seen & b64_invalid)
     {
         out.resize(old);
-        const auto bad = std::find_if(in, in + chars, [](unsigned char c) { return b64_values[c] == 0xff; });
+        const auto bad = std::find_if(in, in + chars, [](unsigned char c) { return b64_places[0][c] == b64_invalid; });
         reject("base64: invalid character at position " + std::to_string(bad - in));
     }
 }
