@@ -261,43 +261,39 @@ for c in 1 10 100 1000; do
   fi
 done
 
-# About 1000 step.delta events a stream: 3000 words, three a delta.
-for c_streams in "${stream_runs[@]}"; do
-  read -r c streams <<<"$c_streams"
-  load="stream c=$c"
-  echo "== $load: $streams streams of ~1000 text deltas"
-  fresh_emulator
-  echo "  gemini-bench"
-  measure "stream-c$c-ours" "$bin/gemini-bench" --base-url "$url" --ca "$work/ca.pem" -n "$streams" -c "$c" \
-    --stream --events 1000
-  record_load_run "$load" ours "stream-c$c-ours"
-  if have_sdk; then
+# stream_loads KIND WHAT OURS_ARGS SDK_ARGS "C N"...: for each concurrency C, N streams through
+# gemini-bench and through the SDK, each with its own arguments (load "KIND c=C").
+stream_loads() {
+  local kind=$1 what=$2 c streams load
+  local -a ours_args sdk_args
+  read -ra ours_args <<<"$3"
+  read -ra sdk_args <<<"$4"
+  shift 4
+  for c_streams in "$@"; do
+    read -r c streams <<<"$c_streams"
+    load="$kind c=$c"
+    echo "== $load: $streams streams $what"
     fresh_emulator
-    echo "  $sdk"
-    measure "stream-c$c-sdk" node "$node_dir/driver.mjs" --base-url "$url" -n "$streams" -c "$c" --stream --words 3000
-    record_load_run "$load" sdk "stream-c$c-sdk"
-  fi
-done
+    echo "  gemini-bench"
+    measure "$kind-c$c-ours" "$bin/gemini-bench" --base-url "$url" --ca "$work/ca.pem" -n "$streams" -c "$c" \
+      --stream "${ours_args[@]}"
+    record_load_run "$load" ours "$kind-c$c-ours"
+    if have_sdk; then
+      fresh_emulator
+      echo "  $sdk"
+      measure "$kind-c$c-sdk" node "$node_dir/driver.mjs" --base-url "$url" -n "$streams" -c "$c" --stream \
+        "${sdk_args[@]}"
+      record_load_run "$load" sdk "$kind-c$c-sdk"
+    fi
+  done
+}
 
+# About 1000 step.delta events a stream: 3000 words, three a delta.
+stream_loads stream "of ~1000 text deltas" "--events 1000" "--words 3000" "${stream_runs[@]}"
 # Large inline images: one step.delta event of 4 MiB a stream, after its text deltas. What
 # counts is the client's CPU per MiB (copies of large bodies) and its peak memory.
-for c_streams in "${image_runs[@]}"; do
-  read -r c streams <<<"$c_streams"
-  load="image c=$c"
-  echo "== $load: $streams streams, each with a ${image_width} px PNG inline"
-  fresh_emulator
-  echo "  gemini-bench"
-  measure "image-c$c-ours" "$bin/gemini-bench" --base-url "$url" --ca "$work/ca.pem" -n "$streams" -c "$c" \
-    --stream --image-width "$image_width"
-  record_load_run "$load" ours "image-c$c-ours"
-  if have_sdk; then
-    fresh_emulator
-    echo "  $sdk"
-    measure "image-c$c-sdk" node "$node_dir/driver.mjs" --base-url "$url" -n "$streams" -c "$c" --stream \
-      --image-width "$image_width"
-    record_load_run "$load" sdk "image-c$c-sdk"
-  fi
-done
+stream_loads image "each with a ${image_width} px PNG inline" "--image-width $image_width" \
+  "--image-width $image_width" "${image_runs[@]}"
 
 # Unless --idle-opens, all three open every stream at once, and a one-thread emulator cannot
 # complete 10,000 concurrent handshakes within its 10 s handshake timeout on this machine: two
