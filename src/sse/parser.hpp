@@ -155,18 +155,24 @@ private:
     {
         std::string_view value;
         split_field(partial_, value);
+        data_before_line_ = data_size();
         keep_event_in_progress();
         if (has_data_)
             data_.push_back('\n');
         data_.append(value);
         has_data_ = true;
         data_line_open_ = true;
+        open_line_bytes_ = partial_.size();
         partial_.clear();
     }
 
+    // Held to the limit exactly as append_partial would hold the line were it gathered whole:
+    // the line so far, field name included, with the event's data before it. So a line is never
+    // refused later than when it comes in one piece (finish_line), whatever the pieces.
     bool append_data(std::string_view piece)
     {
-        if (data_.size() + piece.size() > max_event_bytes_)
+        open_line_bytes_ += piece.size();
+        if (data_before_line_ + open_line_bytes_ > max_event_bytes_)
         {
             error_ = parse_error::event_too_large;
             return false;
@@ -344,6 +350,8 @@ private:
     std::optional<std::size_t> retry_ms_;
     bool has_data_ = false;
     bool data_line_open_ = false;   // the line being received is a data line, going to data_
+    std::size_t open_line_bytes_ = 0;   // that line's length so far, its field name included
+    std::size_t data_before_line_ = 0;  // the event's data before that line
     bool slice_has_cr_ = true;
     bool skip_lf_ = false;  // the previous feed ended in CR: a leading LF belongs to it
     parse_error error_ = parse_error::none;

@@ -250,6 +250,29 @@ BOOST_AUTO_TEST_CASE(split_data_lines_join_like_whole_ones)
         BOOST_TEST((parse_in_pieces(text, piece) == reference), "pieces of " << piece);
 }
 
+// Found by fuzzing (test/fuzz/corpus/sse/regression-split-data-line-limit*): a data line that
+// went into the event's data piece by piece was held to the limit later than the same line fed
+// whole, which counts the field name too.
+BOOST_AUTO_TEST_CASE(the_limit_holds_however_a_data_line_is_split)
+{
+    for (const std::string& text : {"data: " + std::string(60, 'x') + "\n\n",
+                                   "data: " + std::string(64, 'x') + "\n\n",
+                                   "data: " + std::string(30, 'x') + "\ndata: " + std::string(40, 'y') + "\n\n",
+                                   // unfinished: counted with the data before it, as a split line is
+                                   "data: " + std::string(8, 'x') + "\ndata: " + std::string(52, 'y')})
+    {
+        sse::parse_error whole = sse::parse_error::none;
+        parse_in_pieces(text, text.size(), &whole, 64);
+        BOOST_TEST((whole == sse::parse_error::event_too_large), text);
+        for (std::size_t piece : {std::size_t{1}, std::size_t{7}, std::size_t{20}})
+        {
+            sse::parse_error split = sse::parse_error::none;
+            parse_in_pieces(text, piece, &split, 64);
+            BOOST_TEST((split == sse::parse_error::event_too_large), text << " in pieces of " << piece);
+        }
+    }
+}
+
 BOOST_AUTO_TEST_CASE(a_large_event_is_not_kept_once_delivered)
 {
     sse::parser p(1 << 20);
