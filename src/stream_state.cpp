@@ -4,6 +4,7 @@
 #include "operation.hpp"
 #include "transport/transport_failure.hpp"
 #include "model/scratch_document.hpp"
+#include "model/media_delta_reader.hpp"
 #include "model/text_delta_reader.hpp"
 
 #include <boost/asio/steady_timer.hpp>
@@ -19,6 +20,9 @@ namespace {
 // Above this, the buffer a text delta was decoded in is given back after the event: a few
 // words rarely need more, and a stream must not keep the largest delta it ever received.
 constexpr std::size_t max_kept_decoded_text = 4096;
+
+// Below this a step.delta that is not text goes through the DOM straight away.
+constexpr std::size_t min_media_delta_bytes = 4096;
 
 } // namespace
 
@@ -218,6 +222,15 @@ void stream_state::on_sse(const sse::event& e)
             std::string().swap(decoded_text_);
         if (was_text_delta)
             return;
+        // A large one is media, most likely (an inline image): read without a DOM, which would
+        // be one more copy of it. Small deltas of other types are not worth a second tokenizing.
+        if (e.data.size() >= min_media_delta_bytes)
+            if (auto media = read_media_delta(e.data))
+            {
+                if (!skip_replayed())
+                    accept(std::make_unique<event>(std::move(*media)), image_delta_event::type_name);
+                return;
+            }
     }
 
     error_code ec;

@@ -38,13 +38,10 @@ member classify(std::string_view key, int depth) noexcept
 
 /// SAX handler: accepts only the text-delta shape and gives up (returns false, which stops the
 /// parser) at the first member, type or value outside it.
-class text_delta_handler : public shape_handler
+class text_delta_handler : public delta_shape_handler<text_delta_handler, member>
 {
 public:
-    static constexpr std::size_t max_object_size = 8;
-    static constexpr std::size_t max_array_size = 0;
-    static constexpr std::size_t max_key_size = 16;
-    static constexpr std::size_t max_string_size = std::numeric_limits<std::size_t>::max();
+    static member classify(std::string_view key, int depth) noexcept { return detail::classify(key, depth); }
 
     /// The delta, once the whole document was accepted.
     std::optional<text_delta_fields> take()
@@ -53,40 +50,11 @@ public:
             return std::nullopt;
         std::optional<text_delta_fields> out(std::in_place);
         out->text = std::move(text_);
-        if (seen_ & bit(member::index))
+        if (seen(member::index))
             out->index = index_;
-        if (seen_ & bit(member::event_id))
+        if (seen(member::event_id))
             out->event_id = std::move(event_id_);
         return out;
-    }
-
-    bool on_object_begin(error_code&)
-    {
-        ++depth_;
-        return depth_ == 1 || (depth_ == 2 && current_ == member::delta);
-    }
-    bool on_object_end(std::size_t, error_code&)
-    {
-        --depth_;
-        return true;
-    }
-    bool on_array_begin(error_code&) { return false; }
-    bool on_array_end(std::size_t, error_code&) { return false; }
-
-    bool on_key_part(std::string_view part, std::size_t, error_code&)
-    {
-        pending_.append(part);
-        return true;
-    }
-    bool on_key(std::string_view last, std::size_t, error_code&)
-    {
-        const std::string_view key = joined(last);
-        current_ = classify(key, depth_);
-        pending_.clear();
-        if (current_ == member::none || (seen_ & bit(current_)))
-            return false;   // unknown or repeated: the general path decides
-        seen_ |= bit(current_);
-        return true;
     }
 
     bool on_string_part(std::string_view part, std::size_t, error_code&)
@@ -110,17 +78,7 @@ public:
         return ok;
     }
 
-    bool on_int64(std::int64_t v, std::string_view, error_code&)
-    {
-        index_ = v;
-        return current_ == member::index;
-    }
-
 private:
-    int depth_ = 0;
-    member current_ = member::none;
-    unsigned seen_ = 0;
-    std::int64_t index_ = 0;
     std::string event_id_;
     std::string text_;
 };

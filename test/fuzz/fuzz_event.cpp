@@ -1,12 +1,13 @@
 // Stream event payloads: gemini::parse_event on each line of the input, and the accumulator
 // folding the events in order (as a stream does). Documented failures are std::invalid_argument
 // and boost::system::system_error. Invariants: a decoded event written back and decoded again
-// gives the same JSON; an event the stream's DOM-free text-delta reader accepts is the one the
-// general path reads; the accumulator's interaction always writes back and re-parses equal.
+// gives the same JSON; an event the stream's DOM-free text-delta or media-delta reader accepts
+// is the one the general path reads; the accumulator's interaction always writes back and re-parses equal.
 #include <gemini/model/accumulator.hpp>
 #include <gemini/model/event.hpp>
 
 #include "json_compare.hpp"
+#include "model/media_delta_reader.hpp"
 #include "model/text_delta_reader.hpp"
 
 #include <boost/json.hpp>
@@ -56,6 +57,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (quick)
             require(quick->text == reference->text && quick->event_id == reference->event_id &&
                     quick->index == reference->index);
+        const std::optional<gemini::event> media = gemini::detail::read_media_delta(line);
         gemini::event e;
         try
         {
@@ -63,14 +65,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         }
         catch (const std::invalid_argument&)
         {
-            require(!quick);
+            require(!quick && !media);
             continue;
         }
         catch (const boost::system::system_error&)
         {
-            require(!quick);
+            require(!quick && !media);
             continue;
         }
+        if (media)
+            require(fuzz::json_equal(boost::json::value_from(*media), boost::json::value_from(e)));
         if (quick)
             require(fuzz::json_equal(boost::json::value_from(gemini::detail::to_event(std::move(*quick))),
                                      boost::json::value_from(e)));
