@@ -205,8 +205,7 @@ std::optional<dimensions> image_output_request(const json::object& body, std::ui
   const std::uint32_t h = static_cast<std::uint32_t>(std::stoul(ratio.substr(colon + 1)));
   // 64-bit: a 4096 px wide 1:8 image asks for 32,768 rows before the pixel cap refuses it.
   const std::uint64_t height = std::max<std::uint64_t>(1, (std::uint64_t{width} * h + w / 2) / w);
-  // The PNG is generated whole and uncompressed (3 bytes a pixel): 48 MiB at most.
-  if (std::uint64_t{width} * height > std::uint64_t{4096} * 4096)
+  if (std::uint64_t{width} * height > std::uint64_t{max_image_side} * max_image_side)
     throw api_error{400, "invalid_request", "The image asked for exceeds 4096 x 4096 pixels."};
   return dimensions{width, static_cast<std::uint32_t>(height)};
 }

@@ -25,10 +25,14 @@ std::optional<dimensions> read_dimensions(std::string_view bytes);
 /// Strict standard base64 (padding optional); empty when invalid.
 std::optional<std::string> base64_decode(std::string_view text);
 
+/// The longest side of an image the emulator makes, and its most pixels (side x side): the PNG
+/// is made whole and uncompressed, 3 bytes a pixel.
+constexpr std::uint32_t max_image_side = 4096;
+
 /// The image asked for by a create body: response_format with `type: image` (object or array
 /// member), or response_modalities containing IMAGE. Returns the pixel size (`width` px wide,
 /// height from the aspect ratio; default 1:1). Throws api_error 400 for an unknown aspect ratio
-/// or size, or when the image would exceed 4096 x 4096 pixels.
+/// or size, or when the image would have more than max_image_side squared pixels.
 std::optional<dimensions> image_output_request(const boost::json::object& body, std::uint32_t width = 64);
 
 /// A JSON image block holding `png` inline.

@@ -599,7 +599,7 @@ http_reply service::create(const http_request& req, const std::string& /*version
   // aspect ratio), for large inline images. Checked whether or not an image is asked for.
   std::uint32_t image_width = 64;
   if (auto w = uint_header(req, "x-emulator-image-width")) {
-    if (*w == 0 || *w > 4096) throw bad("x-emulator-image-width must be between 1 and 4096.");
+    if (*w == 0 || *w > max_image_side) throw bad("x-emulator-image-width must be between 1 and 4096.");
     image_width = static_cast<std::uint32_t>(*w);
   }
   if (auto image = image_output_request(o, image_width)) {

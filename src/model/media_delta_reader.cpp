@@ -15,31 +15,29 @@ using boost::system::error_code;
 
 enum class media_member : unsigned { none, event_type, index, event_id, delta, delta_type, data, mime_type, uri };
 
-// `key` at `depth` (1: the event, 2: its delta); none for a member the shape has no place for.
-media_member classify_media(std::string_view key, int depth) noexcept
-{
-    if (depth == 1)
-        return key == "event_type" ? media_member::event_type
-               : key == "index"    ? media_member::index
-               : key == "event_id" ? media_member::event_id
-               : key == "delta"    ? media_member::delta
-                                   : media_member::none;
-    if (depth == 2)
-        return key == "type"        ? media_member::delta_type
-               : key == "data"      ? media_member::data
-               : key == "mime_type" ? media_member::mime_type
-               : key == "uri"       ? media_member::uri
-                                    : media_member::none;
-    return media_member::none;
-}
-
 /// SAX handler: accepts only the media-delta shape and gives up (returns false, which stops the
 /// parser) at the first member, type or value outside it. The strings go straight to their
 /// place, in as many parts as the parser hands over (escapes split them).
 class media_delta_handler : public delta_shape_handler<media_delta_handler, media_member>
 {
 public:
-    static media_member classify(std::string_view key, int depth) noexcept { return classify_media(key, depth); }
+    // `key` at `depth` (1: the event, 2: its delta); none for a member the shape has no place for.
+    static media_member classify(std::string_view key, int depth) noexcept
+    {
+        if (depth == 1)
+            return key == "event_type" ? media_member::event_type
+                   : key == "index"    ? media_member::index
+                   : key == "event_id" ? media_member::event_id
+                   : key == "delta"    ? media_member::delta
+                                       : media_member::none;
+        if (depth == 2)
+            return key == "type"        ? media_member::delta_type
+                   : key == "data"      ? media_member::data
+                   : key == "mime_type" ? media_member::mime_type
+                   : key == "uri"       ? media_member::uri
+                                        : media_member::none;
+        return media_member::none;
+    }
 
     /// The event, once the whole document was accepted.
     std::optional<event> take()
@@ -109,12 +107,7 @@ private:
 
 std::optional<event> read_media_delta(std::string_view json)
 {
-    json::basic_parser<media_delta_handler> parser{json::parse_options{}};
-    error_code ec;
-    const std::size_t used = parser.write_some(false, json.data(), json.size(), ec);
-    if (ec || used != json.size() || !parser.done())
-        return std::nullopt;
-    return parser.handler().take();
+    return read_with<media_delta_handler>(json);
 }
 
 } // namespace gemini::detail

@@ -4,6 +4,7 @@
 // kind of value (which stops the parser: the general path then decides), and join the keys and
 // strings that the parser hands over in parts.
 
+#include <boost/json/basic_parser_impl.hpp>
 #include <boost/system/error_code.hpp>
 
 #include <cstddef>
@@ -11,6 +12,7 @@
 #include <limits>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace gemini::detail {
 
@@ -101,5 +103,18 @@ protected:
     unsigned seen_ = 0;   ///< flag() of every member read
     std::int64_t index_ = 0;
 };
+
+/// Runs a delta_shape_handler over the whole of `json`: its take() when the parser read the
+/// document to its end without giving up, else nothing.
+template <class Handler>
+auto read_with(std::string_view json) -> decltype(std::declval<Handler&>().take())
+{
+    boost::json::basic_parser<Handler> parser{boost::json::parse_options{}};
+    boost::system::error_code ec;
+    const std::size_t used = parser.write_some(false, json.data(), json.size(), ec);
+    if (ec || used != json.size() || !parser.done())
+        return {};
+    return parser.handler().take();
+}
 
 } // namespace gemini::detail

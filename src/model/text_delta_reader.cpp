@@ -278,12 +278,7 @@ std::optional<text_delta_fields> to_fields(text_delta_read&& read)
 
 std::optional<text_delta_fields> read_text_delta_with_tokenizer(std::string_view json)
 {
-    json::basic_parser<text_delta_handler> parser{json::parse_options{}};
-    error_code ec;
-    const std::size_t used = parser.write_some(false, json.data(), json.size(), ec);
-    if (ec || used != json.size() || !parser.done())
-        return std::nullopt;
-    return parser.handler().take();
+    return read_with<text_delta_handler>(json);
 }
 
 event to_event(text_delta_fields&& fields)
