@@ -97,7 +97,12 @@ struct tls_stream_bio
     }
 };
 
-tls_stream::tls_stream(const executor_type& ex, asio::ssl::context& ctx) : socket_(ex)
+tls_stream::tls_stream(const executor_type& ex, asio::ssl::context& ctx)
+    : tls_stream(next_layer_type(ex), ctx, tls_role::client)
+{
+}
+
+tls_stream::tls_stream(next_layer_type socket, asio::ssl::context& ctx, tls_role role) : socket_(std::move(socket))
 {
     ssl_ = SSL_new(ctx.native_handle());
     BIO* bio = ssl_ ? BIO_new(tls_stream_bio::method()) : nullptr;
@@ -113,7 +118,10 @@ tls_stream::tls_stream(const executor_type& ex, asio::ssl::context& ctx) : socke
     // AUTO_RETRY, whatever a user's context says: without it, OpenSSL 3.0 says "want read"
     // after a post-handshake message while the answer waits in the receive area.
     SSL_set_mode(ssl_, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_AUTO_RETRY);
-    SSL_set_connect_state(ssl_);
+    if (role == tls_role::client)
+        SSL_set_connect_state(ssl_);
+    else
+        SSL_set_accept_state(ssl_);
 }
 
 tls_stream::~tls_stream() { SSL_free(ssl_); }
@@ -216,6 +224,15 @@ tls_stream::attempt tls_stream::perform(Call call)
 tls_stream::attempt tls_stream::try_handshake()
 {
     return perform([this](std::size_t&) { return SSL_do_handshake(ssl_); });
+}
+
+tls_stream::attempt tls_stream::try_shutdown()
+{
+    // 0 is "close_notify sent, the peer's not received yet": all a one-way shutdown waits for.
+    return perform([this](std::size_t&) {
+        const int result = SSL_shutdown(ssl_);
+        return result == 0 ? 1 : result;
+    });
 }
 
 tls_stream::attempt tls_stream::try_read(asio::mutable_buffer into, bool& tried)

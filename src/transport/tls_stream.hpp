@@ -33,6 +33,13 @@ struct ssl_st;
 
 namespace gemini::detail {
 
+/// Which end of the handshake a stream takes.
+enum class tls_role
+{
+    client,
+    server,
+};
+
 class tls_stream
 {
 public:
@@ -42,6 +49,9 @@ public:
 
     /// A client-side TLS stream with `ctx`'s settings (verification, CA store, callbacks).
     tls_stream(const executor_type& ex, boost::asio::ssl::context& ctx);
+    /// A stream over a connected socket, taking `role` in the handshake (the emulator's
+    /// accepted connections are server-side ones).
+    tls_stream(next_layer_type socket, boost::asio::ssl::context& ctx, tls_role role);
     ~tls_stream();
     tls_stream(const tls_stream&) = delete;   // OpenSSL's BIO points to this object
     tls_stream& operator=(const tls_stream&) = delete;
@@ -64,6 +74,14 @@ public:
     auto async_handshake(Token&& token)
     {
         return async_run(handshake_step{}, std::forward<Token>(token));
+    }
+
+    /// Sends close_notify and completes with (error, 0) once it has reached the socket. The
+    /// peer's own close_notify is not waited for: the caller closes the connection next.
+    template <class Token>
+    auto async_shutdown(Token&& token)
+    {
+        return async_run(shutdown_step{}, std::forward<Token>(token));
     }
 
     template <class MutableBuffers, class Token>
@@ -120,10 +138,14 @@ private:
         error_code ec;
     };
 
-    // The three operations, each one attempt without waiting.
+    // The operations, each one attempt without waiting.
     struct handshake_step
     {
         attempt operator()(tls_stream& s) const { return s.try_handshake(); }
+    };
+    struct shutdown_step
+    {
+        attempt operator()(tls_stream& s) const { return s.try_shutdown(); }
     };
     struct read_step
     {
@@ -138,6 +160,7 @@ private:
     };
 
     attempt try_handshake();
+    attempt try_shutdown();
     attempt try_read(boost::asio::mutable_buffer into, bool& tried);
     attempt try_write(boost::asio::const_buffer from);
     std::size_t read_now(boost::asio::mutable_buffer into, error_code& ec);

@@ -397,4 +397,59 @@ BOOST_AUTO_TEST_CASE(a_cancelled_handshake_ends_with_operation_aborted)
     }());
 }
 
+// The emulator's end: our stream as the server of asio::ssl::stream, bytes both ways, and its
+// close_notify read by the client as the end of the stream (eof, not a truncation). Session
+// resumption through it is tls_test's new_connections_resume_the_hosts_tls_session.
+BOOST_AUTO_TEST_CASE(the_server_role_serves_an_asio_client_and_ends_with_close_notify)
+{
+    gemini::emulator::certificate pem = gemini::emulator::make_self_signed_certificate({"127.0.0.1"});
+    asio::io_context ctx;
+    asio::ssl::context client_tls = tls_pair::client_context(pem.cert_pem);
+    asio::ssl::context server_tls = tls_pair::server_context(pem.cert_pem, pem.key_pem);
+    gemini::test::run(ctx, [&]() -> asio::awaitable<void> {
+        tcp::acceptor acceptor(ctx, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+        asio::ssl::stream<tcp::socket> client{ctx, client_tls};
+        auto connect_op = client.next_layer().async_connect(acceptor.local_endpoint(), asio::use_awaitable);
+        auto accept_op = acceptor.async_accept(asio::use_awaitable);
+        co_await std::move(connect_op);
+        tcp::socket accepted = co_await std::move(accept_op);
+        tls_stream server(std::move(accepted), server_tls, gemini::detail::tls_role::server);
+
+        SSL_set_verify(client.native_handle(), SSL_VERIFY_PEER, nullptr);
+        X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(client.native_handle()), "127.0.0.1");
+        auto client_side = client.async_handshake(asio::ssl::stream_base::client, asio::use_awaitable);
+        auto server_side = server.async_handshake(asio::use_awaitable);
+        auto both = std::move(client_side) && std::move(server_side);
+        co_await std::move(both);
+
+        for (const std::size_t size : {std::size_t(1), std::size_t(20000)})
+        {
+            const std::string out = pattern(size);
+            std::string at_client(size, '\0');
+            auto send = asio::async_write(server, asio::buffer(out), asio::use_awaitable);
+            auto receive = asio::async_read(client, asio::buffer(at_client), asio::use_awaitable);
+            auto there = std::move(send) && std::move(receive);
+            co_await std::move(there);
+            BOOST_TEST((at_client == out), "server to client, " << size << " bytes");
+
+            auto answer = asio::async_write(client, asio::buffer(out), asio::use_awaitable);
+            auto take = read_in_pieces(server, size, 4096);
+            auto back = std::move(answer) && std::move(take);
+            const auto [written, got] = co_await std::move(back);
+            BOOST_TEST(written == size);
+            BOOST_TEST((got == out), "client to server, " << size << " bytes");
+        }
+
+        auto shut = server.async_shutdown(asio::as_tuple(asio::use_awaitable));
+        const auto [shut_ec, none] = co_await std::move(shut);
+        BOOST_TEST(!shut_ec, shut_ec.message());
+        BOOST_TEST(none == 0u);
+        char buf[16];
+        auto read = client.async_read_some(asio::buffer(buf), asio::as_tuple(asio::use_awaitable));
+        const auto [ec, n] = co_await std::move(read);
+        BOOST_TEST(n == 0u);
+        BOOST_TEST((ec == asio::error::eof), ec.message());
+    }());
+}
+
 BOOST_AUTO_TEST_SUITE_END()
