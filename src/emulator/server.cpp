@@ -90,6 +90,46 @@ struct connection final : connection_base {
   Stream stream;
 };
 
+/// Reads a request straight into the service's form: names lower-cased as they arrive, no
+/// Beast field list in between (an allocation per field, then a copy of each into the request).
+/// Limits, framing and errors are basic_parser's, as with request_parser.
+class request_reader final : public http::basic_parser<true> {
+ public:
+  explicit request_reader(std::uint64_t body_limit) { this->body_limit(body_limit); }
+
+  detail::http_request request;
+  unsigned version = 11;
+
+ private:
+  void on_request_impl(http::verb, beast::string_view method, beast::string_view target, int v,
+                       beast::error_code&) override {
+    request.method.assign(method.data(), method.size());
+    request.target.assign(target.data(), target.size());
+    version = static_cast<unsigned>(v);
+  }
+  void on_response_impl(int, beast::string_view, int, beast::error_code& ec) override {
+    ec = http::error::bad_method;  // never called for a request parser
+  }
+  void on_field_impl(http::field, beast::string_view name, beast::string_view value, beast::error_code&) override {
+    std::string lower(name.data(), name.size());
+    for (auto& ch : lower) ch = static_cast<char>(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
+    request.headers.emplace(std::move(lower), std::string(value.data(), value.size()));
+  }
+  void on_header_impl(beast::error_code&) override {}
+  void on_body_init_impl(const boost::optional<std::uint64_t>& length, beast::error_code&) override {
+    if (length) request.body.reserve(static_cast<std::size_t>(*length));  // within body_limit already
+  }
+  std::size_t on_body_impl(beast::string_view body, beast::error_code&) override {
+    request.body.append(body.data(), body.size());
+    return body.size();
+  }
+  void on_chunk_header_impl(std::uint64_t, beast::string_view, beast::error_code&) override {}
+  std::size_t on_chunk_body_impl(std::uint64_t, beast::string_view body, beast::error_code& ec) override {
+    return on_body_impl(body, ec);
+  }
+  void on_finish_impl(beast::error_code&) override {}
+};
+
 /// Bodies up to this size are copied behind the head and leave with it in one write (one TLS
 /// record for a small answer); larger ones are written from where they are.
 constexpr std::size_t inline_body_limit = 16 * 1024;
@@ -252,9 +292,8 @@ struct server::impl {
     for (;;) {
       c->phase = connection_base::idle;
       c->expires_after(opts.idle_timeout);
-      http::request_parser<http::string_body> parser;
-      parser.body_limit(opts.body_limit);
-      auto read_op = http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+      request_reader reader(opts.body_limit);
+      auto read_op = http::async_read(stream, buffer, reader, asio::as_tuple(asio::use_awaitable));
       auto [rec, bytes] = co_await std::move(read_op);
       (void)bytes;
       if (rec) break;
@@ -262,18 +301,9 @@ struct server::impl {
       ++requests;
       c->expires_never();
 
-      auto& msg = parser.get();
-      detail::http_request req;
-      req.method = std::string(msg.method_string());
-      req.target = std::string(msg.target());
-      for (const auto& field : msg) {
-        std::string name(field.name_string());
-        for (auto& ch : name) ch = static_cast<char>(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
-        req.headers.emplace(std::move(name), std::string(field.value()));
-      }
-      req.body = std::move(msg.body());
-      const bool keep_alive = msg.keep_alive();
-      const unsigned version = msg.version();
+      detail::http_request req = std::move(reader.request);
+      const bool keep_alive = reader.keep_alive();
+      const unsigned version = reader.version;
 
       detail::http_reply reply;
       try {

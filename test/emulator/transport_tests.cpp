@@ -3,6 +3,8 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <cstdio>
+
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
@@ -241,6 +243,55 @@ BOOST_AUTO_TEST_CASE(expired_certificate_is_rejected_by_a_verifying_client) {
   auto r = c.post("/v1beta/interactions", model_request("x"));
   BOOST_TEST(r.ec.failed());
   BOOST_TEST(srv.stats().tls_handshakes == 0u);
+}
+
+// The server's request reader (no Beast field list): a chunked body and header names in any
+// case are read as a plain request's, and a body over the limit closes the connection.
+BOOST_AUTO_TEST_CASE(chunked_bodies_mixed_case_names_and_the_body_limit) {
+  emu::options o;
+  o.tls = false;
+  o.threads = 1;
+  o.body_limit = 4096;
+  emu::server srv(o);
+  const auto exchange = [&](const std::string& raw) {
+    asio::io_context ioc;
+    tcp::socket s(ioc);
+    s.connect({asio::ip::make_address("127.0.0.1"), srv.port()});
+    asio::write(s, asio::buffer(raw));
+    beast::flat_buffer buf;
+    http::response<http::string_body> res;
+    beast::error_code ec;
+    http::read(s, buf, res, ec);
+    return std::make_pair(ec, res);
+  };
+  const std::string body = json::serialize(model_request("in two chunks"));
+  const std::size_t half = body.size() / 2;
+  const auto hex = [](std::size_t n) {
+    char out[17];
+    std::snprintf(out, sizeof out, "%zx", n);
+    return std::string(out);
+  };
+  const std::string chunked = "POST /v1beta/interactions HTTP/1.1\r\nHost: localhost\r\nX-Goog-Api-Key: k\r\n"
+                              "Content-Type: application/json\r\nX-Emulator-ID-Suffix: _Mixed\r\n"
+                              "Transfer-Encoding: chunked\r\n\r\n" +
+                              hex(half) + "\r\n" + body.substr(0, half) + "\r\n" + hex(body.size() - half) + "\r\n" +
+                              body.substr(half) + "\r\n0\r\n\r\n";
+  const auto [ec, res] = exchange(chunked);
+  BOOST_TEST(!ec, ec.message());
+  BOOST_TEST(res.result_int() == 200u, res.body());
+  const auto answer = json::parse(res.body()).as_object();
+  const std::string id(answer.at("id").as_string());
+  BOOST_TEST(id.size() > 6u);
+  BOOST_TEST(id.substr(id.size() - 6) == "_Mixed", id);
+  BOOST_TEST(std::string(res.body()).find("in two chunks") != std::string::npos);
+
+  const std::string big = "{\"model\":\"gemini-3.5-flash\",\"input\":\"" + std::string(5000, 'a') + "\"}";
+  const std::string over = "POST /v1beta/interactions HTTP/1.1\r\nHost: localhost\r\nx-goog-api-key: k\r\n"
+                           "Content-Type: application/json\r\nContent-Length: " +
+                           std::to_string(big.size()) + "\r\n\r\n" + big;
+  const auto [over_ec, over_res] = exchange(over);
+  BOOST_TEST(over_ec.failed());  // closed unanswered
+  BOOST_TEST(srv.stats().interactions_stored == 1u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
