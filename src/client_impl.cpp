@@ -5,6 +5,7 @@
 #include "retry.hpp"
 #include "transport/proxy.hpp"
 #include "transport/reply_parser.hpp"
+#include "transport/system_trust_store.hpp"
 #include "transport/transport_failure.hpp"
 
 #include <boost/asio/post.hpp>
@@ -53,8 +54,8 @@ std::shared_ptr<asio::ssl::context> make_tls_context(const client_options& o)
     auto ctx = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
     SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
     ctx->set_verify_mode(asio::ssl::verify_peer);
+    trust_system_store(ctx->native_handle());   // a machine without a system store can still use ca_file
     error_code ec;
-    ctx->set_default_verify_paths(ec);   // a machine without a system store can still use ca_file
     if (!o.ca_file.empty())
     {
         ctx->load_verify_file(o.ca_file, ec);

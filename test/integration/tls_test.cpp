@@ -5,6 +5,13 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <string>
+#include <unistd.h>
+
 namespace asio = boost::asio;
 using gemini::test::emulator_fixture;
 
@@ -35,6 +42,31 @@ void create_on_a_closing_connection(emulator_fixture& f, gemini::client& c)
         BOOST_TEST(!answer.output_text().empty());
     }());
 }
+
+/// Sets an environment variable for the lifetime of the object.
+class scoped_env
+{
+public:
+    scoped_env(const char* name, const std::string& value) : name_(name)
+    {
+        if (const char* old = std::getenv(name))
+            old_ = old;
+        ::setenv(name, value.c_str(), 1);
+    }
+    ~scoped_env()
+    {
+        if (old_)
+            ::setenv(name_, old_->c_str(), 1);
+        else
+            ::unsetenv(name_);
+    }
+    scoped_env(const scoped_env&) = delete;
+    scoped_env& operator=(const scoped_env&) = delete;
+
+private:
+    const char* name_;
+    std::optional<std::string> old_;
+};
 
 } // namespace
 
@@ -140,6 +172,40 @@ BOOST_AUTO_TEST_CASE(connection_refused_is_a_connect_failure)
     auto c = f.make_client(settings);
     BOOST_TEST(create_once(f, c) == gemini::errc::connect_failed);
     BOOST_TEST(c.pool_statistics().open == 0u);
+}
+
+// The system's CA file (SSL_CERT_FILE here) is trusted as before, but read when a verification
+// first needs it, not when the client is made: a client made while the file does not exist
+// trusts what it holds once it does, and one whose file is still missing is refused cleanly.
+BOOST_AUTO_TEST_CASE(the_system_ca_file_is_read_when_a_verification_first_needs_it)
+{
+    emulator_fixture f;
+    auto settings = f.client_settings();
+    settings.ca_pem.clear();
+    const auto dir = std::filesystem::temp_directory_path();
+    const auto later = dir / ("gemini-ca-later-" + std::to_string(::getpid()) + ".pem");
+    const auto never = dir / ("gemini-ca-never-" + std::to_string(::getpid()) + ".pem");
+    std::filesystem::remove(later);
+    std::filesystem::remove(never);
+    std::optional<gemini::client> trusting, refused;
+    {
+        scoped_env file("SSL_CERT_FILE", later.string());
+        trusting.emplace(f.ioc.get_executor(), settings);
+    }
+    {
+        scoped_env file("SSL_CERT_FILE", never.string());
+        refused.emplace(f.ioc.get_executor(), settings);
+    }
+    {
+        std::ofstream out(later);
+        out << f.server.ca_pem();
+    }
+    BOOST_TEST(!create_once(f, *trusting));
+    gemini::diagnostics diag;
+    BOOST_TEST(create_once(f, *refused, &diag) == gemini::errc::tls_failed);
+    BOOST_TEST(diag.library_message.find("TLS handshake") != std::string::npos, diag.library_message);
+    BOOST_TEST(f.server.stats().api_requests == 1u);
+    std::filesystem::remove(later);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
