@@ -1,5 +1,6 @@
 // The Interaction resource of a stored record: as a DOM (for event payloads that are edited
 // before they are published) and as JSON text written directly (every unary answer and GET).
+#include "emulator/json_writer.hpp"
 #include "emulator/service.hpp"
 
 #include <algorithm>
@@ -9,47 +10,6 @@
 namespace gemini::emulator::detail {
 
 namespace {
-
-/// Appends JSON text to a string. Values go through Boost.JSON's serializer, so strings are
-/// escaped exactly as json::serialize escapes them: the text equals the DOM's serialization.
-class json_writer {
- public:
-  explicit json_writer(std::string& out) : out_(out) {}
-
-  void raw(std::string_view s) { out_.append(s); }
-  void string(std::string_view s) {
-    sr_.reset(s);
-    drain();
-  }
-  template <class Json>  // json::value, array or object: serialized where it is, never copied
-  void value(const Json& v) {
-    sr_.reset(&v);
-    drain();
-  }
-  void number(std::size_t n) {
-    char buf[24];
-    const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, n);
-    (void)ec;
-    out_.append(buf, end);
-  }
-  /// `,"key":`
-  void key(std::string_view k) {
-    out_ += ',';
-    string(k);
-    out_ += ':';
-  }
-
- private:
-  void drain() {
-    // Through a buffer of its own: writing into the string's spare capacity would zero-fill that
-    // capacity first, for every value (a GET of a long conversation writes many small ones).
-    char buf[4096];
-    while (!sr_.done()) out_.append(sr_.read(buf, sizeof buf));
-  }
-
-  std::string& out_;
-  json::serializer sr_;
-};
 
 void write_usage(json_writer& w, const text_usage& u) {
   w.raw("{\"total_input_tokens\":");

@@ -1,5 +1,6 @@
 // Routing, authentication, validation, the interaction store and the background clock.
 #include "emulator/service.hpp"
+#include "emulator/json_writer.hpp"
 #include "emulator/text.hpp"
 
 #include "emulator/files.hpp"
@@ -332,8 +333,27 @@ const std::shared_ptr<run_state>& service::transcript_locked(record& r) {
   return r.run;
 }
 
+std::string text_delta_frame(std::size_t index, std::string_view text, std::size_t event_number) {
+  std::string out;
+  out.reserve(text.size() + 128);
+  json_writer w(out);
+  w.raw("event: step.delta\ndata: {\"index\":");
+  w.number(index);
+  w.raw(",\"delta\":{\"type\":\"text\",\"text\":");
+  w.string(text);
+  w.raw("},\"event_id\":\"evt_");
+  w.number(event_number);
+  w.raw("\",\"event_type\":\"step.delta\"}\n\n");
+  return out;
+}
+
 void service::publish_locked(run_state& run, planned_event ev) {
   const std::size_t n = run.log->size() + 1;
+  if (ev.text_delta) {
+    std::string bytes = text_delta_frame(ev.index, ev.text, n);
+    run.log->append(log_frame{std::move(ev.name), std::move(bytes)}, false);
+    return;
+  }
   const bool terminal = ev.name == "interaction.completed" || ev.name == "error";
   if (ev.name == "interaction.status_update" && !run.id.empty()) {  // e.g. queued -> in_progress
     const auto* status = ev.data.if_contains("status");
@@ -763,7 +783,7 @@ std::vector<planned_event> service::plan_locked(const record& r) const {
           continue;
         }
         for (auto& chunk : chunk_words(std::string(block.at("text").get_string()), 3))
-          delta(json::object{{"type", "text"}, {"text", chunk}});
+          events.push_back(planned_event::text_chunk(index, std::move(chunk)));
       }
     } else if (type == "function_call") {
       for (auto& piece : fragments(json::serialize(s.at("arguments")), 8))

@@ -248,9 +248,28 @@ structured_answer structured_output(const json::value& schema, std::uint32_t dig
 class file_store;  // files.hpp
 
 struct planned_event {
+  planned_event(std::string n, json::object d) : name(std::move(n)), data(std::move(d)) {}
+  /// A step.delta of answer text (most of a stream's events): planned as its chunk and step
+  /// index, `data` empty, and written by text_delta_frame() without a DOM.
+  static planned_event text_chunk(std::size_t step_index, std::string chunk) {
+    planned_event e("step.delta", {});
+    e.text_delta = true;
+    e.index = step_index;
+    e.text = std::move(chunk);
+    return e;
+  }
+
   std::string name;
   json::object data;  ///< without `event_type` / `event_id`
+  bool text_delta = false;
+  std::size_t index = 0;
+  std::string text;
 };
+
+/// The SSE frame of a text step.delta: what json::serialize writes for its DOM
+/// ({"index":I,"delta":{"type":"text","text":T},"event_id":"evt_N","event_type":"step.delta"}),
+/// written directly.
+std::string text_delta_frame(std::size_t index, std::string_view text, std::size_t event_number);
 
 /// The producer of one interaction's events: the whole transcript is planned at create (the model
 /// is deterministic), or when a finished unary create is first streamed, and published into the

@@ -10,7 +10,7 @@ namespace gemini::detail {
 /// OpenSSL's default, the directory named by SSL_CERT_DIR or OpenSSL's default), with the
 /// same outcome for every verification. The difference is when the file is read: that call
 /// parses every certificate of it at once (144 on Debian: 236 million instructions, about
-/// 25 ms of CPU, and for gemini-bench's 10,000 requests more than a third of its instructions
+/// 25 ms of CPU, and for gemini-bench's 10,000 requests about a quarter of its instructions
 /// per request), here it is read the first time the store lacks an issuer, so a client that
 /// trusts its own CA (the emulator's) never reads it. The file's name is taken now, as that
 /// call takes it. A file that cannot be read is no error, as with that call.

@@ -99,4 +99,22 @@ BOOST_AUTO_TEST_CASE(timestamps_are_rfc3339_utc) {
   }
 }
 
+// A text step.delta is planned as its chunk and written without a DOM: its frame is the one the
+// DOM would give, for text that needs every kind of escape and for any index and event number.
+BOOST_AUTO_TEST_CASE(a_text_delta_frame_equals_its_dom_serialization) {
+  const std::string texts[] = {"", "plain words ", "\"quoted\" \\ back\\slash /", "tab\t nl\n cr\r ff\f bs\b",
+                               std::string("nul\0 \x01 \x1f \x7f", 11), "caf\xC3\xA9 \xF0\x9F\x98\x80", "</script>"};
+  for (const auto& text : texts) {
+    for (const std::size_t index : {std::size_t(0), std::size_t(7), std::size_t(123456)}) {
+      for (const std::size_t n : {std::size_t(1), std::size_t(10), std::size_t(99999)}) {
+        json::object dom{{"index", index}, {"delta", json::object{{"type", "text"}, {"text", text}}}};
+        dom["event_id"] = "evt_" + std::to_string(n);
+        dom["event_type"] = "step.delta";
+        const std::string expected = "event: step.delta\ndata: " + json::serialize(dom) + "\n\n";
+        BOOST_TEST(d::text_delta_frame(index, text, n) == expected, json::serialize(json::string(text)));
+      }
+    }
+  }
+}
+
 BOOST_AUTO_TEST_SUITE_END()
