@@ -473,8 +473,10 @@ struct server::impl {
     std::size_t pos = sr.from, events = 0, sent = 0;
     bool stalled = false;
     enum class ending { normal, error, refusal, early } how = ending::normal;
+    std::vector<const detail::log_frame*> batch;
+    std::string joined;
     for (bool ended = false; !ended && how == ending::normal;) {
-      std::vector<detail::log_frame> batch;
+      batch.clear();
       ended = sr.log->read(pos, batch, waiter);
       if (batch.empty() && !ended) {
         c.expires_never();
@@ -484,15 +486,16 @@ struct server::impl {
         continue;
       }
       if (coalesce) {
-        std::string joined;
-        for (const auto& fr : batch) joined += fr.bytes;
+        joined.clear();
+        for (const auto* fr : batch) joined += fr->bytes;
         pos += batch.size();
         events += batch.size();
         auto op = emit(c, joined, sr.chunk_bytes, chunked, f.cut_after_bytes, sent);
         if (co_await std::move(op) == emitted::closed) co_return false;
         continue;
       }
-      for (auto& fr : batch) {
+      for (const auto* frame : batch) {
+        const detail::log_frame& fr = *frame;
         ++pos;
         if (f.no_terminal && fr.name == "interaction.completed") continue;
         if (events == after) {

@@ -177,20 +177,19 @@ std::optional<std::uint64_t> uint_header(const http_request& req, std::string_vi
   return n;
 }
 
-std::vector<std::string> chunk_words(const std::string& text, std::size_t per_chunk) {
-  std::vector<std::string> chunks;
-  std::string cur;
-  std::size_t words = 0;
+/// Calls `piece(text)` for the text cut after every `per_chunk`-th space, the last piece
+/// holding the rest (an empty text is one empty piece).
+template <class Piece>
+void for_each_word_chunk(std::string_view text, std::size_t per_chunk, Piece piece) {
+  std::size_t begin = 0, words = 0;
   for (std::size_t i = 0; i < text.size(); ++i) {
-    cur += text[i];
     if (text[i] == ' ' && ++words == per_chunk) {
-      chunks.push_back(std::move(cur));
-      cur.clear();
+      piece(text.substr(begin, i + 1 - begin));
+      begin = i + 1;
       words = 0;
     }
   }
-  if (!cur.empty() || chunks.empty()) chunks.push_back(std::move(cur));
-  return chunks;
+  if (begin < text.size() || begin == 0) piece(text.substr(begin));
 }
 
 }  // namespace
@@ -223,9 +222,9 @@ void event_log::end() {
   for (auto& w : wake) w();
 }
 
-bool event_log::read(std::size_t from, std::vector<log_frame>& out, const std::function<void()>& waiter) {
+bool event_log::read(std::size_t from, std::vector<const log_frame*>& out, const std::function<void()>& waiter) {
   std::lock_guard lock(mu_);
-  for (std::size_t i = from; i < frames_.size(); ++i) out.push_back(frames_[i]);
+  for (std::size_t i = from; i < frames_.size(); ++i) out.push_back(&frames_[i]);
   if (from >= frames_.size() && !ended_ && waiter) waiters_.push_back(waiter);
   return ended_;
 }
@@ -782,8 +781,9 @@ std::vector<planned_event> service::plan_locked(const record& r) const {
           delta(block.get_object());  // a media delta carries the block's members
           continue;
         }
-        for (auto& chunk : chunk_words(std::string(block.at("text").get_string()), 3))
-          events.push_back(planned_event::text_chunk(index, std::move(chunk)));
+        for_each_word_chunk(std::string_view(block.at("text").get_string()), 3, [&](std::string_view chunk) {
+          events.push_back(planned_event::text_chunk(index, std::string(chunk)));
+        });
       }
     } else if (type == "function_call") {
       for (auto& piece : fragments(json::serialize(s.at("arguments")), 8))

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -53,16 +54,17 @@ class event_log {
   void append(log_frame f, bool end);
   /// Ends the log without a frame (no-op when already ended).
   void end();
-  /// Copies frames [from, size) into `out`. When there are none and the log has not ended,
-  /// registers `waiter` (called once, from any thread, when the log grows or ends).
-  /// Returns whether the log has ended.
-  bool read(std::size_t from, std::vector<log_frame>& out, const std::function<void()>& waiter);
+  /// Points `out` at frames [from, size): a frame stays where it is, unchanged, as long as the
+  /// log lives (appends never move one), so a writer sends it without a copy. When there are
+  /// none and the log has not ended, registers `waiter` (called once, from any thread, when the
+  /// log grows or ends). Returns whether the log has ended.
+  bool read(std::size_t from, std::vector<const log_frame*>& out, const std::function<void()>& waiter);
   std::size_t size() const;
   bool ended() const;
 
  private:
   mutable std::mutex mu_;
-  std::vector<log_frame> frames_;
+  std::deque<log_frame> frames_;  // a deque: appending moves no frame a writer points to
   bool ended_ = false;
   std::vector<std::function<void()>> waiters_;
 };
