@@ -64,13 +64,13 @@ void check_reply(const emu::detail::http_reply& reply)
 {
     if (reply.stream)
     {
-        std::vector<emu::detail::log_frame> frames;
+        std::vector<const emu::detail::log_frame*> frames;
         (void)reply.stream->log->read(reply.stream->from, frames, [] {});
-        for (const auto& f : frames)
+        for (const auto* f : frames)
         {
             sse::parser p;
             int events = 0;
-            const auto err = p.feed(f.bytes, [&](const sse::event& e) {
+            const auto err = p.feed(f->bytes, [&](const sse::event& e) {
                 ++events;
                 if (e.kind == sse::event_kind::message)
                 {
