@@ -2,6 +2,7 @@
 #include <gemini/emulator/server.hpp>
 
 #include "emulator/service.hpp"
+#include "emulator/text.hpp"
 #include "transport/tls_stream.hpp"
 
 #include <boost/asio.hpp>
@@ -70,9 +71,6 @@ struct connection_base {
 using tls_stream = gemini::detail::tls_stream;
 using plain_stream = tcp::socket;
 
-tcp::socket& socket_of(plain_stream& s) { return s; }
-tcp::socket& socket_of(tls_stream& s) { return s.next_layer(); }
-
 template <class Stream>
 struct connection final : connection_base {
   template <class... Args>
@@ -80,7 +78,7 @@ struct connection final : connection_base {
       : connection_base(std::move(ex)), stream(std::forward<Args>(args)...) {}
   void close() override {
     beast::error_code ec;
-    auto& sock = socket_of(stream);
+    tcp::socket& sock = beast::get_lowest_layer(stream);
     if (reset_on_close)
       sock.set_option(asio::socket_base::linger(true, 0), ec);  // close() then sends RST
     else
@@ -111,9 +109,7 @@ class request_reader final : public http::basic_parser<true> {
     ec = http::error::bad_method;  // never called for a request parser
   }
   void on_field_impl(http::field, beast::string_view name, beast::string_view value, beast::error_code&) override {
-    std::string lower(name.data(), name.size());
-    for (auto& ch : lower) ch = static_cast<char>(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
-    request.headers.emplace(std::move(lower), std::string(value.data(), value.size()));
+    request.headers.emplace(detail::ascii_lower(name), std::string(value.data(), value.size()));
   }
   void on_header_impl(beast::error_code&) override {}
   void on_body_init_impl(const boost::optional<std::uint64_t>& length, beast::error_code&) override {

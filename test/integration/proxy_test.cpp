@@ -2,6 +2,7 @@
 // process) and through a tiny in-test CONNECT proxy that can refuse, stall, babble or forward
 // any requested host to the emulator.
 
+#include "common/scoped_env.hpp"
 #include "integration/fixture.hpp"
 #include "integration/process.hpp"
 
@@ -15,7 +16,9 @@
 
 #include <atomic>
 #include <csignal>
+#include <deque>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 namespace asio = boost::asio;
@@ -227,36 +230,21 @@ private:
     std::thread thread_;
 };
 
-// Sets (or unsets, with nullopt) the proxy variables for one scope and restores them after.
+// Sets (or unsets, with nullopt) the proxy variables for one scope and restores them after; the
+// lower-case ones are unset, so that only these two count.
 class proxy_environment_scope
 {
 public:
     explicit proxy_environment_scope(std::optional<std::string> https_proxy, std::optional<std::string> no_proxy = {})
     {
-        for (const char* name : names)
-            if (const char* value = std::getenv(name))
-                saved_.emplace_back(name, value);
-            else
-                saved_.emplace_back(name, std::nullopt);
-        for (const char* name : names)
-            ::unsetenv(name);
-        if (https_proxy)
-            ::setenv("HTTPS_PROXY", https_proxy->c_str(), 1);
-        if (no_proxy)
-            ::setenv("NO_PROXY", no_proxy->c_str(), 1);
-    }
-    ~proxy_environment_scope()
-    {
-        for (const auto& [name, value] : saved_)
-            if (value)
-                ::setenv(name.c_str(), value->c_str(), 1);
-            else
-                ::unsetenv(name.c_str());
+        vars_.emplace_back("https_proxy", std::nullopt);
+        vars_.emplace_back("no_proxy", std::nullopt);
+        vars_.emplace_back("HTTPS_PROXY", https_proxy);
+        vars_.emplace_back("NO_PROXY", no_proxy);
     }
 
 private:
-    static constexpr const char* names[] = {"https_proxy", "HTTPS_PROXY", "no_proxy", "NO_PROXY"};
-    std::vector<std::pair<std::string, std::optional<std::string>>> saved_;
+    std::deque<gemini::test::scoped_env> vars_;   // a deque: its elements are built in place
 };
 
 gemini::client_options through(emulator_fixture& f, const std::string& proxy_url)

@@ -1,11 +1,11 @@
 // Certificates the client must refuse, and plain HTTP rules.
 
+#include "common/scoped_env.hpp"
 #include "integration/fixture.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/test/unit_test.hpp>
 
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -42,31 +42,6 @@ void create_on_a_closing_connection(emulator_fixture& f, gemini::client& c)
         BOOST_TEST(!answer.output_text().empty());
     }());
 }
-
-/// Sets an environment variable for the lifetime of the object.
-class scoped_env
-{
-public:
-    scoped_env(const char* name, const std::string& value) : name_(name)
-    {
-        if (const char* old = std::getenv(name))
-            old_ = old;
-        ::setenv(name, value.c_str(), 1);
-    }
-    ~scoped_env()
-    {
-        if (old_)
-            ::setenv(name_, old_->c_str(), 1);
-        else
-            ::unsetenv(name_);
-    }
-    scoped_env(const scoped_env&) = delete;
-    scoped_env& operator=(const scoped_env&) = delete;
-
-private:
-    const char* name_;
-    std::optional<std::string> old_;
-};
 
 } // namespace
 
@@ -189,11 +164,11 @@ BOOST_AUTO_TEST_CASE(the_system_ca_file_is_read_when_a_verification_first_needs_
     std::filesystem::remove(never);
     std::optional<gemini::client> trusting, refused;
     {
-        scoped_env file("SSL_CERT_FILE", later.string());
+        gemini::test::scoped_env file("SSL_CERT_FILE", later.string());
         trusting.emplace(f.ioc.get_executor(), settings);
     }
     {
-        scoped_env file("SSL_CERT_FILE", never.string());
+        gemini::test::scoped_env file("SSL_CERT_FILE", never.string());
         refused.emplace(f.ioc.get_executor(), settings);
     }
     {
