@@ -137,7 +137,8 @@ void service::stage_background_locked(record& r, run_state& run, const http_requ
   }
   // A stream is paced by the virtual clock too: the agent is slow whether or not anyone watches.
   if (!replan) return;
-  std::vector<planned_event> plan = plan_locked(r);
+  run.plan_text.clear();
+  std::vector<planned_event> plan = plan_locked(r, run.plan_text);
   if (!deep_research) {
     run.planned = std::move(plan);
     return;

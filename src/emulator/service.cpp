@@ -13,8 +13,10 @@
 #include <cmath>
 #include <charconv>
 #include <ctime>
+#include <limits>
 #include <random>
 #include <set>
+#include <stdexcept>
 
 namespace gemini::emulator::detail {
 
@@ -266,6 +268,11 @@ std::size_t service::stored() const {
   return store_.size();
 }
 
+std::size_t service::logs_held() const {
+  std::lock_guard lock(mu_);
+  return static_cast<std::size_t>(std::count_if(store_.begin(), store_.end(), [](const auto& kv) { return kv.second.run != nullptr; }));
+}
+
 void service::advance(std::chrono::milliseconds d) {
   std::lock_guard lock(mu_);
   if (d.count() > 0) virtual_ms_ += d.count();
@@ -297,7 +304,7 @@ void service::settle_locked() {
   }
 }
 
-void service::pump_locked(const std::shared_ptr<run_state>& run) {
+void service::pump_locked(std::shared_ptr<run_state> run) {
   if (run->scheduled) return;  // the pending timer continues
   auto more = [&] { return !run->stopped && run->next < run->planned.size() && run->next != run->hold_at; };
   while (more()) {
@@ -315,21 +322,35 @@ void service::pump_locked(const std::shared_ptr<run_state>& run) {
   }
   // Published events are moved out of the plan: once nothing more will be published, drop it.
   if (run->stopped || run->next >= run->planned.size()) {
+    const bool whole_plan = !run->stopped;
     run->planned.clear();
     run->planned.shrink_to_fit();
+    run->plan_text.clear();
+    run->plan_text.shrink_to_fit();
+    if (whole_plan) release_finished_run_locked(run);
   }
 }
 
-const std::shared_ptr<run_state>& service::transcript_locked(record& r) {
-  if (!r.run) {
-    auto run = std::make_shared<run_state>();
-    run->id = r.id;
-    run->completed_ms = r.updated_ms;
-    run->planned = plan_locked(r);
-    r.run = run;
-    pump_locked(run);
-  }
-  return r.run;
+void service::release_finished_run_locked(const std::shared_ptr<run_state>& run) {
+  // Only a log that is exactly its plan can be rebuilt: not a stopped run's (it ends with what
+  // stopped it) nor a background one's (its stages add status updates). A refused stream never
+  // gets here: it is held before its end. Stream faults are the writer's, not in the log.
+  if (run->id.empty()) return;
+  auto it = store_.find(run->id);
+  if (it == store_.end()) return;
+  record& r = it->second;
+  if (r.run == run && !r.background && finished(r.status)) r.run.reset();
+}
+
+std::shared_ptr<run_state> service::transcript_locked(record& r) {
+  if (r.run) return r.run;
+  auto run = std::make_shared<run_state>();
+  run->id = r.id;
+  run->completed_ms = r.updated_ms;
+  run->planned = plan_locked(r, run->plan_text);
+  r.run = run;
+  pump_locked(run);
+  return run;
 }
 
 std::string text_delta_frame(std::size_t index, std::string_view text, std::size_t event_number) {
@@ -349,7 +370,7 @@ std::string text_delta_frame(std::size_t index, std::string_view text, std::size
 void service::publish_locked(run_state& run, planned_event ev) {
   const std::size_t n = run.log->size() + 1;
   if (ev.text_delta) {
-    std::string bytes = text_delta_frame(ev.index, ev.text, n);
+    std::string bytes = text_delta_frame(ev.index, std::string_view(run.plan_text).substr(ev.text_at, ev.text_size), n);
     run.log->append(log_frame{std::move(ev.name), std::move(bytes)}, false);
     return;
   }
@@ -702,7 +723,7 @@ http_reply service::create(const http_request& req, const std::string& /*version
   // The event log: the whole transcript is planned now and published by the producer.
   auto run = std::make_shared<run_state>();
   r.run = run;
-  run->planned = plan_locked(r);
+  run->planned = plan_locked(r, run->plan_text);
   if (stream) run->interval = interval;
   if (background && !stream) run->hold_at = 2;  // created + status_update, then the virtual clock
   if (background) stage_background_locked(r, *run, req, deep_research);
@@ -742,8 +763,20 @@ stream_reply service::stream_reply_for(const std::shared_ptr<run_state>& run, st
   return out;
 }
 
-std::vector<planned_event> service::plan_locked(const record& r) const {
+std::vector<planned_event> service::plan_locked(const record& r, std::string& text) const {
+  // Reserved whole: a stream's plan is mostly text deltas, one per three words.
+  std::size_t estimate = 8;
+  for (const auto& sv : r.result.steps) {
+    estimate += 4;
+    if (const auto* content = sv.get_object().if_contains("content"); content && content->is_array())
+      for (const auto& block : content->get_array()) {
+        estimate += 1;
+        if (const auto* t = block.get_object().if_contains("text"); t && t->is_string())
+          estimate += static_cast<std::size_t>(std::count(t->get_string().begin(), t->get_string().end(), ' ')) / 3;
+      }
+  }
   std::vector<planned_event> events;
+  events.reserve(estimate);
   auto add = [&](std::string name, json::object data) { events.push_back({std::move(name), std::move(data)}); };
   json::object head;
   head["id"] = r.id;
@@ -781,8 +814,14 @@ std::vector<planned_event> service::plan_locked(const record& r) const {
           delta(block.get_object());  // a media delta carries the block's members
           continue;
         }
-        for_each_word_chunk(std::string_view(block.at("text").get_string()), 3, [&](std::string_view chunk) {
-          events.push_back(planned_event::text_chunk(index, std::string(chunk)));
+        const std::string_view block_text(block.at("text").get_string());
+        const std::size_t at = text.size();
+        if (at + block_text.size() > std::numeric_limits<std::uint32_t>::max())
+          throw std::length_error("emulator: an answer text over 4 GiB");
+        text.append(block_text);
+        for_each_word_chunk(block_text, 3, [&](std::string_view chunk) {
+          const auto offset = at + static_cast<std::size_t>(chunk.data() - block_text.data());
+          events.push_back(planned_event::text_chunk(index, offset, chunk.size()));
         });
       }
     } else if (type == "function_call") {
@@ -823,7 +862,7 @@ http_reply service::get(const std::string& id, const json::object& query, const 
   if (it == store_.end()) throw api_error{404, "not_found", "Interaction '" + id + "' was not found."};
   http_reply reply;
   if (stream) {
-    const auto& run = transcript_locked(it->second);
+    const auto run = transcript_locked(it->second);
     std::size_t from = 0;
     if (last_event_id) {
       const std::string& e = *last_event_id;

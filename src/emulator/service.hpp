@@ -251,13 +251,17 @@ class file_store;  // files.hpp
 
 struct planned_event {
   planned_event(std::string n, json::object d) : name(std::move(n)), data(std::move(d)) {}
-  /// A step.delta of answer text (most of a stream's events): planned as its chunk and step
-  /// index, `data` empty, and written by text_delta_frame() without a DOM.
-  static planned_event text_chunk(std::size_t step_index, std::string chunk) {
+  /// A step.delta of answer text (most of a stream's events): planned as its step index and
+  /// where its chunk lies in the run's `plan_text`, `data` empty, and written by
+  /// text_delta_frame() without a DOM. No string of its own: a 1,000-event plan was 1,000
+  /// allocations and, at 112 bytes an event, a vector large enough to be mapped and unmapped
+  /// (and its pages faulted in) for every stream.
+  static planned_event text_chunk(std::size_t step_index, std::size_t at, std::size_t size) {
     planned_event e("step.delta", {});
     e.text_delta = true;
     e.index = step_index;
-    e.text = std::move(chunk);
+    e.text_at = static_cast<std::uint32_t>(at);
+    e.text_size = static_cast<std::uint32_t>(size);
     return e;
   }
 
@@ -265,7 +269,8 @@ struct planned_event {
   json::object data;  ///< without `event_type` / `event_id`
   bool text_delta = false;
   std::size_t index = 0;
-  std::string text;
+  std::uint32_t text_at = 0;    ///< offset of a text delta's chunk in run_state::plan_text
+  std::uint32_t text_size = 0;
 };
 
 /// The SSE frame of a text step.delta: what json::serialize writes for its DOM
@@ -280,6 +285,7 @@ struct run_state {
   std::string id;                    ///< the stored record's id; empty for store:false
   std::shared_ptr<event_log> log = std::make_shared<event_log>();
   std::vector<planned_event> planned;
+  std::string plan_text;  ///< the answer texts the planned text deltas are cut from
   std::size_t next = 0;
   std::chrono::milliseconds interval{0};
   std::size_t hold_at = static_cast<std::size_t>(-1);  ///< stop before this event (background clock)
@@ -308,7 +314,10 @@ struct record {
   std::int64_t due_vms = 0;    ///< virtual time at which a background run finishes
   /// The event log and its producer. Null for a finished unary create until a client asks to
   /// stream it (service::transcript_locked): most are never streamed, and planning and
-  /// serialising their events was half the emulator's work per request.
+  /// serialising their events was half the emulator's work per request. Null again once a
+  /// foreground run has published its last event: a 1,000-event log is about 250 KB, and an
+  /// emulator that kept every one grew by that much per stream (the connections writing it hold
+  /// it while they do).
   std::shared_ptr<run_state> run;
   std::string continuation_token;  ///< set with status requires_continuation (continuation.cpp)
   json::array errors;              ///< `errors[]` of a failed run (agent.cpp)
@@ -356,6 +365,8 @@ class service {
   void add_fault_rule(const std::string& rule);
   void clear_fault_rules();
   std::size_t stored() const;
+  /// Stored interactions whose event log is in memory (statistics::event_logs_held).
+  std::size_t logs_held() const;
 
   std::atomic<std::uint64_t> api_requests{0};
   std::atomic<std::uint64_t> faults_injected{0};
@@ -394,10 +405,16 @@ class service {
   void settle_locked();
   std::int64_t now_ms_locked() const;
   std::string new_id_locked(const std::string& suffix);
-  std::vector<planned_event> plan_locked(const record& r) const;
-  void pump_locked(const std::shared_ptr<run_state>& run);
-  /// The record's run, its whole transcript published first if it had none (a unary create).
-  const std::shared_ptr<run_state>& transcript_locked(record& r);
+  /// The record's events; the texts their text deltas are cut from are appended to `text`.
+  std::vector<planned_event> plan_locked(const record& r, std::string& text) const;
+  /// Publishes what is due; by value, as it may drop the record's own pointer to the run.
+  void pump_locked(std::shared_ptr<run_state> run);
+  /// A run that published its whole plan: the store lets its log go (the transcript is rebuilt,
+  /// the same bytes, when a client streams the interaction again).
+  void release_finished_run_locked(const std::shared_ptr<run_state>& run);
+  /// The record's run, its whole transcript published first if it had none (a unary create, or
+  /// a stream whose log was let go).
+  std::shared_ptr<run_state> transcript_locked(record& r);
   void publish_locked(run_state& run, planned_event ev);
   void stop_run_locked(record& r, planned_event last);
   stream_reply stream_reply_for(const std::shared_ptr<run_state>& run, std::size_t from, const http_request& req,

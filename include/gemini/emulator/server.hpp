@@ -81,6 +81,9 @@ struct statistics {
   std::uint64_t api_requests = 0;          ///< requests to /{v}/interactions... paths
   std::uint64_t faults_injected = 0;       ///< requests a fault (header or rule) applied to
   std::uint64_t interactions_stored = 0;   ///< interactions in the store right now
+  /// Of those, how many hold their event log in memory: the running ones (and, for a moment, one
+  /// being replayed). A finished stream's log is rebuilt, byte for byte, when it is streamed again.
+  std::uint64_t event_logs_held = 0;
 };
 
 /// An emulator instance: binds in the constructor and serves on its own threads until
