@@ -157,7 +157,11 @@ namespace gemini::detail {
 
 void stream_state::follow_continuation(request original, unsigned max_hops)
 {
-    original_ = std::move(original);
+    // A stored interaction's next hop names it instead of repeating the input
+    // (continuation_request): the input, inline images and all, need not live as long as the stream.
+    if (original.store.value_or(true))
+        original.input.reset();
+    original_ = std::make_unique<const request>(std::move(original));
     max_hops_ = max_hops;
 }
 

@@ -330,7 +330,11 @@ void stream_state::accept(queued_event queued, std::string_view event_type)
     const std::optional<std::string>& event_id = delta ? delta->event_id : whole->event_id;
     if (admit(event_id ? std::optional<std::string_view>(*event_id) : std::nullopt, delta ? delta->index : whole->index,
               whole, event_type))
-        ready_.push_back(std::move(queued));
+    {
+        if (!ready_)
+            ready_.emplace();
+        ready_->push_back(std::move(queued));
+    }
 }
 
 bool stream_state::on_text_delta(std::string_view data)
@@ -354,7 +358,7 @@ bool stream_state::on_text_delta(std::string_view data)
 void stream_state::accept_plain(const plain_text_delta& plain)
 {
     // Folded on arrival only when nothing waits before it: the accumulator sees the stream's order.
-    if (fold_ == nullptr || !ready_.empty())
+    if (fold_ == nullptr || ready_)
     {
         accept(to_fields(plain), text_delta_event::type_name);
         return;
@@ -389,13 +393,15 @@ void stream_state::rethrow_fold_error()
 
 std::optional<event> stream_state::pop_ready()
 {
-    if (ready_.empty())
+    if (!ready_)
         return std::nullopt;
-    auto& front = ready_.front();
+    auto& front = ready_->front();
     std::optional<event> e(std::in_place, std::holds_alternative<text_delta_fields>(front)
                                               ? to_event(std::get<text_delta_fields>(std::move(front)))
                                               : std::move(*std::get<std::unique_ptr<event>>(front)));
-    ready_.pop_front();
+    ready_->pop_front();
+    if (ready_->empty())
+        ready_.reset();
     return e;
 }
 

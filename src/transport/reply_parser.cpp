@@ -39,7 +39,12 @@ void reply_parser::on_field_impl(boost::beast::http::field, string_view name, st
     info_.headers.emplace_back(std::string(name.data(), name.size()), std::string(value.data(), value.size()));
 }
 
-void reply_parser::on_header_impl(error_code&) {}
+void reply_parser::on_header_impl(error_code&)
+{
+    // A stream keeps its reply's headers as long as it stays open: not the room reserved for them.
+    if (windowed_)
+        info_.headers.shrink_to_fit();
+}
 
 void reply_parser::on_body_init_impl(const boost::optional<std::uint64_t>& content_length, error_code&)
 {
