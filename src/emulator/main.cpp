@@ -32,6 +32,8 @@ const char* usage =
     "  --stream-chunk-bytes N  split each SSE event into writes of at most N bytes (default 0: whole)\n"
     "  --event-ids-on-all-events  put event_id on every stream event (default: step.delta only)\n"
     "  --file-processing-ms N  virtual time an uploaded file stays PROCESSING (default 0)\n"
+    "  --max-stored N     keep at most N interactions, forgetting the oldest finished ones\n"
+    "                     (default 100000; 0 = no bound)\n"
     "  --help             show this text\n"
     "The first line printed is 'listening on URL'. SIGINT/SIGTERM stop the server.\n";
 
@@ -112,6 +114,8 @@ int main(int argc, char** argv) {
         opts.stream_chunk_bytes = number(a, value());
       } else if (a == "--file-processing-ms") {
         opts.file_processing_duration = std::chrono::milliseconds(number(a, value()));
+      } else if (a == "--max-stored") {
+        opts.max_stored_interactions = number(a, value());
       } else if (a == "--event-ids-on-all-events") {
         opts.event_ids_on_all_events = true;
       } else if (a == "--output-words") {

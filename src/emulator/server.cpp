@@ -671,6 +671,7 @@ server::server(options opts) : impl_(std::make_unique<impl>(std::move(opts))) {
     j["faults_injected"] = s.faults_injected;
     j["interactions_stored"] = s.interactions_stored;
     j["event_logs_held"] = s.event_logs_held;
+    j["interactions_evicted"] = s.interactions_evicted;
     j["virtual_ms"] = virtual_time().count();
     return j;
   };
@@ -716,6 +717,7 @@ statistics server::stats() const {
   s.faults_injected = impl_->svc.faults_injected.load();
   s.interactions_stored = impl_->svc.stored();
   s.event_logs_held = impl_->svc.logs_held();
+  s.interactions_evicted = impl_->svc.evicted();
   return s;
 }
 

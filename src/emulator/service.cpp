@@ -268,6 +268,36 @@ std::size_t service::stored() const {
   return store_.size();
 }
 
+std::uint64_t service::evicted() const {
+  std::lock_guard lock(mu_);
+  return evicted_;
+}
+
+record& service::store_locked(record r) {
+  const std::string id = r.id;
+  record& stored = store_.emplace(id, std::move(r)).first->second;
+  store_order_.push_back(id);
+  const std::size_t limit = opts_.max_stored_interactions;
+  // Oldest first, passing over running ones; never the one just stored (the last).
+  for (auto it = store_order_.begin(); limit != 0 && store_.size() > limit && std::next(it) != store_order_.end();) {
+    auto found = store_.find(*it);
+    if (found != store_.end() && !finished(found->second.status)) {
+      ++it;
+      continue;
+    }
+    if (found != store_.end()) {
+      store_.erase(found);
+      ++evicted_;
+    }
+    it = store_order_.erase(it);
+  }
+  // Deleted ids are dropped from the order as they are passed; deletions without creations could
+  // still pile them up.
+  if (store_order_.size() > 2 * store_.size() + 1024)
+    std::erase_if(store_order_, [&](const std::string& k) { return !store_.contains(k); });
+  return stored;
+}
+
 std::size_t service::logs_held() const {
   std::lock_guard lock(mu_);
   return static_cast<std::size_t>(std::count_if(store_.begin(), store_.end(), [](const auto& kv) { return kv.second.run != nullptr; }));
@@ -714,9 +744,8 @@ http_reply service::create(const http_request& req, const std::string& /*version
   const std::string id = r.id;
   if (!stream && !background) {  // (a refusal of a unary create was answered above)
     // Finished as it is answered: its transcript is built if a client ever streams it.
-    if (keep) store_.emplace(id, std::move(r));
     http_reply reply;
-    reply.body = resource_text(keep ? store_.at(id) : r, false, false);
+    reply.body = resource_text(keep ? store_locked(std::move(r)) : r, false, false);
     return reply;
   }
 
@@ -731,9 +760,8 @@ http_reply service::create(const http_request& req, const std::string& /*version
   if (keep) {
     run->id = id;
     if (background && run->hold_at != no_hold) held_.emplace(r.due_vms, id);
-    store_.emplace(id, std::move(r));
   }
-  const record& rec = keep ? store_.at(id) : r;
+  const record& rec = keep ? store_locked(std::move(r)) : r;
   pump_locked(run);
   if (refused) run->log->end();
 

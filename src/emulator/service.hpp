@@ -367,6 +367,7 @@ class service {
   std::size_t stored() const;
   /// Stored interactions whose event log is in memory (statistics::event_logs_held).
   std::size_t logs_held() const;
+  std::uint64_t evicted() const;
 
   std::atomic<std::uint64_t> api_requests{0};
   std::atomic<std::uint64_t> faults_injected{0};
@@ -415,6 +416,9 @@ class service {
   /// The record's run, its whole transcript published first if it had none (a unary create, or
   /// a stream whose log was let go).
   std::shared_ptr<run_state> transcript_locked(record& r);
+  /// Stores `r` under its id, then forgets the oldest finished interactions beyond
+  /// options::max_stored_interactions.
+  record& store_locked(record r);
   void publish_locked(run_state& run, planned_event ev);
   void stop_run_locked(record& r, planned_event last);
   stream_reply stream_reply_for(const std::shared_ptr<run_state>& run, std::size_t from, const http_request& req,
@@ -423,6 +427,9 @@ class service {
   options opts_;
   mutable std::mutex mu_;
   std::unordered_map<std::string, record> store_;
+  /// Ids in the order they were stored, for the store's bound; a deleted one stays until passed.
+  std::deque<std::string> store_order_;
+  std::uint64_t evicted_ = 0;
   /// Stored background runs held for the virtual clock, by (due_vms, id): settle_locked() looks
   /// only at the due ones instead of scanning the whole store on every request.
   std::set<std::pair<std::int64_t, std::string>> held_;

@@ -109,6 +109,48 @@ BOOST_AUTO_TEST_CASE(store_false_is_not_retrievable) {
   BOOST_TEST(srv.stats().interactions_stored == 0u);
 }
 
+BOOST_AUTO_TEST_CASE(the_store_forgets_its_oldest_finished_interactions_beyond_its_bound) {
+  auto o = quick();
+  o.max_stored_interactions = 3;
+  emu::server srv(o);
+  client c(srv);
+  auto slow = model_request("slow work");
+  slow["background"] = true;
+  const auto bg = c.post("/v1beta/interactions", slow);
+  BOOST_TEST_REQUIRE(bg.status == 200u);
+  const std::string running(bg.obj().at("id").as_string());
+  std::vector<std::string> ids;
+  for (int i = 0; i < 4; ++i) {
+    auto r = c.post("/v1beta/interactions", model_request("answer " + std::to_string(i)));
+    BOOST_TEST_REQUIRE(r.status == 200u);
+    ids.emplace_back(r.obj().at("id").as_string());
+  }
+  // The running one, older than all, is passed over; the two oldest answers are forgotten.
+  auto get = [&](const std::string& id) { return c.get("/v1beta/interactions/" + id); };
+  for (int i : {0, 1}) {
+    const auto g = get(ids[static_cast<std::size_t>(i)]);
+    BOOST_TEST(g.status == 404u);
+    BOOST_TEST(error_code_of(g) == "not_found");
+  }
+  BOOST_TEST(get(ids[2]).status == 200u);
+  BOOST_TEST(get(ids[3]).status == 200u);
+  BOOST_TEST(get(running).obj().at("status") == "in_progress");
+  BOOST_TEST(srv.stats().interactions_stored == 3u);
+  BOOST_TEST(srv.stats().interactions_evicted == 2u);
+  // Continuing a forgotten one is refused as for any unknown id.
+  auto follow = model_request("and then?");
+  follow["previous_interaction_id"] = ids[0];
+  BOOST_TEST(c.post("/v1beta/interactions", follow).status == 404u);
+
+  // Once finished, the background one is the oldest finished: the next answer pushes it out.
+  srv.advance(std::chrono::seconds(1));
+  BOOST_TEST(get(running).obj().at("status") == "completed");
+  BOOST_TEST(c.post("/v1beta/interactions", model_request("one more")).status == 200u);
+  BOOST_TEST(get(running).status == 404u);
+  BOOST_TEST(get(ids[2]).status == 200u);
+  BOOST_TEST(srv.stats().interactions_evicted == 3u);
+}
+
 BOOST_AUTO_TEST_CASE(ids_needing_percent_encoding) {
   emu::server srv(quick());
   client c(srv);

@@ -56,6 +56,11 @@ struct options {
   std::chrono::milliseconds file_processing_duration{0};
   /// How many of the most recent API requests server::request_log() keeps (0 = no log).
   std::size_t request_log_limit = 1000;
+  /// At most this many interactions are stored (0 = no bound): beyond it the oldest finished
+  /// ones are forgotten, and a request naming one is answered 404 not_found, as the service
+  /// answers for an interaction past its retention. Running ones are never forgotten. Without a
+  /// bound, an emulator under a long load test would grow by every answer it ever gave.
+  std::size_t max_stored_interactions = 100000;
 };
 
 /// One API request as the emulator received it (server::request_log()). Credentials are not
@@ -84,6 +89,8 @@ struct statistics {
   /// Of those, how many hold their event log in memory: the running ones (and, for a moment, one
   /// being replayed). A finished stream's log is rebuilt, byte for byte, when it is streamed again.
   std::uint64_t event_logs_held = 0;
+  /// Finished interactions forgotten to keep the store within options::max_stored_interactions.
+  std::uint64_t interactions_evicted = 0;
 };
 
 /// An emulator instance: binds in the constructor and serves on its own threads until
