@@ -29,7 +29,7 @@ namespace {
 
 constexpr auto handshake_timeout = std::chrono::seconds(10);
 constexpr auto write_timeout = std::chrono::seconds(30);
-/// Most bytes of stream frames joined into one write (four TLS records).
+/// Most bytes of adjacent stream frames sent in one write (four TLS records).
 constexpr std::size_t coalesce_limit = 64 * 1024;
 
 /// What the server knows about a live connection. `phase` is written and `close()` called on the
@@ -484,17 +484,23 @@ struct server::impl {
         continue;
       }
       if (coalesce) {
-        // At most coalesce_limit bytes a write, in a buffer reserved once: joining a whole
-        // finished log (150 KB for 1,000 deltas) made a buffer that glibc maps afresh, pages
-        // faulted in and zeroed, for every stream. A frame as large alone goes out as it is.
-        joined.reserve(coalesce_limit);
+        // Up to coalesce_limit bytes a write (never one huge write of a whole finished log).
+        // Frames adjacent in the log's storage go out as they lie, without a copy; a run cut short
+        // by the end of a storage block (the log's first blocks are small) is joined with what
+        // follows in a buffer reserved once, so a short stream is still one write.
         for (std::size_t i = 0; i < batch.size();) {
-          std::string_view out = batch[i]->bytes;
+          const char* start = batch[i]->bytes.data();
+          std::size_t size = batch[i]->bytes.size();
           std::size_t n = 1;
-          if (out.size() < coalesce_limit) {
+          auto fits = [&](std::size_t k, std::size_t so_far) {
+            return i + k < batch.size() && so_far + batch[i + k]->bytes.size() <= coalesce_limit;
+          };
+          for (; fits(n, size) && batch[i + n]->bytes.data() == start + size; ++n) size += batch[i + n]->bytes.size();
+          std::string_view out(start, size);
+          if (size < coalesce_limit / 2 && fits(n, size)) {
+            joined.reserve(coalesce_limit);
             joined.assign(out);
-            for (; i + n < batch.size() && joined.size() + batch[i + n]->bytes.size() <= coalesce_limit; ++n)
-              joined += batch[i + n]->bytes;
+            for (; fits(n, joined.size()); ++n) joined += batch[i + n]->bytes;
             out = joined;
           }
           i += n;

@@ -12,8 +12,10 @@
 #include <algorithm>
 #include <cmath>
 #include <charconv>
+#include <cstring>
 #include <ctime>
 #include <limits>
+#include <memory>
 #include <random>
 #include <set>
 #include <stdexcept>
@@ -201,12 +203,42 @@ const std::string* http_request::header(std::string_view name) const {
   return it == headers.end() ? nullptr : &it->second;
 }
 
-void event_log::append(log_frame f, bool end) {
+std::string_view event_log::keep_locked(std::string_view bytes) {
+  constexpr std::size_t first_block = 1024, last_block = 64 * 1024;
+  if (bytes.empty()) return {};
+  if (bytes.size() > block_left_) {
+    const std::size_t block = std::clamp(stored_bytes_, first_block, last_block);
+    const std::size_t size = bytes.size() > block / 4 ? bytes.size() : block;
+    blocks_.push_back(std::make_unique_for_overwrite<char[]>(size));
+    if (size == block) {  // a frame's own block is not filled further: the current one still is
+      block_free_ = blocks_.back().get();
+      block_left_ = size;
+    } else {
+      std::memcpy(blocks_.back().get(), bytes.data(), bytes.size());
+      stored_bytes_ += bytes.size();
+      return {blocks_.back().get(), bytes.size()};
+    }
+  }
+  char* at = block_free_;
+  std::memcpy(at, bytes.data(), bytes.size());
+  block_free_ += bytes.size();
+  block_left_ -= bytes.size();
+  stored_bytes_ += bytes.size();
+  return {at, bytes.size()};
+}
+
+std::string_view event_log::name_locked(std::string_view name) {
+  for (const auto& known : names_)
+    if (known == name) return known;
+  return names_.emplace_back(name);
+}
+
+void event_log::append(std::string_view name, std::string_view bytes, bool end) {
   std::vector<std::function<void()>> wake;
   {
     std::lock_guard lock(mu_);
     if (ended_) return;
-    frames_.push_back(std::move(f));
+    frames_.push_back(log_frame{name_locked(name), keep_locked(bytes)});
     ended_ = end;
     wake.swap(waiters_);
   }
@@ -357,6 +389,8 @@ void service::pump_locked(std::shared_ptr<run_state> run) {
     run->planned.shrink_to_fit();
     run->plan_text.clear();
     run->plan_text.shrink_to_fit();
+    run->frame.clear();
+    run->frame.shrink_to_fit();
     if (whole_plan) release_finished_run_locked(run);
   }
 }
@@ -383,9 +417,7 @@ std::shared_ptr<run_state> service::transcript_locked(record& r) {
   return run;
 }
 
-std::string text_delta_frame(std::size_t index, std::string_view text, std::size_t event_number) {
-  std::string out;
-  out.reserve(text.size() + 128);
+void append_text_delta_frame(std::string& out, std::size_t index, std::string_view text, std::size_t event_number) {
   json_writer w(out);
   w.raw("event: step.delta\ndata: {\"index\":");
   w.number(index);
@@ -394,14 +426,14 @@ std::string text_delta_frame(std::size_t index, std::string_view text, std::size
   w.raw("},\"event_id\":\"evt_");
   w.number(event_number);
   w.raw("\",\"event_type\":\"step.delta\"}\n\n");
-  return out;
 }
 
 void service::publish_locked(run_state& run, planned_event ev) {
   const std::size_t n = run.log->size() + 1;
   if (ev.text_delta) {
-    std::string bytes = text_delta_frame(ev.index, std::string_view(run.plan_text).substr(ev.text_at, ev.text_size), n);
-    run.log->append(log_frame{std::move(ev.name), std::move(bytes)}, false);
+    run.frame.clear();
+    append_text_delta_frame(run.frame, ev.index, std::string_view(run.plan_text).substr(ev.text_at, ev.text_size), n);
+    run.log->append(ev.name, run.frame, false);
     return;
   }
   const bool terminal = ev.name == "interaction.completed" || ev.name == "error";
@@ -423,8 +455,8 @@ void service::publish_locked(run_state& run, planned_event ev) {
   }
   if (opts_.event_ids_on_all_events || ev.name == "step.delta") ev.data["event_id"] = "evt_" + std::to_string(n);
   ev.data["event_type"] = ev.name;
-  std::string bytes = "event: " + ev.name + "\ndata: " + json::serialize(ev.data) + "\n\n";
-  run.log->append(log_frame{std::move(ev.name), std::move(bytes)}, terminal);
+  const std::string bytes = "event: " + ev.name + "\ndata: " + json::serialize(ev.data) + "\n\n";
+  run.log->append(ev.name, bytes, terminal);
 }
 
 void service::stop_run_locked(record& r, planned_event last) {

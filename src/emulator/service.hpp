@@ -40,31 +40,45 @@ struct http_request {
 
 // ---- streams --------------------------------------------------------------------------------
 
-/// One published SSE event: its `event_type` and its complete `event: ...\ndata: ...\n\n` bytes.
+/// One published SSE event: its `event_type` and its complete `event: ...\ndata: ...\n\n` bytes,
+/// both views into the storage of the log that holds it.
 struct log_frame {
-  std::string name;
-  std::string bytes;
+  std::string_view name;
+  std::string_view bytes;
 };
 
 /// The append-only event log of one interaction. Thread-safe; lives as long as its last user
 /// (the store, a running producer, or a connection writing it).
 class event_log {
  public:
-  /// Appends a frame (`end`: it is the last one) and calls every waiter once.
-  void append(log_frame f, bool end);
+  /// Appends a frame, its bytes copied to the end of the log's storage (`end`: it is the last
+  /// one), and calls every waiter once.
+  void append(std::string_view name, std::string_view bytes, bool end);
   /// Ends the log without a frame (no-op when already ended).
   void end();
-  /// Points `out` at frames [from, size): a frame stays where it is, unchanged, as long as the
-  /// log lives (appends never move one), so a writer sends it without a copy. When there are
-  /// none and the log has not ended, registers `waiter` (called once, from any thread, when the
-  /// log grows or ends). Returns whether the log has ended.
+  /// Points `out` at frames [from, size): a frame and its bytes stay where they are, unchanged,
+  /// as long as the log lives, so a writer sends them without a copy; frames appended one after
+  /// the other are mostly adjacent in memory (one buffer for the writer). When there are none
+  /// and the log has not ended, registers `waiter` (called once, from any thread, when the log
+  /// grows or ends). Returns whether the log has ended.
   bool read(std::size_t from, std::vector<const log_frame*>& out, const std::function<void()>& waiter);
   std::size_t size() const;
   bool ended() const;
 
  private:
+  std::string_view keep_locked(std::string_view bytes);
+  std::string_view name_locked(std::string_view name);
+
   mutable std::mutex mu_;
   std::deque<log_frame> frames_;  // a deque: appending moves no frame a writer points to
+  // The frames' bytes, back to back in blocks that grow from 1 KiB to 64 KiB (a frame larger
+  // than a quarter block gets one of its own): not an allocation per frame, and a short
+  // stream's log stays small.
+  std::vector<std::unique_ptr<char[]>> blocks_;
+  char* block_free_ = nullptr;
+  std::size_t block_left_ = 0;
+  std::size_t stored_bytes_ = 0;
+  std::deque<std::string> names_;  // the few distinct event names
   bool ended_ = false;
   std::vector<std::function<void()>> waiters_;
 };
@@ -253,7 +267,7 @@ struct planned_event {
   planned_event(std::string n, json::object d) : name(std::move(n)), data(std::move(d)) {}
   /// A step.delta of answer text (most of a stream's events): planned as its step index and
   /// where its chunk lies in the run's `plan_text`, `data` empty, and written by
-  /// text_delta_frame() without a DOM. No string of its own: a 1,000-event plan was 1,000
+  /// append_text_delta_frame() without a DOM. No string of its own: a 1,000-event plan was 1,000
   /// allocations and, at 112 bytes an event, a vector large enough to be mapped and unmapped
   /// (and its pages faulted in) for every stream.
   static planned_event text_chunk(std::size_t step_index, std::size_t at, std::size_t size) {
@@ -276,7 +290,7 @@ struct planned_event {
 /// The SSE frame of a text step.delta: what json::serialize writes for its DOM
 /// ({"index":I,"delta":{"type":"text","text":T},"event_id":"evt_N","event_type":"step.delta"}),
 /// written directly.
-std::string text_delta_frame(std::size_t index, std::string_view text, std::size_t event_number);
+void append_text_delta_frame(std::string& out, std::size_t index, std::string_view text, std::size_t event_number);
 
 /// The producer of one interaction's events: the whole transcript is planned at create (the model
 /// is deterministic), or when a finished unary create is first streamed, and published into the
@@ -286,6 +300,7 @@ struct run_state {
   std::shared_ptr<event_log> log = std::make_shared<event_log>();
   std::vector<planned_event> planned;
   std::string plan_text;  ///< the answer texts the planned text deltas are cut from
+  std::string frame;      ///< where the next frame is written before the log copies it
   std::size_t next = 0;
   std::chrono::milliseconds interval{0};
   std::size_t hold_at = static_cast<std::size_t>(-1);  ///< stop before this event (background clock)

@@ -5,6 +5,8 @@
 #include <boost/test/unit_test.hpp>
 
 #include <ctime>
+#include <string>
+#include <vector>
 
 namespace d = gemini::emulator::detail;
 namespace json = boost::json;
@@ -111,10 +113,51 @@ BOOST_AUTO_TEST_CASE(a_text_delta_frame_equals_its_dom_serialization) {
         dom["event_id"] = "evt_" + std::to_string(n);
         dom["event_type"] = "step.delta";
         const std::string expected = "event: step.delta\ndata: " + json::serialize(dom) + "\n\n";
-        BOOST_TEST(d::text_delta_frame(index, text, n) == expected, json::serialize(json::string(text)));
+        std::string out = "before|";
+        d::append_text_delta_frame(out, index, text, n);
+        BOOST_TEST(out == "before|" + expected, json::serialize(json::string(text)));
       }
     }
   }
+}
+
+// The log keeps every frame's bytes unchanged where they were first put, whatever comes after
+// (small frames filling growing blocks, frames too large to share one, thousands of them), and
+// small frames appended one after another lie back to back: the writer sends runs of them as one
+// buffer.
+BOOST_AUTO_TEST_CASE(the_event_log_keeps_frames_in_place_and_back_to_back) {
+  d::event_log log;
+  std::vector<std::string> sent;
+  std::vector<std::string> names;
+  for (std::size_t i = 0; i < 3000; ++i) {
+    const std::size_t size = i == 5 ? 300000 : i % 97 == 0 ? 20000 : 20 + (i * 37) % 400;
+    sent.push_back(std::string(size, static_cast<char>('a' + i % 26)) + std::to_string(i));
+    names.push_back(i % 3 == 0 ? "step.start" : "step.delta");
+    log.append(names.back(), sent.back(), i + 1 == 3000);
+  }
+  std::vector<const d::log_frame*> frames;
+  BOOST_TEST(log.read(0, frames, {}));
+  BOOST_TEST_REQUIRE(frames.size() == sent.size());
+  std::size_t adjacent = 0, small_pairs = 0;
+  for (std::size_t i = 0; i < frames.size(); ++i) {
+    BOOST_TEST_CONTEXT("frame " << i) {
+      BOOST_TEST(frames[i]->bytes == sent[i]);
+      BOOST_TEST(frames[i]->name == names[i]);
+    }
+    if (i > 0 && sent[i].size() < 1000 && sent[i - 1].size() < 1000) {
+      ++small_pairs;
+      if (frames[i]->bytes.data() == frames[i - 1]->bytes.data() + frames[i - 1]->bytes.size()) ++adjacent;
+    }
+  }
+  // Only a frame that starts a new block breaks a run: a few dozen in 3,000.
+  BOOST_TEST(adjacent + 100 > small_pairs);
+  BOOST_TEST(adjacent > 2000u);
+  std::vector<const d::log_frame*> tail;
+  BOOST_TEST(log.read(2990, tail, {}));
+  BOOST_TEST_REQUIRE(tail.size() == 10u);
+  BOOST_TEST(tail.front() == frames[2990]);
+  log.append("step.delta", "after the end", false);  // refused: the log has ended
+  BOOST_TEST(log.size() == 3000u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
