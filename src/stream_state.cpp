@@ -328,12 +328,37 @@ void stream_state::accept(queued_event queued, std::string_view event_type)
     auto* delta = std::get_if<text_delta_fields>(&queued);
     event* whole = delta ? nullptr : std::get<std::unique_ptr<event>>(queued).get();
     const std::optional<std::string>& event_id = delta ? delta->event_id : whole->event_id;
-    if (admit(event_id ? std::optional<std::string_view>(*event_id) : std::nullopt, delta ? delta->index : whole->index,
-              whole, event_type))
+    if (!admit(event_id ? std::optional<std::string_view>(*event_id) : std::nullopt, delta ? delta->index : whole->index,
+               whole, event_type))
+        return;
+    // Folded on arrival only when nothing waits before it: the accumulator sees the stream's order.
+    // Queued, a non-text event (a step.start) sent every delta after it in its read the slow way
+    // too: queued, made into a whole event, then folded.
+    if (fold_ != nullptr && !ready_)
     {
-        if (!ready_)
-            ready_.emplace();
-        ready_->push_back(std::move(queued));
+        if (delta)
+            fold_now([&](accumulator& a) { a.add_text_delta(delta->index, delta->text); });
+        else
+            fold_now([&](accumulator& a) { a.add(std::move(*whole)); });
+        return;
+    }
+    if (!ready_)
+        ready_.emplace();
+    ready_->push_back(std::move(queued));
+}
+
+template <class Fold>
+void stream_state::fold_now(Fold&& fold)
+{
+    try
+    {
+        fold(*fold_);
+    }
+    catch (const std::exception& x)
+    {
+        // Raised by collect() in the place of the event; the events after it are queued.
+        fold_error_ = std::make_exception_ptr(fold_failure(x.what()));
+        fold_ = nullptr;
     }
 }
 
@@ -366,16 +391,7 @@ void stream_state::accept_plain(const plain_text_delta& plain)
     std::optional<std::int64_t> index = plain.index;
     if (!admit(plain.event_id, index, nullptr, text_delta_event::type_name))
         return;
-    try
-    {
-        fold_->add_text_delta(index, plain.text);
-    }
-    catch (const std::exception& x)
-    {
-        // Raised by collect() in the place of the event; the events after it are queued.
-        fold_error_ = std::make_exception_ptr(fold_failure(x.what()));
-        fold_ = nullptr;
-    }
+    fold_now([&](accumulator& a) { a.add_text_delta(index, plain.text); });
 }
 
 error stream_state::fold_failure(std::string_view what) const

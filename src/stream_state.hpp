@@ -89,10 +89,14 @@ private:
     /// hop's event that is not delivered.
     bool admit(std::optional<std::string_view> event_id, std::optional<std::int64_t>& index, event* whole,
                std::string_view event_type);
-    /// admit(), then queue the event.
+    /// admit(), then fold (during next(fold), nothing queued before it) or queue the event.
     void accept(queued_event queued, std::string_view event_type);
     /// A plain text delta: folded (during next(fold)) or queued.
     void accept_plain(const plain_text_delta& plain);
+    /// `fold(*fold_)`; a failure is kept for collect() in the place of the event, and what
+    /// follows is queued.
+    template <class Fold>
+    void fold_now(Fold&& fold);
     /// `data` read as a text delta and accepted (or skipped as replayed); false when it is not
     /// one, for the general path to read.
     bool on_text_delta(std::string_view data);

@@ -311,8 +311,8 @@ BOOST_AUTO_TEST_CASE(collect_across_resumes_folds_every_delta_once)
 }
 
 // An inconsistent stream (here a delta for a step that never started) fails collect() with
-// malformed_response naming the event, whether the event is a text delta, folded on arrival, or
-// another kind, folded when pulled; the events before it were folded as usual.
+// malformed_response naming the event, whether the event is a text delta or another kind (a
+// thought signature: both are folded on arrival); the events before it were folded as usual.
 BOOST_AUTO_TEST_CASE(collect_reports_an_inconsistent_stream)
 {
     auto c = make_client();
