@@ -311,7 +311,12 @@ bool stream_state::admit(std::optional<std::string_view> event_id, std::optional
 {
     if (event_id)
     {
-        last_event_id_ = *event_id;
+        // Consecutive ids are mostly of one length ("evt_41", "evt_42"): copied over the last one,
+        // not through std::string's general replace (which cost more than the rest of admit).
+        if (event_id->size() == last_event_id_.size())
+            std::copy(event_id->begin(), event_id->end(), last_event_id_.begin());
+        else
+            last_event_id_.assign(*event_id);
         since_last_id_ = 0;
     }
     else
