@@ -81,7 +81,7 @@ asio::awaitable<interaction_stream> run_stream(std::shared_ptr<client_impl> impl
     const unsigned max_hops = impl->options.continuation.max_hops;
     auto state = stream_state::for_create(std::move(impl), std::move(body), stored, std::move(opts));
     if (hops)
-        state->follow_continuation(std::move(req), max_hops);
+        state->follow_continuation(max_hops);
     auto open = open_stream(std::move(state));
     co_return co_await std::move(open);
 }

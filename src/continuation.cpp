@@ -4,6 +4,9 @@
 #include "operation.hpp"
 #include "stream_state.hpp"
 
+#include <boost/json/parse.hpp>
+#include <boost/json/value_to.hpp>
+
 #include <algorithm>
 
 namespace gemini::detail {
@@ -155,13 +158,8 @@ namespace gemini::detail {
 // continue after the previous hop's, an intermediate interaction.completed (status
 // requires_continuation) is held back and its usage added to the final one's.
 
-void stream_state::follow_continuation(request original, unsigned max_hops)
+void stream_state::follow_continuation(unsigned max_hops)
 {
-    // A stored interaction's next hop names it instead of repeating the input
-    // (continuation_request): the input, inline images and all, need not live as long as the stream.
-    if (original.store.value_or(true))
-        original.input.reset();
-    original_ = std::make_unique<const request>(std::move(original));
     max_hops_ = max_hops;
 }
 
@@ -207,7 +205,12 @@ asio::awaitable<void> stream_state::start_hop()
     interaction issued;
     issued.id = std::exchange(hop_id_, {});
     issued.continuation_token = std::exchange(hop_token_, {});
-    const request next = continuation_request(*original_, issued);
+    // The body of the last exchange is the request the hop continues (the create's, or the last
+    // hop's, which continuation_request made from it): read back, it gives the same next body.
+    // Its `stream` and the options' extra_body fields come back as the request's own, and
+    // create_body() sets them again to the same values.
+    const request last = boost::json::value_to<request>(boost::json::parse(create_body_));
+    const request next = continuation_request(last, issued);
     create_body_ = create_body(next, options_, true);
     ++hops_;
     index_offset_ = next_index_;

@@ -322,7 +322,7 @@ bool stream_state::admit(std::optional<std::string_view> event_id, std::optional
     else
         ++since_last_id_;
     attempts_without_progress_ = 0;
-    if (original_ && !hop_event(index, whole, event_type))
+    if (max_hops_ > 0 && !hop_event(index, whole, event_type))
         return false;
     ++accepted_;
     return true;

@@ -37,8 +37,9 @@ public:
     stream_state(std::shared_ptr<client_impl> impl, request_options opts);
 
     /// Follow requires_continuation hops (spec 13) of this create stream: the hops' events
-    /// continue the stream as if one interaction were streamed (continuation.cpp).
-    void follow_continuation(request original, unsigned max_hops);
+    /// continue the stream as if one interaction were streamed (continuation.cpp). Each hop's
+    /// request is read back from the body the stream already keeps for its create.
+    void follow_continuation(unsigned max_hops);
 
     /// Opens the first exchange (errors before streaming begins are thrown as they are).
     asio::awaitable<void> open();
@@ -149,9 +150,8 @@ private:
     std::mutex op_mutex_;
     std::weak_ptr<operation_state> current_op_;
 
-    // Continuation hops (null original_: not followed). Behind a pointer: a request is 1.8 KB,
-    // which every stream carried inline although few follow hops.
-    std::unique_ptr<const request> original_;
+    // Continuation hops (max_hops_ 0: not followed). The next hop's request is read back from
+    // create_body_ (the create's, then the last hop's): no 1.8 KB `request` kept per stream.
     unsigned max_hops_ = 0;
     unsigned hops_ = 0;
     std::int64_t index_offset_ = 0;      // added to the step indexes of the current hop

@@ -187,6 +187,46 @@ BOOST_AUTO_TEST_CASE(streams_follow_hops_as_one_interaction)
     }());
 }
 
+// Each hop's request is read back from the body the stream kept (the create's, then the last
+// hop's): stored hops drop the input and name the previous interaction, store:false hops repeat
+// the input, and request_options::extra_body goes out with every hop. The emulator refuses a hop
+// of the wrong form, so a wrong read-back fails the stream.
+BOOST_AUTO_TEST_CASE(streamed_hops_keep_the_request_in_both_modes)
+{
+    auto c = make_client();
+    run([&]() -> asio::awaitable<void> {
+        for (const bool store : {true, false})
+        {
+            auto whole_op = c.create(essay(store), long_answer(23));
+            auto whole = co_await std::move(whole_op);
+            server.clear_request_log();
+            auto opts = long_answer(23, 5);
+            opts.extra_body = {{"labels", boost::json::object{{"run", "hops"}}}};
+            auto open = c.stream(essay(store), opts);
+            auto s = co_await std::move(open);
+            auto collect = s.collect();
+            auto folded = co_await std::move(collect);
+            BOOST_TEST_CONTEXT("store " << store)
+            {
+                BOOST_TEST(folded.status == gemini::interaction_status::completed);
+                BOOST_TEST(folded.output_text() == whole.output_text());
+                const auto log = server.request_log();
+                BOOST_TEST_REQUIRE(log.size() == 5u);
+                for (std::size_t i = 0; i < log.size(); ++i)
+                {
+                    const auto body = boost::json::parse(log[i].body).as_object();
+                    BOOST_TEST(body.at("system_instruction") == "Be thorough.");
+                    BOOST_TEST(body.at("stream") == true);
+                    BOOST_TEST(body.at("labels").at("run") == "hops");
+                    BOOST_TEST(body.contains("input") == (i == 0 || !store));
+                    BOOST_TEST(body.contains("continuation_token") == (i > 0));
+                    BOOST_TEST(body.contains("previous_interaction_id") == (i > 0 && store));
+                }
+            }
+        }
+    }());
+}
+
 BOOST_AUTO_TEST_CASE(a_streamed_hop_is_continued_by_hand)
 {
     // With automatic continuation off, the folded stream carries the token.
