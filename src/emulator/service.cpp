@@ -181,6 +181,12 @@ std::optional<std::uint64_t> uint_header(const http_request& req, std::string_vi
   return n;
 }
 
+/// Empties `x` and frees its memory (clear() keeps the capacity).
+template <class T>
+void give_back(T& x) {
+  T().swap(x);
+}
+
 /// Calls `piece(text)` for the text cut after every `per_chunk`-th space, the last piece
 /// holding the rest (an empty text is one empty piece).
 template <class Piece>
@@ -206,23 +212,22 @@ const std::string* http_request::header(std::string_view name) const {
 std::string_view event_log::keep_locked(std::string_view bytes) {
   constexpr std::size_t first_block = 1024, last_block = 64 * 1024;
   if (bytes.empty()) return {};
+  char* at = nullptr;
   if (bytes.size() > block_left_) {
     const std::size_t block = std::clamp(stored_bytes_, first_block, last_block);
-    const std::size_t size = bytes.size() > block / 4 ? bytes.size() : block;
-    blocks_.push_back(std::make_unique_for_overwrite<char[]>(size));
-    if (size == block) {  // a frame's own block is not filled further: the current one still is
-      block_free_ = blocks_.back().get();
-      block_left_ = size;
+    if (bytes.size() > block / 4) {  // a block of its own: the current one goes on being filled
+      at = blocks_.emplace_back(std::make_unique_for_overwrite<char[]>(bytes.size())).get();
     } else {
-      std::memcpy(blocks_.back().get(), bytes.data(), bytes.size());
-      stored_bytes_ += bytes.size();
-      return {blocks_.back().get(), bytes.size()};
+      block_free_ = blocks_.emplace_back(std::make_unique_for_overwrite<char[]>(block)).get();
+      block_left_ = block;
     }
   }
-  char* at = block_free_;
+  if (!at) {
+    at = block_free_;
+    block_free_ += bytes.size();
+    block_left_ -= bytes.size();
+  }
   std::memcpy(at, bytes.data(), bytes.size());
-  block_free_ += bytes.size();
-  block_left_ -= bytes.size();
   stored_bytes_ += bytes.size();
   return {at, bytes.size()};
 }
@@ -384,14 +389,10 @@ void service::pump_locked(std::shared_ptr<run_state> run) {
   }
   // Published events are moved out of the plan: once nothing more will be published, drop it.
   if (run->stopped || run->next >= run->planned.size()) {
-    const bool whole_plan = !run->stopped;
-    run->planned.clear();
-    run->planned.shrink_to_fit();
-    run->plan_text.clear();
-    run->plan_text.shrink_to_fit();
-    run->frame.clear();
-    run->frame.shrink_to_fit();
-    if (whole_plan) release_finished_run_locked(run);
+    give_back(run->planned);
+    give_back(run->plan_text);
+    give_back(run->frame);
+    if (!run->stopped) release_finished_run_locked(run);
   }
 }
 
