@@ -53,6 +53,13 @@ std::shared_ptr<asio::ssl::context> make_tls_context(const client_options& o)
         return o.ssl_context;
     auto ctx = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
     SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
+    // TLS 1.3 suites in the order BoringSSL, Chrome and Go offer them; OpenSSL puts AES-256
+    // first. AES-128-GCM is as safe for this purpose, and its SHA-256 key schedule is cheaper
+    // than AES-256's SHA-384 one: about 6 % of a new connection's CPU here (SHA-NI
+    // accelerates SHA-256 only). Servers that honour the client's order (OpenSSL's default,
+    // the emulator's) pick it; Google's front ends prefer it themselves.
+    SSL_CTX_set_ciphersuites(ctx->native_handle(),
+                             "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256");
     ctx->set_verify_mode(asio::ssl::verify_peer);
     trust_system_store(ctx->native_handle());   // a machine without a system store can still use ca_file
     error_code ec;

@@ -18,6 +18,7 @@ const char* usage =
     "  --port N           port to listen on (0 = any free port; default 0)\n"
     "  --host ADDR        address to bind (default 127.0.0.1)\n"
     "  --plain            serve plain HTTP instead of HTTPS\n"
+    "  --no-tls-resumption  issue no TLS session tickets: every handshake is a full one\n"
     "  --threads N        server threads (default 2)\n"
     "  --latency-ms N     real-time delay before each create answer (default 0)\n"
     "  --background-ms N  virtual time a background interaction takes (default 1000)\n"
@@ -90,6 +91,8 @@ int main(int argc, char** argv) {
         opts.host = value();
       } else if (a == "--plain") {
         opts.tls = false;
+      } else if (a == "--no-tls-resumption") {
+        opts.tls_resumption = false;
       } else if (a == "--threads") {
         opts.threads = static_cast<unsigned>(number(a, value()));
       } else if (a == "--latency-ms") {

@@ -49,6 +49,7 @@ void request_log::record(http_request&& req, unsigned status) {
     if (!is_credential_header(node.first)) entry.headers.emplace_back(node.first, std::move(node.second));
   entry.body = std::move(req.body);
   entry.status = status;
+  entry.tls_cipher = req.tls_cipher;
   std::lock_guard lock(mu_);
   entry.sequence = next_++;
   entries_.push_back(std::move(entry));

@@ -274,6 +274,7 @@ struct server::impl {
     auto watcher = watch(c);
     asio::co_spawn(c->executor, std::move(watcher), asio::detached);
 
+    std::string_view cipher;  // OpenSSL's static name of the suite; none over plain HTTP
     if constexpr (std::is_same_v<Stream, tls_stream>) {
       auto op = stream.async_handshake(asio::as_tuple(asio::use_awaitable));
       auto [ec, none] = co_await std::move(op);
@@ -284,6 +285,7 @@ struct server::impl {
       }
       ++handshakes;
       if (SSL_session_reused(stream.native_handle())) ++resumed;
+      cipher = SSL_get_cipher_name(stream.native_handle());
     }
 
     beast::flat_buffer buffer;
@@ -300,6 +302,7 @@ struct server::impl {
       c->expires_never();
 
       detail::http_request req = std::move(reader.request);
+      req.tls_cipher = cipher;
       const bool keep_alive = reader.keep_alive();
       const unsigned version = reader.version;
 
@@ -656,6 +659,11 @@ server::server(options opts) : impl_(std::make_unique<impl>(std::move(opts))) {
                     ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
     ctx.use_certificate_chain(asio::buffer(o.cert->cert_pem));
     ctx.use_private_key(asio::buffer(o.cert->key_pem), ssl::context::pem);
+    if (!o.tls_resumption) {
+      SSL_CTX_set_num_tickets(ctx.native_handle(), 0);  // TLS 1.3: no NewSessionTicket
+      SSL_CTX_set_options(ctx.native_handle(), SSL_OP_NO_TICKET);
+      SSL_CTX_set_session_cache_mode(ctx.native_handle(), SSL_SESS_CACHE_OFF);
+    }
   }
   impl_->svc.schedule = [this](std::chrono::milliseconds delay, std::function<void()> fn) {
     auto timer = std::make_shared<asio::steady_timer>(impl_->ioc, delay);

@@ -34,6 +34,7 @@ struct http_request {
   std::string target;
   std::multimap<std::string, std::string, std::less<>> headers;  // looked up by string_view
   std::string body;
+  std::string_view tls_cipher;  // of the connection (static storage); empty over plain HTTP
 
   const std::string* header(std::string_view name) const;
 };

@@ -48,7 +48,9 @@ void connection_pool::lease::end() noexcept
 
 connection_pool::connection_pool(settings s)
     : settings_(std::move(s)),
-      tls_sessions_(settings_.tls && settings_.resume_tls_sessions ? std::make_shared<tls_session_cache>() : nullptr)
+      tls_sessions_(settings_.tls && settings_.resume_tls_sessions
+                        ? std::make_shared<tls_session_cache>(settings_.params.max_full_handshakes)
+                        : nullptr)
 {
 }
 
@@ -325,12 +327,11 @@ asio::awaitable<tcp::resolver::results_type> connection_pool::resolve(clock::tim
 
 asio::awaitable<std::unique_ptr<connection>> connection_pool::open_connection(clock::time_point deadline)
 {
-    const auto now = clock::now();
-    const auto connect_deadline = std::min(deadline, now + settings_.limits.connect);
+    const auto resolve_deadline = std::min(deadline, clock::now() + settings_.limits.connect);
     tcp::resolver::results_type endpoints;
     try
     {
-        auto lookup = resolve(connect_deadline);
+        auto lookup = resolve(resolve_deadline);
         endpoints = co_await std::move(lookup);
     }
     catch (const boost::system::system_error& e)
@@ -343,6 +344,17 @@ asio::awaitable<std::unique_ptr<connection>> connection_pool::open_connection(cl
                                 true};
     }
 
+    // On a pool with no session yet, most connections of a burst wait here for the first
+    // ones' session (tls_session_cache), at most a connect timeout; the connect's own time
+    // starts after. The place, if one was taken, ends with this function.
+    tls_session_cache::handshake_place place;
+    auto connect_deadline = resolve_deadline;
+    if (tls_sessions_)
+    {
+        auto wait = tls_sessions_->wait_for_handshake(resolve_deadline);
+        place = co_await std::move(wait);
+        connect_deadline = std::min(deadline, clock::now() + settings_.limits.connect);
+    }
     auto ex = co_await asio::this_coro::executor;
     auto conn = std::make_unique<connection>(ex, settings_.tls);
     const auto handshake_deadline = std::min(deadline, clock::now() + settings_.limits.connect +

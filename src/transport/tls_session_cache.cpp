@@ -1,8 +1,16 @@
 #include "transport/tls_session_cache.hpp"
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/system/system_error.hpp>
+
 #include <openssl/ssl.h>
 
 #include <ctime>
+#include <iterator>
+#include <utility>
 
 namespace gemini::detail {
 
@@ -39,6 +47,121 @@ tls_session_cache::~tls_session_cache()
 {
     if (session_)
         SSL_SESSION_free(session_);
+}
+
+bool tls_session_cache::has_session_locked() const noexcept
+{
+    return session_ && still_valid(session_);
+}
+
+tls_session_cache::handshake_place::~handshake_place()
+{
+    if (cache_)
+        cache_->end_full_handshake();
+}
+
+tls_session_cache::handshake_place& tls_session_cache::handshake_place::operator=(handshake_place&& other) noexcept
+{
+    if (this != &other)
+    {
+        if (cache_)
+            cache_->end_full_handshake();
+        cache_ = std::move(other.cache_);
+    }
+    return *this;
+}
+
+boost::asio::awaitable<tls_session_cache::handshake_place> tls_session_cache::wait_for_handshake(clock::time_point until)
+{
+    namespace asio = boost::asio;
+    if (max_full_ == 0)
+        co_return handshake_place();
+    const auto executor = co_await asio::this_coro::executor;
+    std::shared_ptr<asio::steady_timer> timer;
+    for (;;)
+    {
+        enum { take_place, go_without, wait_more } next = wait_more;
+        {
+            std::lock_guard lock(mutex_);
+            const bool place_free = full_handshakes_ < max_full_;
+            if (has_session_locked())
+                next = go_without;
+            else if (place_free)
+            {
+                ++full_handshakes_;
+                next = take_place;
+            }
+            else if (clock::now() >= until)
+                next = go_without;
+            else
+            {
+                if (!timer)
+                    timer = std::make_shared<asio::steady_timer>(executor);
+                // A wake-up still on its way from an earlier round cancels this wait too: the
+                // loop looks again, nothing more.
+                timer->expires_at(until);
+                waiters_.push_back(waiter{executor, timer});
+            }
+        }
+        if (next == take_place)
+            co_return handshake_place(shared_from_this());
+        if (next == go_without)
+            co_return handshake_place();
+        auto wait_op = timer->async_wait(asio::as_tuple(asio::use_awaitable));
+        co_await std::move(wait_op);
+        const asio::cancellation_state state = co_await asio::this_coro::cancellation_state;
+        if (state.cancelled() != asio::cancellation_type::none)
+        {
+            // This waiter may have been the one woken for a free place: the next one takes it.
+            std::vector<waiter> pass_on;
+            {
+                std::lock_guard lock(mutex_);
+                if (full_handshakes_ < max_full_)
+                    pass_on = take_waiters_locked(false);
+            }
+            wake(std::move(pass_on));
+            throw boost::system::system_error(asio::error::operation_aborted);
+        }
+    }
+}
+
+void tls_session_cache::end_full_handshake() noexcept
+{
+    std::vector<waiter> next;
+    {
+        std::lock_guard lock(mutex_);
+        --full_handshakes_;
+        next = take_waiters_locked(false);
+    }
+    wake(std::move(next));
+}
+
+std::vector<tls_session_cache::waiter> tls_session_cache::take_waiters_locked(bool all)
+{
+    std::vector<waiter> taken;
+    if (all)
+    {
+        taken.assign(std::make_move_iterator(waiters_.begin()), std::make_move_iterator(waiters_.end()));
+        waiters_.clear();
+        return taken;
+    }
+    // The first whose wait still runs: the ones before it were cancelled or ran out of time.
+    while (!waiters_.empty() && taken.empty())
+    {
+        if (!waiters_.front().timer.expired())
+            taken.push_back(std::move(waiters_.front()));
+        waiters_.pop_front();
+    }
+    return taken;
+}
+
+void tls_session_cache::wake(std::vector<waiter> waiters)
+{
+    for (auto& w : waiters)
+        boost::asio::post(w.executor, [timer = std::move(w.timer)] {
+            if (auto t = timer.lock())
+                t->cancel();
+        });
 }
 
 void tls_session_cache::attach(SSL* ssl)
@@ -79,13 +202,16 @@ int tls_session_cache::on_new_session(SSL* ssl, SSL_SESSION* session)
 void tls_session_cache::store(SSL_SESSION* session)
 {
     SSL_SESSION* previous = nullptr;
+    std::vector<waiter> woken;
     {
         std::lock_guard lock(mutex_);
         previous = session_;
         session_ = session;
+        woken = take_waiters_locked(true);   // all of them resume it
     }
     if (previous)
         SSL_SESSION_free(previous);
+    wake(std::move(woken));
 }
 
 } // namespace gemini::detail

@@ -53,7 +53,60 @@ void thousand_creates(unsigned threads, std::size_t max_connections)
     BOOST_TEST(f.server.stats().tls_handshakes == stats.created_total);
 }
 
+// `count` creates at once on a new client whose pool opens a connection for each, at most
+// two of them handshaking in full while no session is cached.
+gemini::pool_stats burst_on_a_new_client(emulator_fixture& f, int count, unsigned threads,
+                                         gemini::client_options settings)
+{
+    settings.pool.max_connections = static_cast<std::size_t>(count);
+    settings.pool.max_full_handshakes = 2;
+    auto c = f.make_client(settings);
+    std::atomic<int> ok{0};
+    run_concurrently(f, c, count, threads, ok);
+    BOOST_TEST(ok.load() == count);
+    const auto stats = c.pool_statistics();
+    // On one thread every create takes its turn before any connection is open, so each opens
+    // its own; on two, an early answer can hand its connection to a create that starts late.
+    if (threads == 1)
+        BOOST_TEST(stats.created_total == static_cast<std::uint64_t>(count));
+    else
+        BOOST_TEST(stats.created_total <= static_cast<std::uint64_t>(count));
+    BOOST_TEST(f.server.stats().tls_handshakes == stats.created_total);
+    BOOST_TEST(f.server.stats().tls_resumed == stats.resumed_total);
+    return stats;
+}
+
+// Before the limit, none of 24 connections opened at once resumed: all their handshakes began
+// before the server had issued any session.
+void burst_resumes(unsigned threads)
+{
+    emulator_fixture f;
+    const auto stats = burst_on_a_new_client(f, 24, threads, f.client_settings());
+    // Places free as handshakes end, while the session comes with the first answer: a few
+    // more than two may begin in full before it; most must resume.
+    BOOST_TEST_MESSAGE("resumed " << stats.resumed_total << " of " << stats.created_total);
+    BOOST_TEST(stats.resumed_total * 2 >= stats.created_total);
+}
+
 BOOST_AUTO_TEST_SUITE(pool)
+
+BOOST_AUTO_TEST_CASE(a_burst_of_new_connections_resumes_the_first_ones_session) { burst_resumes(1); }
+
+BOOST_AUTO_TEST_CASE(a_burst_of_new_connections_from_two_threads_resumes_too) { burst_resumes(2); }
+
+BOOST_AUTO_TEST_CASE(a_server_that_never_resumes_gets_a_burst_two_handshakes_at_a_time)
+{
+    gemini::emulator::options opts;
+    opts.tls_resumption = false;
+    emulator_fixture f(opts);
+    auto settings = f.client_settings();
+    // A waiter nobody woke would wait out the request's deadline and fail: the connect timeout,
+    // which also bounds the wait, is longer.
+    settings.timeout.request = std::chrono::seconds(20);
+    settings.timeout.connect = std::chrono::seconds(60);
+    const auto stats = burst_on_a_new_client(f, 12, 1, settings);
+    BOOST_TEST(stats.resumed_total == 0u);
+}
 
 BOOST_AUTO_TEST_CASE(thousand_concurrent_creates_on_one_thread) { thousand_creates(1, 32); }
 

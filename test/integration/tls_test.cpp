@@ -59,6 +59,16 @@ BOOST_AUTO_TEST_CASE(new_connections_resume_the_hosts_tls_session)
     BOOST_TEST(c.pool_statistics().resumed_total == 2u);
 }
 
+BOOST_AUTO_TEST_CASE(the_client_offers_aes_128_gcm_first)
+{
+    emulator_fixture f;
+    auto c = f.make_client();
+    BOOST_TEST(!create_once(f, c));
+    const auto log = f.server.request_log();
+    BOOST_REQUIRE(!log.empty());
+    BOOST_TEST(log.back().tls_cipher == "TLS_AES_128_GCM_SHA256");   // OpenSSL's own order: AES-256
+}
+
 BOOST_AUTO_TEST_CASE(tls_session_resumption_can_be_turned_off)
 {
     emulator_fixture f;

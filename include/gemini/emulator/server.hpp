@@ -18,6 +18,9 @@ struct options {
   std::string host = "127.0.0.1";  ///< address to bind (an IP literal)
   std::uint16_t port = 0;          ///< 0 = any free port (see server::port())
   bool tls = true;                 ///< HTTPS (true) or plain HTTP (false)
+  /// Issue TLS session tickets (and keep sessions) so that clients can resume; off, every
+  /// handshake is a full one, as with a server that never resumes.
+  bool tls_resumption = true;
   unsigned threads = 2;            ///< threads running the server's io_context (at least 1)
   /// When set, only this key (x-goog-api-key, `Authorization: Bearer`, or `?key=`) is accepted;
   /// otherwise any non-empty key or bearer token is.
@@ -73,6 +76,9 @@ struct logged_request {
   std::vector<std::pair<std::string, std::string>> headers;  ///< lower-case names
   std::string body;                                ///< exactly as received
   unsigned status = 0;                             ///< HTTP status of the answer (200 for streams)
+  /// The TLS cipher suite of the connection it came on, as OpenSSL names it
+  /// ("TLS_AES_128_GCM_SHA256"); empty over plain HTTP.
+  std::string tls_cipher;
 };
 
 /// Counters for tests that check connection reuse.
