@@ -28,6 +28,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iomanip>
+#include <optional>
 #include <iostream>
 #include <sstream>
 #include <thread>
@@ -53,6 +54,7 @@ struct settings
     bool concurrency_given = false; // memory mode: -c limits how many open at once
     bool new_connections = false;   // every request on a new connection (reconnect cost)
     bool resume_tls = true;         // TLS session resumption for new connections
+    std::optional<std::size_t> max_full_handshakes;   // the library's default when not given
     std::uint32_t image_width = 0;  // > 0: every answer carries an inline square PNG this wide
 };
 
@@ -71,6 +73,7 @@ struct settings
            "                (4 MiB of base64 at 1024); its size is checked\n"
            "  --new-connections  ask the server to close each connection after its answer\n"
            "  --no-tls-resume   full TLS handshakes only (pool.tls_session_resumption off)\n"
+           "  --max-full-handshakes N  pool.max_full_handshakes (default: the library's; 0: no limit)\n"
            "  --idle-streams N  hold N slow streams open and report resident memory per stream\n"
            "                (with -c C: at most C being opened at once)\n"
            "GEMINI_API_KEY is used when set, else a placeholder key (emulator).\n";
@@ -115,6 +118,8 @@ settings parse(int argc, char** argv)
             s.new_connections = true;
         else if (a == "--no-tls-resume")
             s.resume_tls = false;
+        else if (a == "--max-full-handshakes")
+            s.max_full_handshakes = std::stoul(value());
         else if (a == "--image-width")
             s.image_width = static_cast<std::uint32_t>(std::stoul(value()));
         else if (a == "--help" || a == "-h")
@@ -323,6 +328,8 @@ int main(int argc, char** argv)
     o.pool.max_connections = cfg.pool ? cfg.pool : std::max(cfg.concurrency, cfg.idle_streams);
     o.pool.max_waiters = std::max<std::size_t>(o.pool.max_waiters, cfg.concurrency);
     o.pool.tls_session_resumption = cfg.resume_tls;
+    if (cfg.max_full_handshakes)
+        o.pool.max_full_handshakes = *cfg.max_full_handshakes;
 
     asio::io_context ioc(static_cast<int>(cfg.threads));
     gemini::client client(ioc.get_executor(), o);
