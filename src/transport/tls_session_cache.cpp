@@ -76,6 +76,7 @@ boost::asio::awaitable<tls_session_cache::handshake_place> tls_session_cache::wa
     namespace asio = boost::asio;
     if (max_full_ == 0)
         co_return handshake_place();
+    const auto self = shared_from_this();   // the pool may let go of the cache while this waits
     const auto executor = co_await asio::this_coro::executor;
     std::shared_ptr<asio::steady_timer> timer;
     for (;;)
@@ -104,7 +105,7 @@ boost::asio::awaitable<tls_session_cache::handshake_place> tls_session_cache::wa
             }
         }
         if (next == take_place)
-            co_return handshake_place(shared_from_this());
+            co_return handshake_place(self);
         if (next == go_without)
             co_return handshake_place();
         auto wait_op = timer->async_wait(asio::as_tuple(asio::use_awaitable));
