@@ -91,19 +91,28 @@ BOOST_AUTO_TEST_CASE(places_go_to_the_waiters_in_their_order_as_holders_end)
     BOOST_TEST(!d.failed);
 }
 
-BOOST_AUTO_TEST_CASE(a_waiter_cancelled_after_its_wake_up_hands_the_place_to_the_next)
+// One place, held by a; b and c wait for it, b cancellable by its caller.
+struct one_place_two_waiting
 {
     asio::io_context ioc;
-    auto cache = std::make_shared<tls_session_cache>(1);
+    std::shared_ptr<tls_session_cache> cache = std::make_shared<tls_session_cache>(1);
     waiting a, b, c;
     asio::cancellation_signal cancel_b;
-    start(ioc, cache, a);
-    start(ioc, cache, b, cancel_b.slot());
-    start(ioc, cache, c);
-    ioc.poll();
-    BOOST_TEST(a.holds_place());
-    BOOST_TEST(!b.done());
 
+    one_place_two_waiting()
+    {
+        start(ioc, cache, a);
+        start(ioc, cache, b, cancel_b.slot());
+        start(ioc, cache, c);
+        ioc.poll();
+        BOOST_TEST(a.holds_place());
+        BOOST_TEST(!b.done());
+        BOOST_TEST(!c.done());
+    }
+};
+
+BOOST_FIXTURE_TEST_CASE(a_waiter_cancelled_after_its_wake_up_hands_the_place_to_the_next, one_place_two_waiting)
+{
     a.got.reset();                                       // wakes b, the first waiter...
     cancel_b.emit(asio::cancellation_type::terminal);    // ...which its caller gives up on
     ioc.poll();
@@ -119,16 +128,8 @@ BOOST_AUTO_TEST_CASE(a_waiter_cancelled_after_its_wake_up_hands_the_place_to_the
     BOOST_TEST(c.holds_place());   // without c, the free place would wait for the next arrival
 }
 
-BOOST_AUTO_TEST_CASE(a_cancelled_waiter_leaves_the_others_waiting)
+BOOST_FIXTURE_TEST_CASE(a_cancelled_waiter_leaves_the_others_waiting, one_place_two_waiting)
 {
-    asio::io_context ioc;
-    auto cache = std::make_shared<tls_session_cache>(1);
-    waiting a, b, c;
-    asio::cancellation_signal cancel_b;
-    start(ioc, cache, a);
-    start(ioc, cache, b, cancel_b.slot());
-    start(ioc, cache, c);
-    ioc.poll();
     cancel_b.emit(asio::cancellation_type::terminal);
     ioc.poll();
     BOOST_TEST(static_cast<bool>(b.failed));
