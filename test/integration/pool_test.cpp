@@ -94,6 +94,31 @@ BOOST_AUTO_TEST_CASE(a_burst_of_new_connections_resumes_the_first_ones_session) 
 
 BOOST_AUTO_TEST_CASE(a_burst_of_new_connections_from_two_threads_resumes_too) { burst_resumes(2); }
 
+BOOST_AUTO_TEST_CASE(a_burst_whose_handshakes_fail_fails_at_once_for_every_request)
+{
+    emulator_fixture f;
+    auto settings = f.client_settings();
+    settings.ca_pem.clear();   // the emulator's certificate is not trusted: every handshake fails
+    settings.pool.max_connections = 12;
+    settings.pool.max_full_handshakes = 2;
+    // A connection left waiting for a place that a failed handshake never freed would fail
+    // with the request's deadline instead of the TLS error.
+    settings.timeout.request = std::chrono::seconds(20);
+    settings.timeout.connect = std::chrono::seconds(60);
+    auto c = f.make_client(settings);
+    std::atomic<int> tls_failed{0};
+    auto attempt = [&](std::size_t i) -> asio::awaitable<void> {
+        auto op = c.async_create({.model = "m", .input = "q" + std::to_string(i)}, {},
+                                 asio::as_tuple(asio::use_awaitable));
+        auto [ec, answer] = co_await std::move(op);
+        if (ec == gemini::errc::tls_failed)
+            ++tls_failed;
+    };
+    f.run(gemini::test::all_of(12, attempt));
+    BOOST_TEST(tls_failed.load() == 12);
+    BOOST_TEST(c.pool_statistics().open == 0u);
+}
+
 BOOST_AUTO_TEST_CASE(a_server_that_never_resumes_gets_a_burst_two_handshakes_at_a_time)
 {
     gemini::emulator::options opts;
