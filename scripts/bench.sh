@@ -162,6 +162,8 @@ record_load_run() {
   record "$load" cpu_per_event_us "$client" "$(field "$name" 's/^events: .*per event \([0-9.]*\) us.*/\1/p')"
   record "$load" handshakes_counted_by_client "$client" \
     "$(field "$name" 's/^TLS handshakes (connections opened): \([0-9]*\) .*/\1/p')"
+  record "$load" handshakes_resumed_by_client "$client" \
+    "$(field "$name" 's/^TLS handshakes (connections opened): [0-9]* (\([0-9]*\) resumed).*/\1/p')"
   record "$load" handshakes "$client" "$(server_handshakes)"
   record "$load" image_mib_per_s "$client" "$(field "$name" 's/^image data: .*MiB\/s \([0-9.]*\),.*/\1/p')"
   record "$load" cpu_per_image_mib_ms "$client" "$(field "$name" 's/^image data: .*per MiB \([0-9.]*\) ms.*/\1/p')"
@@ -377,8 +379,9 @@ table="$out/table.md"
           row(l, "emulator CPU per request (serving this column'"'"'s client), us", num(emu), "",
               num(get(l, "emulator_cpu_per_request_us", "wrk")), "", ratio("emulator/ours", emu, ours, "<=", 1))
           pool = get(l, "pool", "target"); h = get(l, "handshakes", "ours"); hc = get(l, "handshakes_counted_by_client", "ours")
+          hr = get(l, "handshakes_resumed_by_client", "ours")
           check = h == "" ? "n/a" : sprintf("pool %s, opened %s: %s", pool, hc, h == pool && h == hc ? "OK" : "**MISS**")
-          row(l, "TLS handshakes per " n_requests " requests", (h == "" ? "?" : h) " (own count " hc ")",
+          row(l, "TLS handshakes per " n_requests " requests", (h == "" ? "?" : h) " (own count " hc ", " hr " resumed)",
               get(l, "handshakes", "sdk"), get(l, "handshakes", "wrk") " per " get(l, "requests", "wrk"), "", check)
         }
         if (l ~ /^stream/) {
