@@ -119,7 +119,7 @@ BOOST_AUTO_TEST_CASE(a_burst_whose_handshakes_fail_fails_at_once_for_every_reque
     BOOST_TEST(c.pool_statistics().open == 0u);
 }
 
-BOOST_AUTO_TEST_CASE(a_server_that_never_resumes_gets_a_burst_two_handshakes_at_a_time)
+BOOST_AUTO_TEST_CASE(a_server_that_never_resumes_still_gets_every_connection_of_a_burst)
 {
     gemini::emulator::options opts;
     opts.tls_resumption = false;
