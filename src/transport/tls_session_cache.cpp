@@ -9,7 +9,6 @@
 #include <openssl/ssl.h>
 
 #include <ctime>
-#include <iterator>
 #include <utility>
 
 namespace gemini::detail {
@@ -114,13 +113,14 @@ boost::asio::awaitable<tls_session_cache::handshake_place> tls_session_cache::wa
         if (state.cancelled() != asio::cancellation_type::none)
         {
             // This waiter may have been the one woken for a free place: the next one takes it.
-            std::vector<waiter> pass_on;
+            std::optional<waiter> pass_on;
             {
                 std::lock_guard lock(mutex_);
                 if (full_handshakes_ < max_full_)
-                    pass_on = take_waiters_locked(false);
+                    pass_on = take_first_waiter_locked();
             }
-            wake(std::move(pass_on));
+            if (pass_on)
+                wake(std::move(*pass_on));
             throw boost::system::system_error(asio::error::operation_aborted);
         }
     }
@@ -128,41 +128,34 @@ boost::asio::awaitable<tls_session_cache::handshake_place> tls_session_cache::wa
 
 void tls_session_cache::end_full_handshake() noexcept
 {
-    std::vector<waiter> next;
+    std::optional<waiter> next;
     {
         std::lock_guard lock(mutex_);
         --full_handshakes_;
-        next = take_waiters_locked(false);
+        next = take_first_waiter_locked();
     }
-    wake(std::move(next));
+    if (next)
+        wake(std::move(*next));
 }
 
-std::vector<tls_session_cache::waiter> tls_session_cache::take_waiters_locked(bool all)
+std::optional<tls_session_cache::waiter> tls_session_cache::take_first_waiter_locked()
 {
-    std::vector<waiter> taken;
-    if (all)
+    while (!waiters_.empty())
     {
-        taken.assign(std::make_move_iterator(waiters_.begin()), std::make_move_iterator(waiters_.end()));
-        waiters_.clear();
-        return taken;
-    }
-    // The first whose wait still runs: the ones before it were cancelled or ran out of time.
-    while (!waiters_.empty() && taken.empty())
-    {
-        if (!waiters_.front().timer.expired())
-            taken.push_back(std::move(waiters_.front()));
+        waiter first = std::move(waiters_.front());
         waiters_.pop_front();
+        if (!first.timer.expired())
+            return first;
     }
-    return taken;
+    return std::nullopt;
 }
 
-void tls_session_cache::wake(std::vector<waiter> waiters)
+void tls_session_cache::wake(waiter w)
 {
-    for (auto& w : waiters)
-        boost::asio::post(w.executor, [timer = std::move(w.timer)] {
-            if (auto t = timer.lock())
-                t->cancel();
-        });
+    boost::asio::post(w.executor, [timer = std::move(w.timer)] {
+        if (auto t = timer.lock())
+            t->cancel();
+    });
 }
 
 void tls_session_cache::attach(SSL* ssl)
@@ -203,16 +196,17 @@ int tls_session_cache::on_new_session(SSL* ssl, SSL_SESSION* session)
 void tls_session_cache::store(SSL_SESSION* session)
 {
     SSL_SESSION* previous = nullptr;
-    std::vector<waiter> woken;
+    std::deque<waiter> woken;   // all of them resume it
     {
         std::lock_guard lock(mutex_);
         previous = session_;
         session_ = session;
-        woken = take_waiters_locked(true);   // all of them resume it
+        woken.swap(waiters_);
     }
     if (previous)
         SSL_SESSION_free(previous);
-    wake(std::move(woken));
+    for (auto& w : woken)
+        wake(std::move(w));
 }
 
 } // namespace gemini::detail

@@ -25,7 +25,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
-#include <vector>
+#include <optional>
 
 namespace gemini::detail {
 
@@ -87,9 +87,9 @@ private:
     void store(SSL_SESSION* session);
     bool has_session_locked() const noexcept;
     void end_full_handshake() noexcept;
-    // Takes the waiters to wake out of waiters_: all of them, or the first still waiting.
-    std::vector<waiter> take_waiters_locked(bool all);
-    static void wake(std::vector<waiter> waiters);
+    // The first waiter whose wait still runs; the ones before it (cancelled, or out of time) go.
+    std::optional<waiter> take_first_waiter_locked();
+    static void wake(waiter w);
 
     std::mutex mutex_;   // connections of one pool run on any thread
     SSL_SESSION* session_ = nullptr;
