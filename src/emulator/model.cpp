@@ -50,7 +50,21 @@ std::string_view string_or_empty(const json::object& o, std::string_view key) {
   return {};
 }
 
-void content_into(const json::value* content, std::string& out) {
+/// FNV-1a over the bytes appended to it: the history's digest is taken as its canonical text
+/// is produced, without the text being kept (a string grown per request, most of it the input).
+struct fnv1a {
+  std::uint32_t h = 2166136261u;
+  fnv1a& operator+=(std::string_view s) noexcept {
+    for (unsigned char c : s) {
+      h ^= c;
+      h *= 16777619u;
+    }
+    return *this;
+  }
+  fnv1a& operator+=(char c) noexcept { return *this += std::string_view(&c, 1); }
+};
+
+void content_into(const json::value* content, fnv1a& out) {
   if (!content || !content->is_array()) return;
   for (const auto& block : content->get_array()) {
     if (!block.is_object()) continue;
@@ -60,7 +74,7 @@ void content_into(const json::value* content, std::string& out) {
       out += string_or_empty(b, "text");
     } else {
       out += "b:";
-      canonical_into(block, out);
+      out += canonical_json(block);
     }
     out += '\x1e';
   }
@@ -104,25 +118,25 @@ bool is_word_break(char c) { return c == ' ' || c == '\n' || c == '\t' || c == '
 constexpr const char* filler[] = {"lorem", "ipsum", "dolor", "sit", "amet", "consectetur",
                                   "adipiscing", "elit", "sed", "do", "eiusmod", "tempor"};
 
-/// The first `n` words of `text` separated by single spaces, filler words after them when the text
-/// has fewer.
-std::string first_words(std::string_view text, std::size_t n) {
-  std::string out;
-  out.reserve(text.size());
+/// Appends the first `n` words of `text` separated by single spaces to `out`, filler words after
+/// them when the text has fewer. `out` is a std::string or the json::string of the answer itself
+/// (written where it stays, not copied there).
+template <class String>
+void append_first_words(std::string_view text, std::size_t n, String& out) {
+  out.reserve(out.size() + text.size());
   std::size_t taken = 0;
   for (std::size_t i = 0; i < text.size() && taken < n;) {
     while (i < text.size() && is_word_break(text[i])) ++i;
     const std::size_t start = i;
     while (i < text.size() && !is_word_break(text[i])) ++i;
     if (i == start) break;
-    if (taken++ > 0) out += ' ';
-    out.append(text, start, i - start);
+    if (taken++ > 0) out.push_back(' ');
+    out.append(text.substr(start, i - start));
   }
   for (std::size_t f = 0; taken < n; ++taken, ++f) {
-    if (taken > 0) out += ' ';
-    out += filler[f % std::size(filler)];
+    if (taken > 0) out.push_back(' ');
+    out.append(std::string_view(filler[f % std::size(filler)]));
   }
-  return out;
 }
 
 bool is_name_char(char c) {
@@ -228,9 +242,13 @@ std::string hex32(std::uint32_t v) {
 }
 
 namespace {
-std::string b64(std::string_view in, const char* alphabet, bool pad) {
-  const std::size_t whole = in.size() / 3, rest = in.size() % 3;
-  std::string out(whole * 4 + (rest == 0 ? 0 : pad ? 4 : rest + 1), '=');
+std::size_t b64_size(std::size_t in, bool pad) {
+  const std::size_t whole = in / 3, rest = in % 3;
+  return whole * 4 + (rest == 0 ? 0 : pad ? 4 : rest + 1);
+}
+
+/// Writes the encoding of `in` to `out`, which holds b64_size(in.size(), pad) characters.
+void b64_into(std::string_view in, const char* alphabet, bool pad, char* out) {
   auto byte = [&](std::size_t i) { return i < in.size() ? static_cast<unsigned>(static_cast<unsigned char>(in[i])) : 0u; };
   std::size_t o = 0;
   for (std::size_t i = 0; i < in.size(); i += 3) {
@@ -238,6 +256,15 @@ std::string b64(std::string_view in, const char* alphabet, bool pad) {
     const std::size_t chars = i + 3 <= in.size() ? 4 : in.size() - i + 1;  // 2 or 3 for a last partial group
     for (std::size_t c = 0; c < chars; ++c) out[o++] = alphabet[(n >> (18 - 6 * c)) & 63];
   }
+  if (pad)
+    for (const std::size_t size = b64_size(in.size(), true); o < size;) out[o++] = '=';
+}
+
+constexpr const char* standard_alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+std::string b64(std::string_view in, const char* alphabet, bool pad) {
+  std::string out(b64_size(in.size(), pad), '=');
+  b64_into(in, alphabet, pad, out.data());
   return out;
 }
 }  // namespace
@@ -246,11 +273,11 @@ std::string base64url(std::string_view in, bool pad) {
   return b64(in, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", pad);
 }
 std::string base64(std::string_view in) {
-  return b64(in, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", true);
+  return b64(in, standard_alphabet, true);
 }
 
 std::uint32_t history_digest(const json::array& history) {
-  std::string canon;
+  fnv1a canon;
   for (const auto& step : history) {
     const std::string_view type = step_type(step);
     const auto& s = step.get_object();
@@ -270,26 +297,22 @@ std::uint32_t history_digest(const json::array& history) {
       canon += string_or_empty(s, "name");
       canon += '|';
       const auto* args = s.if_contains("arguments");
-      canon += args ? canonical_json(*args) : std::string("{}");
+      canon += args ? canonical_json(*args) : std::string_view("{}");
     } else if (type == "function_result") {
       canon += "R|";
       canon += string_or_empty(s, "call_id");
       canon += '|';
       const auto* r = s.if_contains("result");
-      canon += r ? canonical_json(*r) : std::string("null");
+      canon += r ? canonical_json(*r) : std::string_view("null");
       const auto* e = s.if_contains("is_error");
       canon += (e && e->is_bool() && e->get_bool()) ? "|1" : "|0";
     } else {
-      canon += "X|" + canonical_json(step);
+      canon += "X|";
+      canon += canonical_json(step);
     }
     canon += '\x1d';
   }
-  std::uint32_t h = 2166136261u;  // FNV-1a
-  for (unsigned char c : canon) {
-    h ^= c;
-    h *= 16777619u;
-  }
-  return h;
+  return canon.h;
 }
 
 generation generate(const json::array& history, const generation_params& params) {
@@ -335,7 +358,7 @@ generation generate(const json::array& history, const generation_params& params)
     if (is_client_step(step_type(history[i])) && (i == 0 || !is_client_step(step_type(history[i - 1])))) ++g.turn;
   }
   const std::string digest = hex32(g.digest);
-  const std::string prefix = "Turn " + std::to_string(g.turn) + ". History digest " + digest + ".";
+  const std::string turn = std::to_string(g.turn);
 
   // What the client said this turn.
   std::string last_user_text;
@@ -351,15 +374,26 @@ generation generate(const json::array& history, const generation_params& params)
     }
   }
 
-  // Objects are sized before they are filled: each growth of a table rehashes it.
+  // Objects and arrays are sized before they are filled (each growth of a table rehashes it), and
+  // strings are written where the steps keep them.
+  g.steps.reserve(3);
   json::object thought;
   thought.reserve(3);
-  thought["type"] = "thought";
-  thought["signature"] = base64("emulator-thought:" + digest + ":" + std::to_string(g.turn));
+  thought.emplace("type", "thought");
+  {
+    std::string seed = "emulator-thought:";
+    seed += digest;
+    seed += ':';
+    seed += turn;
+    json::string signature;
+    signature.resize(b64_size(seed.size(), true));
+    b64_into(seed, standard_alphabet, true, signature.data());
+    thought.emplace("signature", std::move(signature));
+  }
   if (params.thinking_summaries) {
     json::object t;
     t["type"] = "text";
-    t["text"] = "Thinking about turn " + std::to_string(g.turn) + ".";
+    t["text"] = "Thinking about turn " + turn + ".";
     thought["summary"] = json::array{std::move(t)};
   }
   g.steps.push_back(std::move(thought));
@@ -402,17 +436,32 @@ generation generate(const json::array& history, const generation_params& params)
     json::object block{{"type", "text"}, {"text", std::move(answer.text)}};
     g.steps.push_back(json::object{{"type", "model_output"}, {"content", json::array{std::move(block)}}});
   } else {
-    std::string text = prefix;
-    for (const auto& note : params.media_notes) text += " " + note;
+    std::string text;
+    text.reserve(64 + last_user_text.size());
+    text += "Turn ";
+    text += turn;
+    text += ". History digest ";
+    text += digest;
+    text += '.';
+    for (const auto& note : params.media_notes) {
+      text += ' ';
+      text += note;
+    }
     if (!results.empty()) {
       for (const auto* r : results) {
         text += " Function ";
         text += string_or_empty(*r, "name");
-        text += " returned: " + result_text(r->if_contains("result")) + ".";
+        text += " returned: ";
+        text += result_text(r->if_contains("result"));
+        text += '.';
       }
-      if (has_user_text) text += " You said: " + last_user_text;
+      if (has_user_text) {
+        text += " You said: ";
+        text += last_user_text;
+      }
     } else {
-      text += " You said: " + (has_user_text && !last_user_text.empty() ? last_user_text : std::string("(no text)"));
+      text += " You said: ";
+      text += has_user_text && !last_user_text.empty() ? std::string_view(last_user_text) : std::string_view("(no text)");
     }
     std::size_t words = params.output_words > 0 ? params.output_words : count_words(text);
     if (params.max_output_tokens && *params.max_output_tokens >= 0 &&
@@ -421,16 +470,21 @@ generation generate(const json::array& history, const generation_params& params)
       g.status = "incomplete";
     }
     output_tokens = words;
+    json::string answer;
+    append_first_words(text, words, answer);
     json::object block;
     block.reserve(2);
-    block["type"] = "text";
-    block["text"] = first_words(text, words);
+    block.emplace("type", "text");
+    block.emplace("text", std::move(answer));
+    json::array content;
+    content.reserve(params.image_width > 0 ? 2 : 1);
+    content.emplace_back(std::move(block));
+    if (params.image_width > 0)
+      content.push_back(image_block(make_png(params.image_width, params.image_height, g.digest)));
     json::object out;
     out.reserve(2);
-    out["type"] = "model_output";
-    out["content"] = json::array{std::move(block)};
-    if (params.image_width > 0)
-      out["content"].get_array().push_back(image_block(make_png(params.image_width, params.image_height, g.digest)));
+    out.emplace("type", "model_output");
+    out.emplace("content", std::move(content));
     g.steps.push_back(std::move(out));
   }
 

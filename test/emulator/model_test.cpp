@@ -28,4 +28,33 @@ BOOST_AUTO_TEST_CASE(words_are_counted_between_blanks) {
   BOOST_TEST(d::count_words("a b  c\r\nd") == 4u);
 }
 
+// The fake model's answer is a fixed function of the conversation: users snapshot it in their own
+// tests, so a rewrite of the model must keep it byte for byte. The digest is FNV-1a over the
+// conversation's canonical text ("U|t:<text>\x1e...\x1d"), the signature the base64 of
+// "emulator-thought:<digest>:<turn>", the text the sentence with its words spaced singly.
+BOOST_AUTO_TEST_CASE(the_answer_is_a_fixed_function_of_the_conversation) {
+  const auto history = boost::json::parse(R"([{"type":"user_input","content":[
+      {"type":"text","text":"hello  there\nworld"},{"type":"text","text":"two"}]}])").as_array();
+  d::generation_params params;
+  params.output_words = 0;
+  const d::generation g = d::generate(history, params);
+  BOOST_TEST(g.digest == 0xb6789f71u);
+  BOOST_TEST(g.turn == 1u);
+  BOOST_TEST(g.status == "completed");
+  BOOST_REQUIRE(g.steps.size() == 2u);
+  BOOST_TEST(boost::json::serialize(g.steps[0]) ==
+             R"({"type":"thought","signature":")" + d::base64("emulator-thought:b6789f71:1") + R"("})");
+  BOOST_TEST(boost::json::serialize(g.steps[1]) ==
+             R"({"type":"model_output","content":[{"type":"text","text":"Turn 1. History digest b6789f71. You said: hello there world two"}]})");
+  BOOST_TEST(g.usage.input == 4u);
+  BOOST_TEST(g.usage.output == 11u);
+
+  params.output_words = 13;  // longer than the sentence: filler words follow it
+  const auto longer = d::generate(history, params).steps[1].at("content").at(0).at("text").as_string();
+  BOOST_TEST(longer == "Turn 1. History digest b6789f71. You said: hello there world two lorem ipsum");
+  params.output_words = 3;
+  const auto shorter = d::generate(history, params).steps[1].at("content").at(0).at("text").as_string();
+  BOOST_TEST(shorter == "Turn 1. History");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
