@@ -95,7 +95,10 @@ struct connection final : connection_base {
 /// Limits, framing and errors are basic_parser's, as with request_parser.
 class request_reader final : public http::basic_parser<true> {
  public:
-  explicit request_reader(std::uint64_t body_limit) { this->body_limit(body_limit); }
+  explicit request_reader(std::uint64_t body_limit) {
+    this->body_limit(body_limit);
+    request.headers.reserve(8);  // what a client sends; more grow the list
+  }
 
   detail::http_request request;
   unsigned version = 11;
@@ -111,7 +114,7 @@ class request_reader final : public http::basic_parser<true> {
     ec = http::error::bad_method;  // never called for a request parser
   }
   void on_field_impl(http::field, beast::string_view name, beast::string_view value, beast::error_code&) override {
-    request.headers.emplace(detail::ascii_lower(name), std::string(value.data(), value.size()));
+    request.headers.emplace_back(detail::ascii_lower(name), std::string(value.data(), value.size()));
   }
   void on_header_impl(beast::error_code&) override {}
   void on_body_init_impl(const boost::optional<std::uint64_t>& length, beast::error_code&) override {

@@ -205,8 +205,9 @@ void for_each_word_chunk(std::string_view text, std::size_t per_chunk, Piece pie
 }  // namespace
 
 const std::string* http_request::header(std::string_view name) const {
-  auto it = headers.find(name);
-  return it == headers.end() ? nullptr : &it->second;
+  for (const auto& [n, value] : headers)
+    if (n == name) return &value;
+  return nullptr;
 }
 
 std::string_view event_log::keep_locked(std::string_view bytes) {
@@ -467,8 +468,16 @@ void service::stop_run_locked(record& r, planned_event last) {
 }
 
 std::string service::new_id_locked(const std::string& suffix) {
-  const std::string raw = "emulator:" + id_nonce_ + ":" + std::to_string(next_id_++);
-  return "v1_" + base64url(raw) + suffix;
+  std::string raw = "emulator:";
+  raw += id_nonce_;
+  raw += ':';
+  raw += std::to_string(next_id_++);
+  std::string id;
+  id.reserve(3 + (raw.size() + 2) / 3 * 4 + suffix.size());
+  id += "v1_";
+  id += base64url(raw);
+  id += suffix;
+  return id;
 }
 
 std::optional<api_error> service::check_auth(const http_request& req, const json::object& query) const {
@@ -761,9 +770,12 @@ http_reply service::create(const http_request& req, const std::string& /*version
                                               : generate(conversation, params);
   r.id = new_id_locked(suffix);
   if (!background && model) limit_decode_locked(r, req, o, store);
-  r.echo[model ? "model" : "agent"] = *who;
+  std::size_t echoed = 1;
+  for (auto key : echoed_fields) echoed += o.contains(key);
+  r.echo.reserve(echoed);  // one table, not one per growth
+  r.echo.emplace(model ? "model" : "agent", *who);
   for (auto key : echoed_fields)
-    if (const auto* v = o.if_contains(key)) r.echo[key] = *v;
+    if (const auto* v = o.if_contains(key)) r.echo.emplace(key, *v);
   r.created_ms = r.updated_ms = now_ms_locked();
   r.input = input ? *input : json::value();
   r.input_steps = std::move(new_steps);

@@ -32,7 +32,9 @@ namespace json = boost::json;
 struct http_request {
   std::string method;
   std::string target;
-  std::multimap<std::string, std::string, std::less<>> headers;  // looked up by string_view
+  /// Lower-case names, in the order they came. A flat list: a request has a handful of fields,
+  /// each looked up a few times (a tree cost an allocation per field).
+  std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   std::string_view tls_cipher;  // of the connection (static storage); empty over plain HTTP
 

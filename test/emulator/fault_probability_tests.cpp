@@ -23,8 +23,8 @@ std::vector<unsigned> statuses(const std::string& rule, int n) {
   detail::http_request req;
   req.method = "POST";
   req.target = "/v1beta/interactions";
-  req.headers.emplace("x-goog-api-key", "k");
-  req.headers.emplace("content-type", "application/json");
+  req.headers.emplace_back("x-goog-api-key", "k");
+  req.headers.emplace_back("content-type", "application/json");
   req.body = R"({"model":"gemini-3.5-flash","input":"hi","store":false})";
   std::vector<unsigned> out;
   for (int i = 0; i < n; ++i) out.push_back(svc.handle(req).status);
@@ -92,15 +92,15 @@ BOOST_AUTO_TEST_CASE(an_id_suffix_that_is_not_utf8_is_refused) {
   detail::http_request req;
   req.method = "POST";
   req.target = "/v1beta/interactions";
-  req.headers.emplace("x-goog-api-key", "k");
-  req.headers.emplace("x-emulator-id-suffix", "\xA4\xA4" "abc");
+  req.headers.emplace_back("x-goog-api-key", "k");
+  req.headers.emplace_back("x-emulator-id-suffix", "\xA4\xA4" "abc");
   req.body = R"({"model":"gemini-3.5-flash","input":"hi","stream":true})";
   const auto refused = svc.handle(req);
   BOOST_TEST(refused.status == 400u);
   BOOST_TEST(!refused.stream.has_value());
   BOOST_TEST(svc.stored() == 0u);
-  req.headers.erase("x-emulator-id-suffix");
-  req.headers.emplace("x-emulator-id-suffix", "/a b?\xC3\xA9");   // UTF-8 is kept verbatim
+  std::erase_if(req.headers, [](const auto& h) { return h.first == "x-emulator-id-suffix"; });
+  req.headers.emplace_back("x-emulator-id-suffix", "/a b?\xC3\xA9");   // UTF-8 is kept verbatim
   BOOST_TEST(svc.handle(req).status == 200u);
 }
 

@@ -54,7 +54,7 @@ emu::detail::http_request parse_request(std::string_view text)
         std::string_view value = colon == std::string_view::npos ? std::string_view{} : line.substr(colon + 1);
         while (!value.empty() && value.front() == ' ')
             value.remove_prefix(1);
-        req.headers.emplace(std::move(name), std::string(value));
+        req.headers.emplace_back(std::move(name), std::string(value));
     }
     req.body = std::string(text);
     return req;

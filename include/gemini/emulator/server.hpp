@@ -73,7 +73,7 @@ struct logged_request {
   std::chrono::system_clock::time_point time;      ///< when the request was answered
   std::string method;
   std::string target;                              ///< path and query
-  std::vector<std::pair<std::string, std::string>> headers;  ///< lower-case names
+  std::vector<std::pair<std::string, std::string>> headers;  ///< lower-case names, in the order sent
   std::string body;                                ///< exactly as received
   unsigned status = 0;                             ///< HTTP status of the answer (200 for streams)
   /// The TLS cipher suite of the connection it came on, as OpenSSL names it
