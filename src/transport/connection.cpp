@@ -186,10 +186,9 @@ bool free_buffers_is_safe() noexcept
 
 void connection::release_buffers() noexcept
 {
-    // Bytes received beyond what was parsed (a stream's reader stopped at the end of its window,
-    // or a chunk's framing came in a record of its own) keep the buffer: it shrinks around them,
-    // where it stayed at whatever it had grown to (16 KiB: idle streams measured 19 to 31 KiB
-    // each, depending on how the records of their first events happened to arrive).
+    // Shrunk to what it holds, empty or not: a few bytes received but not yet parsed kept all
+    // the room a stream's reads had grown it to, 16 KiB (idle streams measured 19 to 31 KiB
+    // each, as the records of their first events happened to arrive).
     buffer_.shrink_to_fit();
     if (auto* tls = std::get_if<tls_stream>(&stream_))
     {

@@ -4,6 +4,10 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
+#include <string>
+#include <vector>
+
 using namespace emu_test;
 namespace emu = gemini::emulator;
 
@@ -50,6 +54,22 @@ BOOST_AUTO_TEST_CASE(logs_requests_without_credentials) {
   BOOST_TEST(custom);
   srv.clear_request_log();
   BOOST_TEST(srv.request_log().empty());
+}
+
+BOOST_AUTO_TEST_CASE(logged_headers_keep_the_order_sent) {
+  emu::server srv;
+  client c(srv);
+  c.post("/v1beta/interactions", model_request("Hello"), {{"X-Zeta", "1"}, {"X-Alpha", "2"}});
+  const auto log = srv.request_log();
+  BOOST_REQUIRE(log.size() == 1u);
+  std::vector<std::string> names;
+  for (const auto& [name, value] : log[0].headers) names.push_back(name);
+  BOOST_REQUIRE(!names.empty());
+  BOOST_TEST(names.front() == "host");  // the test client's first field; sorted, it came after content-*
+  const auto zeta = std::find(names.begin(), names.end(), "x-zeta");
+  const auto alpha = std::find(names.begin(), names.end(), "x-alpha");
+  BOOST_REQUIRE((zeta != names.end() && alpha != names.end()));
+  BOOST_TEST((zeta < alpha));
 }
 
 BOOST_AUTO_TEST_CASE(log_is_bounded_or_off) {
