@@ -486,9 +486,7 @@ asio::awaitable<void> stream_state::fill()
     // Take the records that came with the one awaited (see read_some_body_now), up to a chunk.
     while (!ec && parser_->window_left() > 0 && !parser_->is_done())
     {
-        // A TLS record's worth at most (an SSL_read returns one record's bytes), given back
-        // with release_buffers below.
-        (*conn_)->reserve_read_room(std::min<std::size_t>(parser_->window_left(), 16 * 1024));
+        (*conn_)->reserve_read_room(parser_->window_left());   // given back by release_buffers below
         const error_code more = (*conn_)->read_some_body_now(*parser_);
         if (more == asio::error::would_block)
             break;

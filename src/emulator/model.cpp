@@ -119,10 +119,8 @@ constexpr const char* filler[] = {"lorem", "ipsum", "dolor", "sit", "amet", "con
                                   "adipiscing", "elit", "sed", "do", "eiusmod", "tempor"};
 
 /// Appends the first `n` words of `text` separated by single spaces to `out`, filler words after
-/// them when the text has fewer. `out` is a std::string or the json::string of the answer itself
-/// (written where it stays, not copied there).
-template <class String>
-void append_first_words(std::string_view text, std::size_t n, String& out) {
+/// them when the text has fewer: the answer's own json::string, written where it stays.
+void append_first_words(std::string_view text, std::size_t n, json::string& out) {
   out.reserve(out.size() + text.size());
   std::size_t taken = 0;
   for (std::size_t i = 0; i < text.size() && taken < n;) {

@@ -10,6 +10,7 @@
 #include <boost/url.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <charconv>
 #include <cstring>
@@ -38,7 +39,7 @@ const std::set<std::string_view> generation_config_fields = {
 
 const std::set<std::string_view> content_types = {"text", "image", "audio", "document", "video"};
 
-const std::vector<std::string_view> echoed_fields = {
+constexpr std::string_view echoed_fields[] = {
     "previous_interaction_id", "service_tier", "system_instruction", "tools", "generation_config",
     "response_format", "agent_config", "labels", "environment"};
 
@@ -472,9 +473,7 @@ std::string service::new_id_locked(const std::string& suffix) {
   raw += id_nonce_;
   raw += ':';
   raw += std::to_string(next_id_++);
-  std::string id;
-  id.reserve(3 + (raw.size() + 2) / 3 * 4 + suffix.size());
-  id += "v1_";
+  std::string id = "v1_";
   id += base64url(raw);
   id += suffix;
   return id;
@@ -770,12 +769,14 @@ http_reply service::create(const http_request& req, const std::string& /*version
                                               : generate(conversation, params);
   r.id = new_id_locked(suffix);
   if (!background && model) limit_decode_locked(r, req, o, store);
-  std::size_t echoed = 1;
-  for (auto key : echoed_fields) echoed += o.contains(key);
-  r.echo.reserve(echoed);  // one table, not one per growth
+  // One lookup per field, and one table sized for those present (not one per growth).
+  std::array<const json::value*, std::size(echoed_fields)> echoed{};
+  std::size_t present = 1;
+  for (std::size_t i = 0; i < echoed.size(); ++i) present += (echoed[i] = o.if_contains(echoed_fields[i])) != nullptr;
+  r.echo.reserve(present);
   r.echo.emplace(model ? "model" : "agent", *who);
-  for (auto key : echoed_fields)
-    if (const auto* v = o.if_contains(key)) r.echo.emplace(key, *v);
+  for (std::size_t i = 0; i < echoed.size(); ++i)
+    if (echoed[i]) r.echo.emplace(echoed_fields[i], *echoed[i]);
   r.created_ms = r.updated_ms = now_ms_locked();
   r.input = input ? *input : json::value();
   r.input_steps = std::move(new_steps);

@@ -12,6 +12,8 @@
 #include <openssl/x509v3.h>
 #include <sys/socket.h>
 
+#include <algorithm>
+
 namespace gemini::detail {
 
 namespace {
@@ -183,6 +185,11 @@ bool free_buffers_is_safe() noexcept
 }
 
 } // namespace
+
+void connection::reserve_read_room(std::size_t n)
+{
+    buffer_.reserve(buffer_.size() + std::min<std::size_t>(n, SSL3_RT_MAX_PLAIN_LENGTH));
+}
 
 void connection::release_buffers() noexcept
 {

@@ -218,11 +218,12 @@ public:
     /// data, so that a stream waiting for its next event holds no TLS buffers.
     void release_tls_buffers_when_empty(bool on) noexcept;
 
-    /// Room for `n` more bytes in the receive buffer. Beast reads what the buffer has room for,
-    /// at least 512 bytes, and a stream gives the buffer back between reads: a stream taking
-    /// the records at hand (read_some_body_now) makes room for what its window can take, so
-    /// that one SSL_read takes a whole record rather than 512 bytes of it at a time.
-    void reserve_read_room(std::size_t n) { buffer_.reserve(buffer_.size() + n); }
+    /// Room for `n` more bytes in the receive buffer, a TLS record's worth at most (one SSL_read
+    /// returns one record's bytes). Beast reads what the buffer has room for, at least 512
+    /// bytes, and a stream gives the buffer back between reads: a stream taking the records at
+    /// hand (read_some_body_now) makes room for what its window can take, so that one SSL_read
+    /// takes a whole record rather than 512 bytes of it at a time.
+    void reserve_read_room(std::size_t n);
 
     /// Bytes already received beyond the last parsed message (must be zero to reuse).
     std::size_t buffered() const noexcept { return buffer_.size(); }
