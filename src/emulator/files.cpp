@@ -270,9 +270,9 @@ void file_store::keep_partial(const http_request& req, const json::object& query
 
 std::vector<std::string> file_store::describe(const json::array& history, std::int64_t vms) const {
   std::size_t tail = history.size();
-  auto type_of = [](const json::value& v) -> std::string {
+  auto type_of = [](const json::value& v) -> std::string_view {
     if (const auto* t = v.is_object() ? v.get_object().if_contains("type") : nullptr; t && t->is_string())
-      return std::string(t->get_string());
+      return t->get_string();
     return {};
   };
   while (tail > 0) {
@@ -288,12 +288,12 @@ std::vector<std::string> file_store::describe(const json::array& history, std::i
     const auto* content = history[i].get_object().if_contains("content");
     if (!content || !content->is_array()) continue;
     for (const auto& bv : content->get_array()) {
-      const std::string kind = type_of(bv);
+      const std::string_view kind = type_of(bv);
       if (kind != "image" && kind != "audio" && kind != "video" && kind != "document") continue;
       const auto& b = bv.get_object();
-      std::string label = kind;
+      std::string label(kind);
       label[0] = static_cast<char>(label[0] - 'a' + 'A');
-      label += " " + std::to_string(++counters[kind]) + ": ";
+      label += " " + std::to_string(++counters[std::string(kind)]) + ": ";
       std::string mime;
       if (const auto* m = b.if_contains("mime_type"); m && m->is_string()) mime = m->get_string();
       std::string head;
@@ -324,7 +324,7 @@ std::vector<std::string> file_store::describe(const json::array& history, std::i
         head = it->second->head;
         if (mime.empty()) mime = it->second->mime_type;
       } else {
-        throw api_error{400, "invalid_request", "A " + kind + " block requires 'data' or 'uri'."};
+        throw api_error{400, "invalid_request", "A " + std::string(kind) + " block requires 'data' or 'uri'."};
       }
       std::string note = label + (mime.empty() ? std::string("unknown type") : mime) + ", ";
       const auto dims = kind == "image" ? read_dimensions(head) : std::nullopt;

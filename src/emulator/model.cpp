@@ -121,16 +121,22 @@ constexpr const char* filler[] = {"lorem", "ipsum", "dolor", "sit", "amet", "con
 /// Appends the first `n` words of `text` separated by single spaces to `out`, filler words after
 /// them when the text has fewer: the answer's own json::string, written where it stays.
 void append_first_words(std::string_view text, std::size_t n, json::string& out) {
-  out.reserve(out.size() + text.size());
+  // The words of `text` through a pointer into room made once (they take no more than the text
+  // did): json::string's push_back and append check the room at every call, two calls a word.
+  const std::size_t at = out.size();
+  out.resize(at + text.size());
+  char* const begin = out.data() + at;
+  char* end = begin;
   std::size_t taken = 0;
   for (std::size_t i = 0; i < text.size() && taken < n;) {
     while (i < text.size() && is_word_break(text[i])) ++i;
     const std::size_t start = i;
     while (i < text.size() && !is_word_break(text[i])) ++i;
     if (i == start) break;
-    if (taken++ > 0) out.push_back(' ');
-    out.append(text.substr(start, i - start));
+    if (taken++ > 0) *end++ = ' ';
+    end = std::copy(text.data() + start, text.data() + i, end);
   }
+  out.resize(at + static_cast<std::size_t>(end - begin));
   for (std::size_t f = 0; taken < n; ++taken, ++f) {
     if (taken > 0) out.push_back(' ');
     out.append(std::string_view(filler[f % std::size(filler)]));
@@ -267,8 +273,17 @@ std::string b64(std::string_view in, const char* alphabet, bool pad) {
 }
 }  // namespace
 
+namespace {
+constexpr const char* url_alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+}  // namespace
+
 std::string base64url(std::string_view in, bool pad) {
-  return b64(in, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", pad);
+  return b64(in, url_alphabet, pad);
+}
+void append_base64url(std::string_view in, std::string& out) {
+  const std::size_t at = out.size();
+  out.resize(at + b64_size(in.size(), false));
+  b64_into(in, url_alphabet, false, out.data() + at);
 }
 std::string base64(std::string_view in) {
   return b64(in, standard_alphabet, true);

@@ -36,7 +36,7 @@ bool shows_result(const record& r) { return finished(r.status) && r.status != "c
 
 }  // namespace
 
-std::string rfc3339(std::int64_t ms) {
+std::array<char, 20> rfc3339_chars(std::int64_t ms) {
   using namespace std::chrono;
   const sys_time<milliseconds> t{milliseconds(ms)};
   const auto day = floor<days>(t);
@@ -44,15 +44,20 @@ std::string rfc3339(std::int64_t ms) {
   const hh_mm_ss<seconds> hms{floor<seconds>(t - day)};
   // RFC 3339 has four-digit years; the emulator's clock starts now and moves by test-sized steps.
   const auto y = static_cast<unsigned>(std::clamp(static_cast<int>(ymd.year()), 0, 9999));
-  char buf[20] = {0, 0, 0, 0, '-', 0, 0, '-', 0, 0, 'T', 0, 0, ':', 0, 0, ':', 0, 0, 'Z'};
-  two_digits(buf, y / 100);
-  two_digits(buf + 2, y % 100);
-  two_digits(buf + 5, static_cast<unsigned>(ymd.month()));
-  two_digits(buf + 8, static_cast<unsigned>(ymd.day()));
-  two_digits(buf + 11, static_cast<unsigned>(hms.hours().count()));
-  two_digits(buf + 14, static_cast<unsigned>(hms.minutes().count()));
-  two_digits(buf + 17, static_cast<unsigned>(hms.seconds().count()));
-  return std::string(buf, sizeof buf);
+  std::array<char, 20> buf = {0, 0, 0, 0, '-', 0, 0, '-', 0, 0, 'T', 0, 0, ':', 0, 0, ':', 0, 0, 'Z'};
+  two_digits(buf.data(), y / 100);
+  two_digits(buf.data() + 2, y % 100);
+  two_digits(buf.data() + 5, static_cast<unsigned>(ymd.month()));
+  two_digits(buf.data() + 8, static_cast<unsigned>(ymd.day()));
+  two_digits(buf.data() + 11, static_cast<unsigned>(hms.hours().count()));
+  two_digits(buf.data() + 14, static_cast<unsigned>(hms.minutes().count()));
+  two_digits(buf.data() + 17, static_cast<unsigned>(hms.seconds().count()));
+  return buf;
+}
+
+std::string rfc3339(std::int64_t ms) {
+  const auto chars = rfc3339_chars(ms);
+  return std::string(chars.data(), chars.size());
 }
 
 json::object usage_json(const text_usage& u, json::storage_ptr sp) {
@@ -114,10 +119,16 @@ std::string resource_text(const record& r, bool full_timeline, bool include_inpu
   }
   w.key("status");
   w.string(r.status);
-  w.key("created");
-  w.string(rfc3339(r.created_ms));
-  w.key("updated");
-  w.string(rfc3339(r.updated_ms));
+  // Digits and punctuation only: written as they are, not through the string escaper.
+  auto timestamp = [&](std::string_view key, std::int64_t ms) {
+    w.key(key);
+    const auto chars = rfc3339_chars(ms);
+    w.raw("\"");
+    w.raw(std::string_view(chars.data(), chars.size()));
+    w.raw("\"");
+  };
+  timestamp("created", r.created_ms);
+  timestamp("updated", r.updated_ms);
   w.raw(",\"steps\":[");
   bool first = true;
   auto step = [&](const json::value& s) {

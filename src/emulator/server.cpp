@@ -186,7 +186,9 @@ struct server::impl {
 
   std::atomic<std::uint64_t> accepted{0}, open{0}, max_open{0}, handshakes{0}, resumed{0}, requests{0};
 
-  asio::io_context ioc;
+  // The number of threads that will run it: with one, Asio keeps the handlers a thread posts
+  // for itself in a queue of that thread's, without the scheduler's lock.
+  asio::io_context ioc{static_cast<int>(std::max(1u, opts.threads))};
   tcp::acceptor acceptor{ioc};
   // The accept loop and stop()'s close of the acceptor run here, never at once (TSan).
   asio::strand<asio::io_context::executor_type> accept_strand = asio::make_strand(ioc);

@@ -109,19 +109,25 @@ json::object normalize_step(const json::object& s) {
 json::array normalize_input(const json::value& input) {
   static const char* turn_list = "Role-based turn input is no longer supported: use step_list input format instead of turn_list.";
   json::array steps;
+  // Tables sized before they are filled: each growth of one is an allocation and a rehash.
   auto user_input = [](json::array content) {
     json::object s;
     s.reserve(2);
-    s["type"] = "user_input";
-    s["content"] = std::move(content);
+    s.emplace("type", "user_input");
+    s.emplace("content", std::move(content));
     return s;
   };
   if (input.is_string()) {
     if (input.get_string().empty()) throw bad("Field 'input' must not be empty.");
     json::object t;
-    t["type"] = "text";
-    t["text"] = input.get_string();
-    steps.push_back(user_input(json::array{std::move(t)}));
+    t.reserve(2);
+    t.emplace("type", "text");
+    t.emplace("text", input.get_string());
+    json::array content;
+    content.reserve(1);
+    content.emplace_back(std::move(t));
+    steps.reserve(1);
+    steps.emplace_back(user_input(std::move(content)));
   } else if (input.is_object()) {
     const auto& o = input.get_object();
     if (o.contains("role")) throw bad(turn_list);
@@ -313,9 +319,9 @@ std::uint64_t service::evicted() const {
 }
 
 record& service::store_locked(record r) {
-  const std::string id = r.id;
-  record& stored = store_.emplace(id, std::move(r)).first->second;
-  store_order_.push_back(id);
+  std::string id = r.id;  // the key; `r` is moved from below
+  auto& [key, stored] = *store_.emplace(std::move(id), std::move(r)).first;
+  store_order_.push_back(key);
   const std::size_t limit = opts_.max_stored_interactions;
   // Oldest first, passing over running ones; never the one just stored (the last).
   for (auto it = store_order_.begin(); limit != 0 && store_.size() > limit && std::next(it) != store_order_.end();) {
@@ -469,12 +475,16 @@ void service::stop_run_locked(record& r, planned_event last) {
 }
 
 std::string service::new_id_locked(const std::string& suffix) {
-  std::string raw = "emulator:";
-  raw += id_nonce_;
-  raw += ':';
-  raw += std::to_string(next_id_++);
+  // "v1_" + base64url("emulator:<nonce>:<n>") + suffix; the encoded text is put together on the
+  // stack (the nonce is hex32's 8 digits, the number at most 20).
+  std::array<char, 48> raw;
+  constexpr std::string_view prefix = "emulator:";
+  char* end = std::copy(prefix.begin(), prefix.end(), raw.data());
+  end = std::copy(id_nonce_.begin(), id_nonce_.end(), end);
+  *end++ = ':';
+  end = std::to_chars(end, raw.data() + raw.size(), next_id_++).ptr;
   std::string id = "v1_";
-  id += base64url(raw);
+  append_base64url(std::string_view(raw.data(), static_cast<std::size_t>(end - raw.data())), id);
   id += suffix;
   return id;
 }
@@ -500,13 +510,18 @@ std::optional<api_error> service::check_auth(const http_request& req, const json
   return std::nullopt;
 }
 
-std::optional<fault> service::pick_fault(const http_request& req, const std::string& route, const std::string& path) {
+std::optional<fault> service::pick_fault(const http_request& req, const std::string& route,
+                                        std::string_view encoded_path) {
   std::lock_guard lock(faults_mu_);
   std::optional<fault> chosen;
+  std::optional<std::string> path;
   for (auto& rule : rules_) {
     if (rule.route != "any" && rule.route != route) continue;
     if (rule.method && ascii_lower(*rule.method) != ascii_lower(req.method)) continue;
-    if (rule.path && !glob_match(*rule.path, path)) continue;
+    if (rule.path) {
+      if (!path) path = boost::urls::make_pct_string_view(encoded_path).value().decode();
+      if (!glob_match(*rule.path, *path)) continue;
+    }
     const auto n = ++rule.seen;
     if (n <= rule.skip) continue;
     if (rule.times && n > rule.skip + *rule.times) continue;
@@ -521,10 +536,10 @@ http_reply service::handle(const http_request& req) {
   if (!parsed) return rpc_error(404, "Method not found.");
   const auto url = *parsed;
   std::vector<std::string> segs;
+  segs.reserve(4);  // the longest API route: /v1beta/interactions/{id}/cancel
   for (auto s : url.segments()) segs.push_back(s);
   json::object query;
   for (auto p : url.params()) query[p.key] = p.has_value ? json::value(p.value) : json::value(true);
-  const std::string path = url.path();
 
   // Classify the route.
   std::string route = "unknown";
@@ -551,7 +566,7 @@ http_reply service::handle(const http_request& req) {
       return flat_error(400, "invalid_request", std::string("x-emulator-fault: ") + e.what());
     }
   } else {
-    f = pick_fault(req, route, path);
+    f = pick_fault(req, route, url.encoded_path());
   }
 
   if (f) {
@@ -624,16 +639,18 @@ http_reply service::create(const http_request& req, const std::string& /*version
   json::value body = json::parse(req.body, ec);
   if (ec || !body.is_object()) throw bad("Invalid JSON payload received: the request body must be a JSON object.");
   if (!gemini::detail::all_finite(body)) throw bad("Invalid JSON payload received: a number is out of range.");
-  const auto& o = body.get_object();
+  // Not const: what the record keeps of the request (its input, the echoed fields) is moved
+  // into it at the end, not copied.
+  auto& o = body.get_object();
 
   for (const auto& kv : o)
     if (!top_level_fields.count(kv.key()))
       throw api_error{400, "parameter_unknown", "Unknown parameter: '" + std::string(kv.key()) + "'."};
 
-  const auto* model = o.if_contains("model");
-  const auto* agent = o.if_contains("agent");
+  auto* model = o.if_contains("model");
+  auto* agent = o.if_contains("agent");
   if ((model != nullptr) == (agent != nullptr)) throw bad("Exactly one of 'model' or 'agent' must be set.");
-  const auto* who = model ? model : agent;
+  auto* who = model ? model : agent;
   if (!who->is_string() || who->get_string().empty())
     throw bad(std::string("Field '") + (model ? "model" : "agent") + "' must be a non-empty string.");
 
@@ -734,7 +751,7 @@ http_reply service::create(const http_request& req, const std::string& /*version
     prev_id = std::string(p->get_string());
   }
   json::array new_steps;
-  const auto* input = o.if_contains("input");
+  auto* input = o.if_contains("input");
   if (input) {
     new_steps = normalize_input(*input);
   } else if (!o.contains("continuation_token")) {  // stored continuation hops carry no input
@@ -770,15 +787,15 @@ http_reply service::create(const http_request& req, const std::string& /*version
   r.id = new_id_locked(suffix);
   if (!background && model) limit_decode_locked(r, req, o, store);
   // One lookup per field, and one table sized for those present (not one per growth).
-  std::array<const json::value*, std::size(echoed_fields)> echoed{};
+  std::array<json::value*, std::size(echoed_fields)> echoed{};
   std::size_t present = 1;
   for (std::size_t i = 0; i < echoed.size(); ++i) present += (echoed[i] = o.if_contains(echoed_fields[i])) != nullptr;
   r.echo.reserve(present);
-  r.echo.emplace(model ? "model" : "agent", *who);
+  r.echo.emplace(model ? "model" : "agent", std::move(*who));
   for (std::size_t i = 0; i < echoed.size(); ++i)
-    if (echoed[i]) r.echo.emplace(echoed_fields[i], *echoed[i]);
+    if (echoed[i]) r.echo.emplace(echoed_fields[i], std::move(*echoed[i]));
   r.created_ms = r.updated_ms = now_ms_locked();
-  r.input = input ? *input : json::value();
+  if (input) r.input = std::move(*input);
   r.input_steps = std::move(new_steps);
   history.resize(before);
   r.history_before = std::move(history);
@@ -787,7 +804,6 @@ http_reply service::create(const http_request& req, const std::string& /*version
   if (background) r.due_vms = virtual_ms_ + opts_.background_duration.count();
 
   const bool keep = store && !refused;
-  const std::string id = r.id;
   if (!stream && !background) {  // (a refusal of a unary create was answered above)
     // Finished as it is answered: its transcript is built if a client ever streams it.
     http_reply reply;
@@ -796,6 +812,7 @@ http_reply service::create(const http_request& req, const std::string& /*version
   }
 
   // The event log: the whole transcript is planned now and published by the producer.
+  const std::string id = r.id;
   auto run = std::make_shared<run_state>();
   r.run = run;
   run->planned = plan_locked(r, run->plan_text);

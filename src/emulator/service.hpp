@@ -8,6 +8,7 @@
 
 #include <boost/json.hpp>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -237,6 +238,8 @@ std::string canonical_json(const json::value& v);
 std::uint32_t history_digest(const json::array& history);
 std::string hex32(std::uint32_t v);
 std::string base64url(std::string_view in, bool pad = false);
+/// Appends the unpadded base64url encoding of `in` to `out`.
+void append_base64url(std::string_view in, std::string& out);
 std::string base64(std::string_view in);
 /// Runs the fake model on a complete history ending with the new client steps.
 /// Throws api_error (400) when the history is inconsistent (e.g. unanswered function calls).
@@ -349,6 +352,8 @@ json::object resource_json(const record& r, bool full_timeline, bool include_inp
 std::string resource_text(const record& r, bool full_timeline, bool include_input);
 /// `ms` since the Unix epoch as RFC 3339 in UTC, to the second ("2026-12-03T14:05:09Z").
 std::string rfc3339(std::int64_t ms);
+/// The same characters, without a string.
+std::array<char, 20> rfc3339_chars(std::int64_t ms);
 
 // ---- agents, background outcomes (agent.cpp) and long decodes (continuation.cpp) -------------
 
@@ -407,8 +412,9 @@ class service {
   http_reply control(const http_request& req, const std::vector<std::string>& segs,
                      const json::object& query);
   std::optional<api_error> check_auth(const http_request& req, const json::object& query) const;
+  /// `encoded_path` is decoded only if a rule matches paths.
   std::optional<fault> pick_fault(const http_request& req, const std::string& route,
-                                  const std::string& path);
+                                  std::string_view encoded_path);
 
   // All below: callers hold mu_.
   /// A continuation hop (continuation_token in the body): checks the token and the request form
