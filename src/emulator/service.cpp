@@ -476,11 +476,11 @@ void service::stop_run_locked(record& r, planned_event last) {
 
 std::string service::new_id_locked(const std::string& suffix) {
   // "v1_" + base64url("emulator:<nonce>:<n>") + suffix; the encoded text is put together on the
-  // stack (the nonce is hex32's 8 digits, the number at most 20).
+  // stack: 9 + the nonce (hex32's 8 digits; at most 16 taken) + 1 + at most 20 digits.
   std::array<char, 48> raw;
   constexpr std::string_view prefix = "emulator:";
   char* end = std::copy(prefix.begin(), prefix.end(), raw.data());
-  end = std::copy(id_nonce_.begin(), id_nonce_.end(), end);
+  end += id_nonce_.copy(end, 16);
   *end++ = ':';
   end = std::to_chars(end, raw.data() + raw.size(), next_id_++).ptr;
   std::string id = "v1_";
