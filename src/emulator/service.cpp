@@ -475,8 +475,8 @@ void service::stop_run_locked(record& r, planned_event last) {
 }
 
 std::string service::new_id_locked(const std::string& suffix) {
-  // "v1_" + base64url("emulator:<nonce>:<n>") + suffix; the encoded text is put together on the
-  // stack: 9 + the nonce (hex32's 8 digits; at most 16 taken) + 1 + at most 20 digits.
+  // "v1_" + base64url("emulator:<nonce>:<n>"), then "." + suffix if any. The encoded text is put
+  // together on the stack: 9 + the nonce (hex32's 8 digits; at most 16 taken) + 1 + 20 digits.
   std::array<char, 48> raw;
   constexpr std::string_view prefix = "emulator:";
   char* end = std::copy(prefix.begin(), prefix.end(), raw.data());
@@ -485,7 +485,12 @@ std::string service::new_id_locked(const std::string& suffix) {
   end = std::to_chars(end, raw.data() + raw.size(), next_id_++).ptr;
   std::string id = "v1_";
   append_base64url(std::string_view(raw.data(), static_cast<std::size_t>(end - raw.data())), id);
-  id += suffix;
+  // Set apart by a character base64url never writes: the 15th id's encoding followed by "w" was
+  // the 150th's.
+  if (!suffix.empty()) {
+    id += '.';
+    id += suffix;
+  }
   return id;
 }
 

@@ -164,6 +164,28 @@ BOOST_AUTO_TEST_CASE(ids_needing_percent_encoding) {
   BOOST_TEST(g.obj().at("id").as_string() == id);
 }
 
+// The 15th id's encoded number ("...:15") followed by the suffix "w" spelled the 150th's ("...:150"):
+// the suffix is set apart by a character the encoding never uses.
+BOOST_AUTO_TEST_CASE(a_suffix_never_makes_an_id_another_one_has) {
+  emu::server srv(quick());
+  client c(srv);
+  std::vector<std::string> ids;
+  for (int n = 1; n <= 150; ++n) {
+    auto r = c.post("/v1beta/interactions", model_request("turn " + std::to_string(n)),
+                    n == 15 ? client::headers{{"x-emulator-id-suffix", "w"}} : client::headers{});
+    BOOST_TEST_REQUIRE(r.status == 200u);
+    ids.emplace_back(r.obj().at("id").as_string());
+  }
+  BOOST_TEST(ids[14] != ids[149]);
+  BOOST_TEST(ids[14].ends_with("w"));
+  BOOST_TEST(srv.stats().interactions_stored == 150u);
+  for (int n : {15, 150}) {
+    auto g = c.get("/v1beta/interactions/" + ids[static_cast<std::size_t>(n - 1)] + "?include_input=true");
+    BOOST_TEST_REQUIRE(g.status == 200u);
+    BOOST_TEST(g.obj().at("input").as_string() == "turn " + std::to_string(n));
+  }
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(emulator_auth)
