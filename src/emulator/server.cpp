@@ -186,9 +186,9 @@ struct server::impl {
 
   std::atomic<std::uint64_t> accepted{0}, open{0}, max_open{0}, handshakes{0}, resumed{0}, requests{0};
 
-  // The number of threads that will run it: with one, Asio keeps the handlers a thread posts
-  // for itself in a queue of that thread's, without the scheduler's lock.
-  asio::io_context ioc{static_cast<int>(std::max(1u, opts.threads))};
+  // With one thread to run it (0 means 1), the hint lets Asio keep the handlers that thread posts
+  // for itself in a queue of its own, without the scheduler's lock; otherwise Asio's default.
+  asio::io_context ioc{opts.threads <= 1 ? 1 : BOOST_ASIO_CONCURRENCY_HINT_DEFAULT};
   tcp::acceptor acceptor{ioc};
   // The accept loop and stop()'s close of the acceptor run here, never at once (TSan).
   asio::strand<asio::io_context::executor_type> accept_strand = asio::make_strand(ioc);
