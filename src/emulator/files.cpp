@@ -281,7 +281,7 @@ std::vector<std::string> file_store::describe(const json::array& history, std::i
     --tail;
   }
   std::vector<std::string> notes;
-  std::map<std::string, unsigned> counters;
+  std::map<std::string_view, unsigned> counters;  // by kind, views into `history`
   std::lock_guard lock(mu_);
   for (std::size_t i = tail; i < history.size(); ++i) {
     if (type_of(history[i]) != "user_input") continue;
@@ -293,7 +293,7 @@ std::vector<std::string> file_store::describe(const json::array& history, std::i
       const auto& b = bv.get_object();
       std::string label(kind);
       label[0] = static_cast<char>(label[0] - 'a' + 'A');
-      label += " " + std::to_string(++counters[std::string(kind)]) + ": ";
+      label += " " + std::to_string(++counters[kind]) + ": ";
       std::string mime;
       if (const auto* m = b.if_contains("mime_type"); m && m->is_string()) mime = m->get_string();
       std::string head;

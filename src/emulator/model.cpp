@@ -265,28 +265,27 @@ void b64_into(std::string_view in, const char* alphabet, bool pad, char* out) {
 }
 
 constexpr const char* standard_alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-std::string b64(std::string_view in, const char* alphabet, bool pad) {
-  std::string out(b64_size(in.size(), pad), '=');
-  b64_into(in, alphabet, pad, out.data());
-  return out;
-}
-}  // namespace
-
-namespace {
 constexpr const char* url_alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+void b64_append(std::string_view in, const char* alphabet, bool pad, std::string& out) {
+  const std::size_t at = out.size();
+  out.resize(at + b64_size(in.size(), pad));
+  b64_into(in, alphabet, pad, out.data() + at);
+}
 }  // namespace
 
 std::string base64url(std::string_view in, bool pad) {
-  return b64(in, url_alphabet, pad);
+  std::string out;
+  b64_append(in, url_alphabet, pad, out);
+  return out;
 }
 void append_base64url(std::string_view in, std::string& out) {
-  const std::size_t at = out.size();
-  out.resize(at + b64_size(in.size(), false));
-  b64_into(in, url_alphabet, false, out.data() + at);
+  b64_append(in, url_alphabet, false, out);
 }
 std::string base64(std::string_view in) {
-  return b64(in, standard_alphabet, true);
+  std::string out;
+  b64_append(in, standard_alphabet, true, out);
+  return out;
 }
 
 std::uint32_t history_digest(const json::array& history) {

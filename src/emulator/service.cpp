@@ -516,7 +516,7 @@ std::optional<api_error> service::check_auth(const http_request& req, const json
 }
 
 std::optional<fault> service::pick_fault(const http_request& req, const std::string& route,
-                                        std::string_view encoded_path) {
+                                        boost::urls::pct_string_view encoded_path) {
   std::lock_guard lock(faults_mu_);
   std::optional<fault> chosen;
   std::optional<std::string> path;
@@ -524,7 +524,7 @@ std::optional<fault> service::pick_fault(const http_request& req, const std::str
     if (rule.route != "any" && rule.route != route) continue;
     if (rule.method && ascii_lower(*rule.method) != ascii_lower(req.method)) continue;
     if (rule.path) {
-      if (!path) path = boost::urls::make_pct_string_view(encoded_path).value().decode();
+      if (!path) path = encoded_path.decode();
       if (!glob_match(*rule.path, *path)) continue;
     }
     const auto n = ++rule.seen;

@@ -7,6 +7,7 @@
 #include "emulator/request_log.hpp"
 
 #include <boost/json.hpp>
+#include <boost/url/pct_string_view.hpp>
 
 #include <array>
 #include <atomic>
@@ -412,9 +413,9 @@ class service {
   http_reply control(const http_request& req, const std::vector<std::string>& segs,
                      const json::object& query);
   std::optional<api_error> check_auth(const http_request& req, const json::object& query) const;
-  /// `encoded_path` is decoded only if a rule matches paths.
+  /// `encoded_path` (the request's, already validated) is decoded only if a rule matches paths.
   std::optional<fault> pick_fault(const http_request& req, const std::string& route,
-                                  std::string_view encoded_path);
+                                  boost::urls::pct_string_view encoded_path);
 
   // All below: callers hold mu_.
   /// A continuation hop (continuation_token in the body): checks the token and the request form

@@ -164,8 +164,8 @@ BOOST_AUTO_TEST_CASE(ids_needing_percent_encoding) {
   BOOST_TEST(g.obj().at("id").as_string() == id);
 }
 
-// The 15th id's encoded number ("...:15") followed by the suffix "w" spelled the 150th's ("...:150"):
-// the suffix is set apart by a character the encoding never uses.
+// The 15th id's encoded number ("...:15") followed by the suffix "w" spelled the 150th's
+// ("...:150"): the suffix is set apart by a character the encoding never uses.
 BOOST_AUTO_TEST_CASE(a_suffix_never_makes_an_id_another_one_has) {
   emu::server srv(quick());
   client c(srv);
