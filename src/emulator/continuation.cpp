@@ -110,6 +110,11 @@ void service::limit_decode_locked(record& r, const http_request& req, const json
     r.result.status = "requires_continuation";
     r.continuation_token = "ct_" + base64url(id_nonce_ + ":" + std::to_string(next_token_++));
     continuations_.emplace(r.continuation_token, std::move(next));
+    continuation_order_.push_back(r.continuation_token);
+    if (const std::size_t limit = opts_.max_stored_interactions; limit != 0 && continuation_order_.size() > limit) {
+      continuations_.erase(continuation_order_.front());
+      continuation_order_.pop_front();
+    }
   }
   set_usage(r.result, input_tokens, static_cast<std::int64_t>(count_words(text)), thought_tokens);
 }

@@ -172,8 +172,20 @@ bool fault_item(fault& out, std::string_view k, std::string_view v, bool has) {
     need();
     out.delay = std::chrono::milliseconds(to_uint(k, v));
   } else if (k == "close") {
-    if (has && v != "before") throw std::invalid_argument("fault: close takes no value (or 'before')");
+    if (has && v != "before" && v != "after")
+      throw std::invalid_argument("fault: close takes no value, 'before' or 'after'");
     out.close = true;
+    out.close_after_execution = v == "after";
+  } else if (k == "interim") {
+    need();
+    const auto s = to_uint(k, v);
+    if (s < 100 || s > 199 || s == 101) throw std::invalid_argument("fault: interim is a 1xx status other than 101");
+    out.interim = static_cast<unsigned>(s);
+  } else if (k == "chunk-ext") {
+    need();
+    const auto n = to_uint(k, v);
+    if (n > (64u << 20)) throw std::invalid_argument("fault: chunk-ext is at most 64 MiB");
+    out.stream.chunk_extension = ";x=" + std::string(static_cast<std::size_t>(n), 'a');
   } else if (k == "truncate") {
     out.truncate = true;
     if (has) out.truncate_bytes = static_cast<std::size_t>(to_uint(k, v));

@@ -35,6 +35,8 @@ const char* usage =
     "  --file-processing-ms N  virtual time an uploaded file stays PROCESSING (default 0)\n"
     "  --max-stored N     keep at most N interactions, forgetting the oldest finished ones\n"
     "                     (default 100000; 0 = no bound)\n"
+    "  --body-limit N     largest request body in bytes; a larger one closes the connection\n"
+    "                     unanswered (default 33554432, 32 MiB)\n"
     "  --help             show this text\n"
     "The first line printed is 'listening on URL'. SIGINT/SIGTERM stop the server.\n";
 
@@ -119,6 +121,8 @@ int main(int argc, char** argv) {
         opts.file_processing_duration = std::chrono::milliseconds(number(a, value()));
       } else if (a == "--max-stored") {
         opts.max_stored_interactions = number(a, value());
+      } else if (a == "--body-limit") {
+        opts.body_limit = number(a, value());
       } else if (a == "--event-ids-on-all-events") {
         opts.event_ids_on_all_events = true;
       } else if (a == "--output-words") {

@@ -25,6 +25,9 @@ constexpr int shallow_depth = 6;
 constexpr int max_depth = 48;
 /// More values than this in one answer: the schema is "overly complex" (spec 7.2), not a hang.
 constexpr std::size_t max_values = 100000;
+/// Nor more text than this: a value's count alone let a few hundred bytes of schema (long
+/// minLength strings, or a long `const`, in arrays of arrays) ask for gigabytes.
+constexpr std::size_t max_text_bytes = 16u << 20;
 
 class generator {
  public:
@@ -37,17 +40,17 @@ class generator {
                                    " values");
     if (schema.is_bool()) {
       if (!schema.get_bool()) throw schema_error(path, "the schema `false` admits no value");
-      return string_instance({}, path);
+      return charged(string_instance({}, path), path);
     }
     if (!schema.is_object()) throw schema_error(path, "a schema must be an object");
     const auto& s = schema.get_object();
 
     if (const auto* ref = s.if_contains("$ref")) return instance(resolve(*ref, path), path, depth + 1);
-    if (const auto* c = s.if_contains("const")) return *c;
+    if (const auto* c = s.if_contains("const")) return charged(*c, path);
     if (const auto* e = s.if_contains("enum")) {
       if (!e->is_array() || e->get_array().empty()) throw schema_error(path, "`enum` must be a non-empty array");
       const auto& values = e->get_array();
-      return values[hash(path, "enum") % values.size()];
+      return charged(values[hash(path, "enum") % values.size()], path);
     }
     for (const char* key : {"anyOf", "oneOf"}) {
       if (const auto* alts = s.if_contains(key)) {
@@ -85,13 +88,35 @@ class generator {
     if (type == "boolean") return hash(path, "bool") % 2 == 0;
     if (type == "integer") return integer_instance(s, path);
     if (type == "number") return number_instance(s, path);
-    if (type == "string") return string_instance(s, path);
+    if (type == "string") return charged(string_instance(s, path), path);
     if (type == "array") return array_instance(s, path, depth);
     if (type == "object") return object_instance(s, path, depth);
     throw schema_error(path, "unsupported type '" + type + "'");
   }
 
  private:
+  /// `v`, its text counted against max_text_bytes (strings and keys: what can be long).
+  json::value charged(json::value v, const std::string& path) {
+    count_text(v, path);
+    return v;
+  }
+  void count_text(const json::value& v, const std::string& path) {
+    if (v.is_string()) count_text(v.get_string().size(), path);
+    else if (v.is_array())
+      for (const auto& e : v.get_array()) count_text(e, path);
+    else if (v.is_object())
+      for (const auto& kv : v.get_object()) {
+        count_text(kv.key().size(), path);
+        count_text(kv.value(), path);
+      }
+  }
+  void count_text(std::size_t bytes, const std::string& path) {
+    text_bytes_ += bytes;
+    if (text_bytes_ > max_text_bytes)
+      throw schema_error(path, "the schema is too complex: an instance would exceed " +
+                                   std::to_string(max_text_bytes >> 20) + " MiB of text");
+  }
+
   std::uint32_t hash(const std::string& path, std::string_view salt) const {
     std::uint32_t h = 2166136261u;  // FNV-1a over seed, path and salt
     auto mix = [&](unsigned char c) {
@@ -142,8 +167,13 @@ class generator {
     take(s);
     for (const auto& part : all.get_array()) {
       if (!part.is_object()) throw schema_error(path, "`allOf` entries must be objects");
-      if (part.get_object().contains("$ref")) take(resolve(part.get_object().at("$ref"), path).as_object());
-      else take(part.get_object());
+      if (const auto* ref = part.get_object().if_contains("$ref")) {
+        const json::value& target = resolve(*ref, path);
+        if (!target.is_object()) throw schema_error(path, "`allOf` entries must be objects");
+        take(target.get_object());
+      } else {
+        take(part.get_object());
+      }
     }
     if (!props.empty()) merged["properties"] = std::move(props);
     if (!required.empty()) merged["required"] = std::move(required);
@@ -180,7 +210,13 @@ class generator {
     lo = std::clamp(lo, -limit, limit);
     hi = std::clamp(hi, -limit, limit);
     std::int64_t step = 1;
-    if (auto m = number_member(s, "multipleOf"); m && *m >= 1 && std::floor(*m) == *m) step = static_cast<std::int64_t>(*m);
+    if (auto m = number_member(s, "multipleOf"); m && *m >= 1 && std::floor(*m) == *m) {
+      if (*m > limit) {  // no int64 to hold it: of the multiples in range, only 0 is left
+        if (lo <= 0 && 0 <= hi) return 0;
+        throw schema_error(path, "no integer satisfies its bounds");
+      }
+      step = static_cast<std::int64_t>(*m);
+    }
     const auto first = static_cast<std::int64_t>(std::ceil(lo / static_cast<double>(step)));
     const auto last = static_cast<std::int64_t>(std::floor(hi / static_cast<double>(step)));
     if (first > last) throw schema_error(path, "no integer satisfies its bounds");
@@ -294,6 +330,7 @@ class generator {
       // Optional properties: present or absent by hash, so that a series of answers shows both.
       if (!is_required && (depth >= shallow_depth || hash(here, "present") % 2 != 0)) continue;
       const json::value* sub = props.if_contains(key);
+      count_text(key.size(), here);
       out[key] = instance(sub ? *sub : any, here, depth + 1);
     }
     return out;
@@ -302,6 +339,7 @@ class generator {
   const json::value& root_;
   std::uint32_t seed_;
   std::size_t values_ = 0;
+  std::size_t text_bytes_ = 0;
 };
 
 void text_into(const json::value& v, std::string& out) {

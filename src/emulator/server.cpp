@@ -327,6 +327,17 @@ struct server::impl {
         co_await std::move(wait_op);
       }
       if (reply.close_before) break;
+      if (reply.interim && version >= 11) {  // HTTP/1.0 has no interim responses
+        std::string interim = "HTTP/1.1 " + std::to_string(*reply.interim) + " " +
+                              std::string(http::obsolete_reason(http::int_to_status(*reply.interim))) + "\r\n";
+        if (*reply.interim == 103) interim += "Link: </emulator/hint.css>; rel=preload; as=style\r\n";
+        interim += "\r\n";
+        c->expires_after(write_timeout);
+        auto interim_op = asio::async_write(stream, asio::buffer(interim), asio::as_tuple(asio::use_awaitable));
+        auto [iec, ibytes] = co_await std::move(interim_op);
+        (void)ibytes;
+        if (iec) break;
+      }
 
       if (reply.stream) {
         // A stream may wait for its interaction for long: close_idle_connections() spares it.
@@ -366,13 +377,13 @@ struct server::impl {
   enum class emitted { ok, closed };
 
   /// Writes `data` as HTTP chunks (or raw bytes when not chunked) of at most `max` bytes each
-  /// (0 = all at once), each its own write. With `cut_bytes`, closes the connection abruptly
-  /// once `sent` reaches it.
+  /// (0 = all at once), each its own write, the chunks with the fault's extension. With the
+  /// fault's cut_after_bytes, closes the connection abruptly once `sent` reaches it.
   template <class Stream>
   asio::awaitable<emitted> emit(connection<Stream>& c, std::string_view data, std::size_t max, bool chunked,
-                                std::optional<std::size_t> cut_bytes, std::size_t& sent) {
+                                const detail::stream_fault& f, std::size_t& sent) {
     bool cut = false;
-    if (cut_bytes && sent + data.size() >= *cut_bytes) {
+    if (const auto& cut_bytes = f.cut_after_bytes; cut_bytes && sent + data.size() >= *cut_bytes) {
       data = data.substr(0, *cut_bytes - std::min(sent, *cut_bytes));
       cut = true;
     }
@@ -382,7 +393,7 @@ struct server::impl {
       c.expires_after(write_timeout);
       boost::system::error_code ec;
       if (chunked) {
-        auto chunk = http::make_chunk(piece);
+        auto chunk = http::make_chunk(piece, f.chunk_extension);
         auto op = asio::async_write(c.stream, chunk, asio::as_tuple(asio::use_awaitable));
         auto [wec, written] = co_await std::move(op);
         (void)written;
@@ -452,6 +463,10 @@ struct server::impl {
       auto end_op = end_response(c, close_after);
       co_return co_await std::move(end_op);
     }
+    if (f.cut_after_events == std::size_t{0}) {  // the head, then nothing: no event is written
+      c.close();
+      co_return false;
+    }
 
     // Wake-ups when the log grows: the log holds only a weak reference to this frame's timer and
     // executor (nothing of the io_context may outlive it in the service), and the cancel runs on
@@ -478,12 +493,17 @@ struct server::impl {
     const bool coalesce = !f.any() && f.inject.empty() && sr.write_interval.count() == 0;
     std::size_t pos = sr.from, events = 0, sent = 0;
     bool stalled = false;
+    // The log keeps a waiter until it grows or ends: one registration per wait, however many
+    // times the safety net below wakes this reader before then.
+    bool waiter_registered = false;
+    const std::function<void()> no_waiter;
     enum class ending { normal, error, refusal, early } how = ending::normal;
     std::vector<const detail::log_frame*> batch;
     std::string joined;
     for (bool ended = false; !ended && how == ending::normal;) {
       batch.clear();
-      ended = sr.log->read(pos, batch, waiter);
+      ended = sr.log->read(pos, batch, waiter_registered ? no_waiter : waiter);
+      waiter_registered = batch.empty() && !ended;
       if (batch.empty() && !ended) {
         c.expires_never();
         wake->expires_after(std::chrono::seconds(1));  // wake-ups come from the log; this is a safety net
@@ -514,7 +534,7 @@ struct server::impl {
           i += n;
           pos += n;
           events += n;
-          auto op = emit(c, out, sr.chunk_bytes, chunked, f.cut_after_bytes, sent);
+          auto op = emit(c, out, sr.chunk_bytes, chunked, f, sent);
           if (co_await std::move(op) == emitted::closed) co_return false;
         }
         continue;
@@ -540,8 +560,8 @@ struct server::impl {
         const bool at_fault = (f.malformed || f.misindex) && events == after;
         const bool faulted = !f.inject.empty() || at_fault;
         const std::string bytes = faulted ? detail::faulted_frame(f, fr.bytes, at_fault) : std::string();
-        auto op = emit(c, faulted ? std::string_view(bytes) : std::string_view(fr.bytes), sr.chunk_bytes, chunked,
-                       f.cut_after_bytes, sent);
+        auto op = emit(c, faulted ? std::string_view(bytes) : std::string_view(fr.bytes), sr.chunk_bytes, chunked, f,
+                       sent);
         if (co_await std::move(op) == emitted::closed) co_return false;
         ++events;
         if (f.cut_after_events && events >= *f.cut_after_events) {
@@ -571,7 +591,7 @@ struct server::impl {
       }
       tail += "event: done\ndata: [DONE]\n\n";
     }
-    auto tail_op = emit(c, tail, sr.chunk_bytes, chunked, f.cut_after_bytes, sent);
+    auto tail_op = emit(c, tail, sr.chunk_bytes, chunked, f, sent);
     if (co_await std::move(tail_op) == emitted::closed) co_return false;
     if (chunked) {
       c.expires_after(write_timeout);

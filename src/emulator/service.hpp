@@ -102,6 +102,7 @@ struct stream_fault {
   bool malformed = false;   ///< the event at after_events gets broken JSON data
   bool misindex = false;    ///< the event at after_events names a step that never started
   std::string inject;       ///< a JSON member added to every event's data (pad / bad-utf8)
+  std::string chunk_extension;  ///< written after every chunk size (";x=aaa..."), chunk-ext
 
   bool any() const {
     return cut_after_events || cut_after_bytes || end_after_events || error_event || no_terminal || refusal || stall || malformed ||
@@ -130,6 +131,7 @@ struct http_reply {
   std::optional<std::size_t> truncate_at;   ///< send only this many body bytes, then close
   bool close_after = false;                 ///< close after answering (Connection: close)
   bool reset = false;                       ///< closes of this connection send RST (SO_LINGER 0)
+  std::optional<unsigned> interim;          ///< an interim (1xx) response written first
   std::optional<stream_reply> stream;       ///< set: a 200 text/event-stream written event by event
 };
 
@@ -163,6 +165,8 @@ struct fault {
   std::optional<std::string> retry_delay;     ///< RetryInfo.retryDelay (rpc shape), e.g. "2s"
   std::chrono::milliseconds delay{0};
   bool close = false;
+  bool close_after_execution = false;  ///< close=after: the request runs, its answer is lost
+  std::optional<unsigned> interim;     ///< a 1xx response written before the answer
   bool truncate = false;
   std::optional<std::size_t> truncate_bytes;  ///< default: half of the body
   bool malformed = false;
@@ -469,6 +473,9 @@ class service {
   std::shared_ptr<file_store> files_;  ///< the Files API (files.cpp)
 
   std::unordered_map<std::string, std::shared_ptr<continuation_state>> continuations_;  ///< by token
+  /// Tokens in issue order: the oldest expire beyond max_stored_interactions (each holds the
+  /// rest of its answer, and store:false hops are not in the store to be evicted with).
+  std::deque<std::string> continuation_order_;
   std::uint64_t next_token_ = 1;
 
  public:

@@ -348,6 +348,20 @@ BOOST_AUTO_TEST_CASE(answer_length_and_max_output_tokens) {
   BOOST_TEST(l.obj().at("status").as_string() == "incomplete");
   BOOST_TEST(words(output_text(l.obj())) == 5u);
   BOOST_TEST(output_text(l.obj()) == output_text(r.obj()).substr(0, output_text(l.obj()).size()));
+
+  // The service's field is an int32; beyond int64 it was a 500 (which clients retry).
+  for (const char* n : {"2147483648", "9223372036854775808", "0", "-1"}) {
+    auto out_of_range = model_request("hello");
+    out_of_range["generation_config"] = json::object{{"max_output_tokens", json::parse(n)}};
+    auto e = c.post("/v1beta/interactions", out_of_range);
+    BOOST_TEST_CONTEXT(n) {
+      BOOST_TEST(e.status == 400u);
+      BOOST_TEST(error_code_of(e) == "invalid_request");
+    }
+  }
+  auto largest = model_request("hello");
+  largest["generation_config"] = json::object{{"max_output_tokens", 2147483647}};
+  BOOST_TEST(c.post("/v1beta/interactions", largest).status == 200u);
 }
 
 BOOST_AUTO_TEST_CASE(function_call_round_trip) {

@@ -131,6 +131,31 @@ BOOST_AUTO_TEST_CASE(hops_in_both_forms_concatenate_to_the_whole_answer) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(continuation_tokens_expire_beyond_the_store_limit) {
+  // Each token holds the rest of its answer; store:false hops are in no store to be evicted
+  // with, so the tokens are bounded on their own, oldest first.
+  emu::options opts;
+  opts.max_stored_interactions = 2;
+  emu::server srv(opts);
+  client c(srv);
+  const client::headers limited{{"x-emulator-output-words", "10"}, {"x-emulator-decode-limit-words", "4"}};
+  std::vector<std::string> tokens;
+  for (int i = 0; i < 3; ++i) {
+    auto req = model_request("long");
+    req["store"] = false;
+    auto hop = c.post(interactions, req, limited).obj();
+    tokens.emplace_back(hop.at("continuation_token").as_string());
+  }
+  auto next = [&](const std::string& token) {
+    json::object body{{"model", "gemini-3.5-flash"}, {"continuation_token", token}, {"store", false}, {"input", "long"}};
+    return c.post(interactions, body);
+  };
+  auto expired = next(tokens[0]);
+  BOOST_TEST(expired.status == 400u);
+  BOOST_TEST(expired.body.find("Unknown or expired continuation_token") != std::string::npos, expired.body);
+  BOOST_TEST(next(tokens[2]).status == 200u);
+}
+
 BOOST_AUTO_TEST_CASE(a_streamed_hop_ends_with_its_token) {
   emu::server srv;
   client c(srv);

@@ -70,6 +70,19 @@ BOOST_AUTO_TEST_CASE(pad_and_bad_utf8_on_unary_bodies) {
   BOOST_TEST(!valid_json(bad.body));   // Boost.JSON validates UTF-8
 }
 
+BOOST_AUTO_TEST_CASE(interim_responses_come_first) {
+  emu::server srv;
+  client c(srv);
+  // The test client reads one message: the interim one, with no body. The answer follows it.
+  auto early = c.post("/v1beta/interactions", model_request("hi"), {{"x-emulator-fault", "interim=103"}});
+  BOOST_TEST(early.status == 103u);
+  BOOST_TEST(early.header(http::field::link).find("rel=preload") != std::string::npos);
+  BOOST_TEST(early.body.empty());
+  for (const char* bad : {"interim=101", "interim=200", "interim=99", "interim"})
+    BOOST_CHECK_THROW(detail::parse_fault(bad), std::invalid_argument);
+  BOOST_TEST(detail::parse_fault("interim=100").interim.value_or(0) == 100u);
+}
+
 BOOST_AUTO_TEST_CASE(reset_closes_with_rst) {
   emu::server srv;
   client c(srv);

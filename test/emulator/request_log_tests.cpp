@@ -137,6 +137,22 @@ BOOST_AUTO_TEST_CASE(extra_step_is_generated_verbatim_and_replays) {
     BOOST_TEST(c.post("/v1beta/interactions", model_request("Hi"), {{"x-emulator-extra-step", bad}}).status == 400u, bad);
 }
 
+BOOST_AUTO_TEST_CASE(an_extra_step_with_any_content_streams) {
+  // Its content blocks are the test's JSON: a stream's plan read them as objects unchecked, and
+  // a number among them crashed the emulator.
+  emu::server srv;
+  client c(srv);
+  const std::string odd = R"({"type":"custom","content":[1,null,"x",{"type":"text","text":"a b c"}]})";
+  auto s = model_request("Hi");
+  s["stream"] = true;
+  BOOST_TEST_REQUIRE(c.begin_stream_post("/v1beta/interactions", s, {{"x-emulator-extra-step", odd}}) == 200u);
+  bool seen = false;
+  for (const auto& e : c.read_events())
+    if (e.type() == "step.start" && e.obj().at("step").at("type").as_string() == "custom") seen = true;
+  BOOST_TEST(seen);
+  BOOST_TEST(c.stream_complete());
+}
+
 BOOST_AUTO_TEST_CASE(results_that_ask_for_calls_chain_rounds) {
   emu::server srv;
   client c(srv);

@@ -188,6 +188,24 @@ BOOST_AUTO_TEST_CASE(unsupported_or_unsatisfiable_schemas_are_400) {
                  .ends_with(": the schema is too complex: an instance would exceed 100000 values"));
   BOOST_TEST(error_of(R"({"type": "array", "minItems": 1, "items": 3})") ==
              "response_format.schema[0]: a schema must be an object");
+  // Few values, long ones: 80,000 strings of 100,000 characters asked gigabytes of memory.
+  BOOST_TEST(error_of(R"({"type": "array", "minItems": 10000, "maxItems": 10000, "items": {"type": "array",
+                          "minItems": 8, "maxItems": 8, "items": {"type": "string", "minLength": 100000}}})")
+                 .ends_with(": the schema is too complex: an instance would exceed 16 MiB of text"));
+  const std::string long_const = R"({"type": "array", "minItems": 10000, "maxItems": 10000, "items": {"const": ")" +
+                                 std::string(4000, 'c') + R"("}})";
+  BOOST_TEST(error_of(long_const).ends_with("MiB of text"));
+  // A $ref in allOf to what is not a schema object (a 500 before, which clients retry).
+  BOOST_TEST(error_of(R"({"allOf": [{"$ref": "#/x"}], "x": true})") ==
+             "response_format.schema: `allOf` entries must be objects");
+}
+
+BOOST_AUTO_TEST_CASE(a_multiple_of_beyond_int64_leaves_zero) {
+  // Converted to an int64 before (undefined behaviour, which UBSan reports).
+  BOOST_TEST(instance(R"({"type": "integer", "multipleOf": 1e300})", 1) == json::value(0));
+  BOOST_TEST(instance(R"({"type": "integer", "multipleOf": 1e300, "minimum": -4, "maximum": 4})", 7) == json::value(0));
+  BOOST_TEST(error_of(R"({"type": "integer", "multipleOf": 1e300, "minimum": 1})") ==
+             "response_format.schema: no integer satisfies its bounds");
 }
 
 BOOST_AUTO_TEST_CASE(which_requests_ask_for_json) {

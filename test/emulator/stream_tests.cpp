@@ -551,6 +551,31 @@ BOOST_AUTO_TEST_CASE(cut_first_stream_then_resume) {
   BOOST_TEST(c.stream_complete());
 }
 
+BOOST_AUTO_TEST_CASE(cut_after_no_event_sends_the_head_only) {
+  emu::server srv;
+  client c(srv);
+  BOOST_TEST_REQUIRE(c.begin_stream_post(interactions, stream_request("cut at once"),
+                                         {{"x-emulator-fault", "cut-after-events=0"}}) == 200u);
+  BOOST_TEST(c.read_events().empty());  // one event (interaction.created) came before the fix
+  BOOST_TEST(!c.stream_complete());
+  BOOST_TEST(c.stream_error().failed());
+  BOOST_TEST(srv.stats().interactions_stored == 1u);  // the create ran
+}
+
+BOOST_AUTO_TEST_CASE(chunk_extensions_on_every_chunk) {
+  emu::server srv;
+  client c(srv);
+  BOOST_TEST_REQUIRE(c.begin_stream_post(interactions, stream_request("extended"), {{"x-emulator-fault", "chunk-ext=12"}}) ==
+                     200u);
+  const auto events = c.read_events();  // Beast skips extensions: the same events
+  BOOST_TEST(c.stream_complete());
+  BOOST_TEST(!events.empty());
+  for (std::string bad : {"chunk-ext", "chunk-ext=x", "chunk-ext=99999999999"}) {
+    auto b = c.post(interactions, stream_request("x"), {{"x-emulator-fault", bad}});
+    BOOST_TEST_CONTEXT(bad) { BOOST_TEST(b.status == 400u); }
+  }
+}
+
 BOOST_AUTO_TEST_CASE(cut_after_bytes) {
   emu::server srv;
   client c(srv);

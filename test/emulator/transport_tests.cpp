@@ -86,6 +86,11 @@ BOOST_AUTO_TEST_CASE(close_truncate_malformed_content_type) {
   auto closed = c.post("/v1beta/interactions", model_request("hi"), {{"x-emulator-fault", "close"}});
   BOOST_TEST(closed.ec.failed());
   BOOST_TEST(srv.stats().interactions_stored == 0u);
+  // close=after: the request runs, then the connection closes unanswered.
+  auto lost = c.post("/v1beta/interactions", model_request("hi"), {{"x-emulator-fault", "close=after"}});
+  BOOST_TEST(lost.ec.failed());
+  BOOST_TEST(srv.stats().interactions_stored == 1u);
+  BOOST_TEST(c.post("/v1beta/interactions", model_request("hi"), {{"x-emulator-fault", "close=later"}}).status == 400u);
 
   auto cut = c.post("/v1beta/interactions", model_request("hi"), {{"x-emulator-fault", "truncate"}});
   BOOST_TEST((cut.ec == http::error::partial_message || cut.ec == ssl::error::stream_truncated));
