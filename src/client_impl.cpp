@@ -109,11 +109,14 @@ enum class response_part
 // attempt, one coroutine for both steps. A failure becomes a transport_failure naming the
 // phase, which says whether any response byte had arrived (none: the request may be retried);
 // cancellation stays what it is.
-template <class Parser>
+// Interim responses (100 Continue, 103 Early Hints from a proxy) are read past: taken for the
+// answer, they would fail the call and leave the real answer to be read by the connection's
+// next request.
 asio::awaitable<void> send_and_read(connection_pool::lease& conn, outgoing_request& req,
-                                    Parser& parser, response_part part)
+                                    reply_parser& parser, response_part part)
 {
     const char* phase = "sending the request";
+    bool interim_seen = false;
     try
     {
         // Only a reused connection: its failures before the response are retried on a fresh
@@ -123,24 +126,30 @@ asio::awaitable<void> send_and_read(connection_pool::lease& conn, outgoing_reque
             auto send = conn->write(req);
             co_await std::move(send);
         }
-        if (part == response_part::whole)
+        for (;;)
         {
-            phase = "reading the response";
-            auto receive = conn->read(parser);
-            co_await std::move(receive);
-        }
-        else
-        {
-            phase = "reading the response headers";
-            auto receive = conn->read_header(parser);
-            co_await std::move(receive);
+            if (part == response_part::whole)
+            {
+                phase = "reading the response";
+                auto receive = conn->read(parser);
+                co_await std::move(receive);
+            }
+            else
+            {
+                phase = "reading the response headers";
+                auto receive = conn->read_header(parser);
+                co_await std::move(receive);
+            }
+            if (!parser.skip_interim())
+                break;
+            interim_seen = true;
         }
     }
     catch (const boost::system::system_error& e)
     {
         if (e.code() == asio::error::operation_aborted)
             throw;
-        throw exchange_failure(e, phase, !parser.got_some());
+        throw exchange_failure(e, phase, !parser.got_some() && !interim_seen);
     }
 }
 
@@ -354,7 +363,7 @@ template <class T>
 asio::awaitable<T> client_impl::with_retries(http_call call, attempt_function<T> attempt_fn)
 {
     const auto deadline = deadline_for(call);
-    const retry_policy& policy = call.options && call.options->retry ? *call.options->retry : options.retry;
+    const retry_policy& policy = policy_for(call.options);
     for (unsigned retries = 0;; ++retries)
     {
         std::exception_ptr failure;
@@ -409,8 +418,11 @@ asio::awaitable<T> client_impl::with_retries(http_call call, attempt_function<T>
 // One attempt: build the request (a token provider may refresh per attempt) and run
 // `attempt_fn` on a pooled connection. A reused keep-alive connection may have been closed by
 // the server while idle; when it fails before any response byte, the attempt is made once more
-// on a fresh connection. One coroutine for all of it, the connection taken without one when the
-// pool has it ready: each coroutine is a frame allocated and freed per request.
+// on a fresh connection. That failure looks the same as a request the server received and whose
+// answer was lost, so a create or cancel is sent again only when its policy allows running it
+// twice; otherwise the failure goes to the policy, which reports it. One coroutine for all of
+// it, the connection taken without one when the pool has it ready: each coroutine is a frame
+// allocated and freed per request.
 template <class T>
 asio::awaitable<T> client_impl::exchange_once(const http_call& call, clock::time_point deadline,
                                               attempt_function<T> attempt_fn)
@@ -445,7 +457,7 @@ asio::awaitable<T> client_impl::exchange_once(const http_call& call, clock::time
         }
         catch (const transport_failure& failure)
         {
-            if (!(failure.before_response && conn.reused() && !fresh))
+            if (!(failure.before_response && conn.reused() && !fresh && may_resend(call.options, call.idempotent)))
                 throw;
         }
         fresh = true;

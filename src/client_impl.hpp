@@ -101,6 +101,20 @@ public:
 
     pool_stats stats() const { return pool_->stats(); }
 
+    /// The retry policy of a call made with `call_options` (may be null): its own, else the client's.
+    const retry_policy& policy_for(const request_options* call_options) const noexcept
+    {
+        return call_options && call_options->retry ? *call_options->retry : options.retry;
+    }
+    /// Whether a call that may already have reached the server can be sent again: an
+    /// idempotent one always, a create or cancel when its policy allows running it twice.
+    bool may_resend(const request_options* call_options, bool idempotent) const noexcept
+    {
+        const retry_policy& policy = policy_for(call_options);
+        return idempotent ||
+               (policy.retry_non_idempotent && policy.retry_connection_failures && policy.max_retries > 0);
+    }
+
 private:
     clock::time_point deadline_for(const http_call& call) const;
     void trace(const http_call& call, unsigned attempt, clock::time_point start, unsigned status,

@@ -151,6 +151,11 @@ void stream_state::connection_lost(const std::string& why, error_code cause, err
         return refuse("resume is disabled");
     if (interaction_id_.empty() && (create_body_.empty() || accepted_ > 0))
         return refuse("no interaction id to resume from");
+    // Lost before the event that names the interaction: the service has accepted the create
+    // (its answer's head arrived), so sending it again runs it twice. Only as the policy allows.
+    if (interaction_id_.empty() && !impl_->may_resend(&options_, false))
+        return refuse("the create was accepted but its interaction id never arrived, and the retry policy forbids "
+                      "running it twice");
     if (!stored_ && !interaction_id_.empty())
         return refuse("store:false interactions cannot be resumed");
     if (attempts_without_progress_ >= params_.max_resume_attempts)
@@ -502,6 +507,15 @@ asio::awaitable<void> stream_state::fill()
         (*conn_)->release_buffers();
     if (!parser_)
         co_return;   // failed while feeding
+    if (ec == http::error::buffer_overflow)
+    {
+        // Not resumed: the same response would overflow again.
+        auto diag = progress_diagnostics("a chunk header or trailer of the stream's response exceeds " +
+                                         std::to_string(connection::receive_buffer_limit) + " bytes");
+        diag.transport_error = ec;
+        fail(make_error_code(errc::response_too_large), std::move(diag));
+        co_return;
+    }
     if (ec)
     {
         connection_lost("the connection dropped: " + ec.message(), ec);

@@ -188,7 +188,7 @@ bool free_buffers_is_safe() noexcept
 
 void connection::reserve_read_room(std::size_t n)
 {
-    buffer_.reserve(buffer_.size() + std::min<std::size_t>(n, SSL3_RT_MAX_PLAIN_LENGTH));
+    buffer_.reserve(std::min(buffer_.size() + std::min<std::size_t>(n, SSL3_RT_MAX_PLAIN_LENGTH), buffer_.max_size()));
 }
 
 void connection::release_buffers() noexcept

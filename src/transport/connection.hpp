@@ -95,6 +95,11 @@ public:
 
     /// The receive buffer's room after open(): a usual unary answer, head and body.
     static constexpr std::size_t initial_read_room = 4096;
+    /// What the receive buffer may hold at most. Bodies pass through it a read (64 KiB) at a
+    /// time, but what Beast cannot parse until a line ends stays: without a bound, a chunk
+    /// extension or trailer that never ends would grow it for as long as the deadline allows.
+    /// Reads past it fail with http::error::buffer_overflow (response_too_large).
+    static constexpr std::size_t receive_buffer_limit = 1 << 20;
 
     template <class Parser>
     asio::awaitable<std::size_t> read_header(Parser& parser)
@@ -269,7 +274,7 @@ private:
 
     std::shared_ptr<tls_session_cache> sessions_;   // before stream_: outlives the SSL object, which points to it
     std::variant<tcp::socket, tls_stream> stream_;
-    boost::beast::flat_buffer buffer_;
+    boost::beast::flat_buffer buffer_{receive_buffer_limit};
     asio::steady_timer deadline_timer_;
     std::shared_ptr<deadline_watch> watch_ = std::make_shared<deadline_watch>();
     asio::cancellation_slot exchange_slot_;   // the caller's, during bounded()

@@ -15,16 +15,25 @@ constexpr std::size_t expected_fields = 16;
 
 } // namespace
 
-reply_parser::reply_parser(std::size_t body_limit)
+reply_parser::reply_parser(std::size_t body_limit) : body_limit_(body_limit)
 {
-    this->body_limit(body_limit);
+    this->body_limit(body_limit_);
     info_.headers.reserve(expected_fields);
 }
 
 reply_parser::reply_parser(windowed_t) : windowed_(true)
 {
-    body_limit(boost::none);   // streams are bounded per event, not in total
+    body_limit(body_limit_);   // none: streams are bounded per event, not in total
     info_.headers.reserve(expected_fields);
+}
+
+bool reply_parser::skip_interim()
+{
+    if (info_.status < 100 || info_.status >= 200 || info_.status == 101)
+        return false;
+    // Beast's parser reads one message: the next one needs a new one, configured alike.
+    *this = windowed_ ? reply_parser(windowed) : reply_parser(static_cast<std::size_t>(*body_limit_));
+    return true;
 }
 
 void reply_parser::on_request_impl(boost::beast::http::verb, string_view, string_view, int, error_code&) {}

@@ -42,6 +42,11 @@ public:
     /// The room left in the window lent last.
     std::size_t window_left() const noexcept { return window_left_; }
 
+    /// After a whole header: whether it was an interim response (1xx but 101: 100 Continue,
+    /// 103 Early Hints), which has no body and precedes the real one on the same connection.
+    /// Then the parser is made ready for that response, and true returned.
+    bool skip_interim();
+
     /// The status and header fields in the order received (complete once the header is read).
     response_info& info() noexcept { return info_; }
     const response_info& info() const noexcept { return info_; }
@@ -66,6 +71,7 @@ private:
 
     response_info info_;
     std::string body_;
+    boost::optional<std::uint64_t> body_limit_;
     bool windowed_ = false;
     char* window_ = nullptr;
     std::size_t window_left_ = 0;

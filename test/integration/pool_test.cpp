@@ -172,6 +172,27 @@ BOOST_AUTO_TEST_CASE(server_side_idle_close_is_recovered_transparently)
     BOOST_TEST(c.pool_statistics().created_total == 3u);
 }
 
+BOOST_AUTO_TEST_CASE(an_interim_response_is_read_past_and_each_request_gets_its_own_answer)
+{
+    // A 103 (or 100) ahead of the answer, as a proxy may send: taken for the answer, it failed
+    // the call and left the real answer on the connection for the next request to read.
+    emulator_fixture f;
+    auto c = f.make_client();
+    std::atomic<int> ok{0};
+    f.server.add_fault_rule("route=create;times=1;interim=103");
+    f.server.add_fault_rule("route=create;skip=2;times=1;interim=100");
+    f.run([&]() -> asio::awaitable<void> {
+        for (int i = 0; i < 4; ++i)
+        {
+            auto op = one_create(c, i, ok);
+            co_await std::move(op);
+        }
+    }());
+    BOOST_TEST(ok.load() == 4);
+    BOOST_TEST(f.server.stats().faults_injected == 2u);
+    BOOST_TEST(c.pool_statistics().created_total == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(wait_queue_is_bounded)
 {
     emulator_fixture f;

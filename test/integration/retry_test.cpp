@@ -141,6 +141,49 @@ BOOST_AUTO_TEST_CASE(connection_closed_before_the_answer_is_retried)
     BOOST_TEST(r.retries[0].http_status == 0u);
 }
 
+BOOST_AUTO_TEST_CASE(a_create_whose_answer_was_lost_on_a_reused_connection_runs_twice_only_if_allowed)
+{
+    // close=after: the create runs, then its connection closes unanswered. On a reused
+    // connection that looks like a server closing it while idle, which the transport retries on
+    // a fresh connection by itself: for a create, only when the policy allows running it twice.
+    for (const bool twice_allowed : {true, false})
+    {
+        auto settings = client_settings();
+        settings.pool.max_connections = 1;
+        settings.retry.retry_non_idempotent = twice_allowed;
+        server.clear_fault_rules();
+        auto c = make_client(settings);
+        gemini::error_code first_ec;
+        gemini::error_code ec;
+        gemini::diagnostics diag;
+        std::uint64_t stored_before = 0;
+        run([&]() -> asio::awaitable<void> {
+            auto op1 = c.async_create({.model = "gemini-3.5-flash", .input = "first"}, {},
+                                      asio::as_tuple(asio::use_awaitable));
+            auto [e1, a1] = co_await std::move(op1);
+            first_ec = e1;
+            server.add_fault_rule("route=create;times=1;close=after");
+            stored_before = server.stats().interactions_stored;
+            gemini::request_options opts;
+            opts.diagnostics_out = &diag;
+            auto op2 = c.async_create({.model = "gemini-3.5-flash", .input = "second"}, opts,
+                                      asio::as_tuple(asio::use_awaitable));
+            auto [e2, a2] = co_await std::move(op2);
+            ec = e2;
+        }());
+        BOOST_TEST_CONTEXT("retry_non_idempotent " << twice_allowed)
+        {
+            BOOST_REQUIRE(!first_ec);
+            BOOST_TEST(c.pool_statistics().reused_total >= 1u);
+            if (twice_allowed)
+                BOOST_TEST(!ec, diag.to_string());
+            else
+                BOOST_TEST(ec == gemini::errc::connection_closed, diag.to_string());
+            BOOST_TEST(server.stats().interactions_stored - stored_before == (twice_allowed ? 2u : 1u));
+        }
+    }
+}
+
 BOOST_AUTO_TEST_CASE(refused_connections_are_retried_then_reported)
 {
     std::uint16_t port;

@@ -531,6 +531,75 @@ BOOST_AUTO_TEST_CASE(a_body_that_ends_before_the_stream_is_resumed)
     BOOST_TEST(once.pool_statistics().idle == 1u);
 }
 
+BOOST_AUTO_TEST_CASE(a_create_cut_before_its_first_event_is_posted_again_only_as_the_policy_allows)
+{
+    // The head (200) arrives, then the connection drops before interaction.created: the service
+    // has run the create, and posting it again runs it twice.
+    for (const bool twice_allowed : {true, false})
+    {
+        auto settings = fast_resume(*this);
+        settings.retry.retry_non_idempotent = twice_allowed;
+        auto c = make_client(settings);
+        server.clear_fault_rules();
+        server.add_fault_rule("route=create;times=1;cut-after-events=0");
+        const auto stored_before = server.stats().interactions_stored;
+        const streamed r = stream_to_end(*this, c, 20);
+        BOOST_TEST_CONTEXT("retry_non_idempotent " << twice_allowed)
+        {
+            if (twice_allowed)
+            {
+                BOOST_TEST(!r.ec, r.diag.to_string());
+                BOOST_TEST(!r.events.empty());
+            }
+            else
+            {
+                BOOST_TEST(r.ec == gemini::errc::connection_closed, r.diag.to_string());
+                BOOST_TEST(r.events.empty());
+                BOOST_TEST(r.diag.library_message.find("interaction id never arrived") != std::string::npos,
+                           r.diag.library_message);
+            }
+            BOOST_TEST(server.stats().interactions_stored - stored_before == (twice_allowed ? 2u : 1u));
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(chunk_extensions_are_skipped_and_an_endless_one_is_refused)
+{
+    auto c = make_client(fast_resume(*this));
+    const streamed reference = stream_to_end(*this, c, 20);
+    BOOST_REQUIRE(!reference.ec);
+
+    server.add_fault_rule("route=create;times=1;chunk-ext=40");
+    const streamed extended = stream_to_end(*this, c, 20);
+    BOOST_TEST(!extended.ec, extended.diag.to_string());
+    BOOST_TEST((normalized(extended.events, extended.id) == normalized(reference.events, reference.id)));
+
+    // A chunk-size line longer than the receive buffer may hold (1 MiB): refused at once, not
+    // resumed (the same response would come again) and not buffered without end.
+    server.clear_fault_rules();
+    server.add_fault_rule("route=create;times=1;chunk-ext=2000000");
+    server.clear_request_log();
+    const streamed endless = stream_to_end(*this, c, 20);
+    BOOST_TEST(endless.ec == gemini::errc::response_too_large, endless.diag.to_string());
+    BOOST_TEST(server.request_log().size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(an_interim_response_before_the_stream_is_read_past)
+{
+    auto c = make_client();
+    const streamed reference = stream_to_end(*this, c, 20);
+    BOOST_REQUIRE(!reference.ec);
+    for (const char* status : {"100", "103"})
+    {
+        server.clear_fault_rules();
+        server.add_fault_rule(std::string("route=create;times=1;interim=") + status);
+        const streamed r = stream_to_end(*this, c, 20);
+        BOOST_TEST(!r.ec, status << ": " << r.diag.to_string());
+        BOOST_TEST((normalized(r.events, r.id) == normalized(reference.events, reference.id)));
+    }
+    BOOST_TEST(c.pool_statistics().created_total == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(bare_json_refusal_is_surfaced)
 {
     auto c = make_client();
