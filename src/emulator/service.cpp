@@ -105,6 +105,21 @@ json::object normalize_step(const json::object& s) {
   return out;
 }
 
+/// The conversation a chain holds, its first turn first.
+json::array flatten(const history_chain& last) {
+  std::vector<const history_chain*> turns;
+  std::size_t steps = 0;
+  for (const history_chain* t = &last; t; t = t->before.get()) {
+    turns.push_back(t);
+    steps += t->steps.size();
+  }
+  json::array out;
+  out.reserve(steps);
+  for (auto it = turns.rbegin(); it != turns.rend(); ++it)
+    for (const auto& s : (*it)->steps) out.push_back(s);
+  return out;
+}
+
 /// Turns any accepted `input` shape into steps (spec 5.1).
 json::array normalize_input(const json::value& input) {
   static const char* turn_list = "Role-based turn input is no longer supported: use step_list input format instead of turn_list.";
@@ -772,16 +787,20 @@ http_reply service::create(const http_request& req, const std::string& /*version
   std::unique_lock lock(mu_);
   settle_locked();
   json::array history;
+  std::shared_ptr<const history_chain> chain;
   if (prev_id) {
     auto it = store_.find(*prev_id);
     if (it == store_.end()) throw api_error{404, "not_found", "Interaction '" + *prev_id + "' was not found."};
     const record& prev = it->second;
     if (!finished(prev.status))
       throw bad("Interaction '" + *prev_id + "' is still " + prev.status + "; wait until it finishes before continuing it.");
-    history = prev.history_before;
-    for (const auto& s : prev.input_steps) history.push_back(s);
+    auto turn = std::make_shared<history_chain>();
+    turn->before = prev.history_before;
+    turn->steps = prev.input_steps;
     if (prev.status != "cancelled")
-      for (const auto& s : prev.result.steps) history.push_back(s);
+      for (const auto& s : prev.result.steps) turn->steps.push_back(s);
+    chain = std::move(turn);
+    history = flatten(*chain);
   }
   // The whole conversation; a first turn's is its own steps, read where they are, not copied.
   const std::size_t before = history.size();
@@ -808,8 +827,7 @@ http_reply service::create(const http_request& req, const std::string& /*version
   r.created_ms = r.updated_ms = now_ms_locked();
   if (input) r.input = std::move(*input);
   r.input_steps = std::move(new_steps);
-  history.resize(before);
-  r.history_before = std::move(history);
+  r.history_before = std::move(chain);
   r.background = background;
   r.status = background || stream ? "in_progress" : r.result.status;
   if (background) r.due_vms = virtual_ms_ + opts_.background_duration.count();

@@ -324,6 +324,14 @@ struct run_state {
   std::optional<std::int64_t> completed_ms;
 };
 
+/// The turns of a conversation before an interaction, shared by the turns that follow: a chain,
+/// so that a conversation of N turns keeps each turn's steps once more, not N times (each record
+/// held a copy of the whole conversation before it: quadratic in the number of turns).
+struct history_chain {
+  std::shared_ptr<const history_chain> before;  ///< null at the first turn
+  json::array steps;  ///< one turn: its client steps, then its output (none if it was cancelled)
+};
+
 struct record {
   std::string id;
   json::object echo;           ///< model/agent, previous_interaction_id, service_tier, ...
@@ -332,9 +340,9 @@ struct record {
   std::int64_t updated_ms = 0;
   json::value input;           ///< the request's `input` as sent (include_input)
   json::array input_steps;     ///< this request's client steps (normalised)
-  /// The conversation before input_steps (empty for a first turn): the whole conversation up to
+  /// The conversation before input_steps (null for a first turn): the whole conversation up to
   /// and including input_steps is history_before + input_steps (not stored twice).
-  json::array history_before;
+  std::shared_ptr<const history_chain> history_before;
   generation result;           ///< generated output (hidden while running)
   bool background = false;
   std::int64_t due_vms = 0;    ///< virtual time at which a background run finishes

@@ -24,7 +24,8 @@ d::record answered_record(std::string status) {
   r.updated_ms = 1'764'770'711'999;
   r.input = json::parse(R"(["ask", {"type": "text", "text": "line\nbreak"}])");
   r.input_steps = json::parse(R"([{"type":"user_input","content":[{"type":"text","text":"line\nbreak \u0001"}]}])").as_array();
-  r.history_before = json::parse(R"([{"type":"user_input","content":[{"type":"text","text":"before"}]}])").as_array();
+  r.history_before = std::make_shared<d::history_chain>(
+      d::history_chain{nullptr, json::parse(R"([{"type":"user_input","content":[{"type":"text","text":"before"}]}])").as_array()});
   r.result.steps = json::parse(R"([{"type":"thought","signature":"c2ln"},
       {"type":"model_output","content":[{"type":"text","text":"Turn 2. \"Quoted\" \\ tab\t \u00e9 \ud83d\ude00"}]}])")
                        .as_array();
