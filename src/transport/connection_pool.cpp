@@ -2,6 +2,7 @@
 
 #include "transport/transport_failure.hpp"
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/associated_cancellation_slot.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/error.hpp>
@@ -302,6 +303,32 @@ asio::awaitable<connection_pool::lease> connection_pool::acquire(clock::time_poi
     co_return granted;
 }
 
+struct connection_pool::pending_lookup
+{
+    explicit pending_lookup(const asio::any_io_executor& ex) : resolver(ex), done(ex, asio::steady_timer::time_point::max()) {}
+
+    tcp::resolver resolver;
+    asio::steady_timer done;   // cancelled when the lookup completes
+    error_code ec;
+    tcp::resolver::results_type results;
+    bool finished = false;
+};
+
+// Both the lookup's completion and this wait run on the caller's executor (its strand).
+asio::awaitable<tcp::resolver::results_type> connection_pool::wait_for(std::shared_ptr<pending_lookup> lookup)
+{
+    if (!lookup->finished)
+    {
+        auto wait = lookup->done.async_wait(asio::as_tuple(asio::use_awaitable));
+        co_await std::move(wait);
+        if (!lookup->finished)   // the deadline or the caller's cancellation
+            throw boost::system::system_error(asio::error::operation_aborted);
+    }
+    if (lookup->ec)
+        throw boost::system::system_error(lookup->ec);
+    co_return lookup->results;
+}
+
 asio::awaitable<tcp::resolver::results_type> connection_pool::resolve(clock::time_point deadline)
 {
     {
@@ -310,12 +337,23 @@ asio::awaitable<tcp::resolver::results_type> connection_pool::resolve(clock::tim
             co_return dns_cache_;
     }
     auto ex = co_await asio::this_coro::executor;
-    tcp::resolver resolver(ex);
     // Through a proxy only the proxy's name is resolved here; the proxy resolves the service's.
     const auto& host = settings_.proxy ? settings_.proxy->host : settings_.where.host;
     const auto& port = settings_.proxy ? settings_.proxy->port : settings_.where.port;
-    auto lookup = resolver.async_resolve(host, port, asio::use_awaitable);
-    auto bounded = with_deadline(std::move(lookup), deadline, "resolve");
+    // Asio runs getaddrinfo on a thread of its own, which nothing interrupts: a cancelled lookup
+    // completes only when getaddrinfo returns, tens of seconds later with a resolver that does
+    // not answer, and the deadline and the caller's cancellation would wait for it. So the
+    // lookup is left to finish on its own, owning its state, and what is bounded is the wait for
+    // it.
+    auto lookup = std::make_shared<pending_lookup>(ex);
+    lookup->resolver.async_resolve(host, port, [lookup](const error_code& ec, tcp::resolver::results_type found) {
+        lookup->ec = ec;
+        lookup->results = std::move(found);
+        lookup->finished = true;
+        lookup->done.cancel();
+    });
+    auto wait = wait_for(lookup);
+    auto bounded = with_deadline(std::move(wait), deadline, "resolve");
     auto results = co_await std::move(bounded);
     {
         std::lock_guard lock(dns_mutex_);

@@ -112,6 +112,8 @@ private:
 
     asio::awaitable<std::unique_ptr<connection>> open_connection(clock::time_point deadline);
     asio::awaitable<tcp::resolver::results_type> resolve(clock::time_point deadline);
+    struct pending_lookup;
+    static asio::awaitable<tcp::resolver::results_type> wait_for(std::shared_ptr<pending_lookup> lookup);
 
     settings settings_;
     mutable std::mutex mutex_;
