@@ -116,12 +116,14 @@ event read_delta(const json::object& payload, const json_path& root)
     });
     if (!out && tool_delta_event::is_tool_type(name))
     {
-        tool_delta_event tool{.type = std::string(name), .fields = delta};
+        // Copies into the default storage: a copy constructor keeps the source's, which is the
+        // parser's arena when the client reads a stream, and the event outlives it.
+        tool_delta_event tool{.type = std::string(name), .fields = json::object(delta, json::storage_ptr())};
         tool.fields.erase("type");
         out.emplace(std::move(tool));
     }
     if (!out)
-        out.emplace(unknown_delta_event{delta});
+        out.emplace(unknown_delta_event{json::object(delta, json::storage_ptr())});
     out->payload_extra = payload_rest(payload, "delta");
     return std::move(*out);
 }

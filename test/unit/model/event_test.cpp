@@ -1,12 +1,14 @@
 // Streaming events: the spec 11.5 transcripts, every event and delta kind written back
 // JSON-equal, unknown kinds preserved, malformed payloads reported by JSON path.
 #include "model_test_util.hpp"
+#include "model/scratch_document.hpp"
 
 #include <gemini/model.hpp>
 
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -208,6 +210,31 @@ BOOST_AUTO_TEST_CASE(alternatives_of_deltas)
 
     event with_metadata = parse(R"({"index":1,"delta":{"type":"text","text":"x"},"metadata":{"total_usage":{"total_tokens":4}},"event_type":"step.delta"})");
     BOOST_TEST(json::serialize(with_metadata.payload_extra) == R"({"metadata":{"total_usage":{"total_tokens":4}}})");
+}
+
+BOOST_AUTO_TEST_CASE(events_outlive_the_arena_a_stream_parses_into)
+{
+    // The client parses each stream event into an arena on its stack and converts it at once;
+    // what an event keeps as JSON (a tool delta's fields, an unknown delta, an unknown event)
+    // pointed into that arena, and a later parse wrote over it.
+    const char* const kept_as_json[] = {
+        R"({"index":4,"delta":{"type":"google_search_call","arguments":{"queries":["first query"]}},"event_type":"step.delta"})",
+        R"({"index":1,"delta":{"type":"hologram","frames":[1,2,3]},"event_type":"step.delta"})",
+        R"({"index":9,"payload":{"a":[1,2]},"event_id":"e8","event_type":"interaction.paused"})",
+    };
+    for (const char* text : kept_as_json)
+    {
+        std::optional<gemini::detail::scratch_document> arena(std::in_place);
+        boost::system::error_code ec;
+        event e = json::value_to<event>(arena->parse(text, ec));
+        BOOST_REQUIRE(!ec);
+        const std::string before = json::serialize(json::value_from(e));
+        arena.emplace();   // the same memory, another document in it
+        (void)arena->parse(R"({"overwrite":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",)"
+                           R"("more":[9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,9,9]})",
+                           ec);
+        BOOST_TEST(json::serialize(json::value_from(e)) == before, text);
+    }
 }
 
 BOOST_AUTO_TEST_CASE(unknown_event_types_are_kept_whole)
