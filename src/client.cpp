@@ -75,7 +75,7 @@ asio::awaitable<interaction_stream> open_stream(std::shared_ptr<stream_state> st
 
 asio::awaitable<interaction_stream> run_stream(std::shared_ptr<client_impl> impl, request req, request_options opts)
 {
-    const bool stored = req.store.value_or(true);
+    const bool stored = sent_flag(opts, "store", req.store, true);
     auto body = create_body(req, opts, true);
     const bool hops = streams_continue(req, opts, impl->options);
     const unsigned max_hops = impl->options.continuation.max_hops;

@@ -8,14 +8,24 @@
 #include <boost/json/value_to.hpp>
 
 #include <algorithm>
+#include <limits>
 
 namespace gemini::detail {
 namespace {
 
+/// a + b held at the bounds of int64: both come from the server, whose numbers may be anything.
+std::int64_t saturating_add(std::int64_t a, std::int64_t b) noexcept
+{
+    std::int64_t sum = 0;
+    if (!__builtin_add_overflow(a, b, &sum))
+        return sum;
+    return b > 0 ? std::numeric_limits<std::int64_t>::max() : std::numeric_limits<std::int64_t>::min();
+}
+
 void add_count(std::optional<std::int64_t>& total, const std::optional<std::int64_t>& hop)
 {
     if (hop)
-        total = total.value_or(0) + *hop;
+        total = saturating_add(total.value_or(0), *hop);
 }
 
 void add_by_modality(std::optional<std::vector<modality_tokens>>& total,
@@ -116,7 +126,9 @@ void append_hop(interaction& combined, interaction hop)
 
 bool streams_continue(const request& req, const request_options& opts, const client_options& client)
 {
-    if (req.background.value_or(false) || req.agent)
+    // extra_body members are written last, over the request's own (create_body).
+    const auto* agent = opts.extra_body.if_contains("agent");
+    if (sent_flag(opts, "background", req.background, false) || (agent ? !agent->is_null() : req.agent.has_value()))
         return false;
     return opts.automatic_continuation.value_or(client.continuation.automatic) && client.continuation.max_hops > 0;
 }
@@ -134,13 +146,19 @@ asio::awaitable<interaction> follow_continuation(std::shared_ptr<client_impl> im
                                                  request_options opts, interaction combined)
 {
     const unsigned max_hops = impl->options.continuation.max_hops;
+    // The request as sent, extra_body members included: they are written over the request's own
+    // fields, and would put back into every hop what the hop leaves out or sets (input,
+    // previous_interaction_id), and a store:false among them decides the hop's form.
+    if (!opts.extra_body.empty())
+        original = boost::json::value_to<request>(boost::json::parse(create_body(original, opts, false)));
+    const request_options no_extra_body;
     for (unsigned hops = 0; hops < max_hops && combined.status == interaction_status::requires_continuation &&
                             combined.continuation_token && !combined.continuation_token->empty();
          ++hops)
     {
         const request next = continuation_request(original, combined);
-        http_call call{http::verb::post, impl->version_path + "/interactions", create_body(next, opts, false), &opts,
-                       false, false, "create"};
+        http_call call{http::verb::post, impl->version_path + "/interactions", create_body(next, no_extra_body, false),
+                       &opts, false, false, "create"};
         auto exchange = impl->execute(std::move(call));
         auto reply = co_await std::move(exchange);
         append_hop(combined, decode_interaction(std::move(reply)));
@@ -169,8 +187,8 @@ bool stream_state::hop_event(std::optional<std::int64_t>& index, event* whole, s
         return false;
     if (index)
     {
-        *index += index_offset_;
-        next_index_ = std::max(next_index_, *index + 1);
+        *index = saturating_add(*index, index_offset_);
+        next_index_ = std::max(next_index_, saturating_add(*index, 1));
     }
     if (auto* done = whole ? whole->get_if<interaction_completed_event>() : nullptr)
     {
@@ -207,11 +225,12 @@ asio::awaitable<void> stream_state::start_hop()
     issued.continuation_token = std::exchange(hop_token_, {});
     // The body of the last exchange is the request the hop continues (the create's, or the last
     // hop's, which continuation_request made from it): read back, it gives the same next body.
-    // Its `stream` and the options' extra_body fields come back as the request's own, and
-    // create_body() sets them again to the same values.
+    // Its `stream` and the options' extra_body fields come back as the request's own; the
+    // options' extra_body is not written again, which would put back what the hop leaves out
+    // or sets (input, previous_interaction_id).
     const request last = boost::json::value_to<request>(boost::json::parse(create_body_));
     const request next = continuation_request(last, issued);
-    create_body_ = create_body(next, options_, true);
+    create_body_ = create_body(next, request_options{}, true);
     ++hops_;
     index_offset_ = next_index_;
     interaction_id_.clear();

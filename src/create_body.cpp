@@ -134,4 +134,11 @@ std::string create_body_generally(const request& req, const request_options& opt
     return json::serialize(body);
 }
 
+bool sent_flag(const request_options& opts, std::string_view key, const std::optional<bool>& own, bool absent)
+{
+    if (const auto* v = opts.extra_body.if_contains(key))
+        return v->is_bool() ? v->get_bool() : absent;
+    return own.value_or(absent);
+}
+
 } // namespace gemini::detail

@@ -4,7 +4,9 @@
 #include <gemini/model/request.hpp>
 #include <gemini/request_options.hpp>
 
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace gemini::detail {
 
@@ -18,5 +20,9 @@ std::string create_body(const request& req, const request_options& opts, bool st
 /// create_body writes the most common requests (strings and booleans only) without one; the
 /// tests check that both give the same JSON.
 std::string create_body_generally(const request& req, const request_options& opts, bool streaming);
+
+/// A boolean field as create_body sends it: the call's extra_body member (written last, over the
+/// request's own) when it is there, else the request's; `absent` when neither holds a boolean.
+bool sent_flag(const request_options& opts, std::string_view key, const std::optional<bool>& own, bool absent);
 
 } // namespace gemini::detail

@@ -227,6 +227,55 @@ BOOST_AUTO_TEST_CASE(streamed_hops_keep_the_request_in_both_modes)
     }());
 }
 
+// A caller may give the request's own fields in extra_body (the batch tool sends each job's
+// body that way), and create_body writes them over the request's: the hops follow the body as
+// sent. They followed the typed request, and extra_body put the input back into stored hops
+// and a store:false went out with stored-form hops, which the emulator refuses.
+BOOST_AUTO_TEST_CASE(hops_follow_request_fields_given_in_extra_body)
+{
+    auto c = make_client();
+    run([&]() -> asio::awaitable<void> {
+        for (const bool store : {true, false})
+            for (const bool streamed : {false, true})
+            {
+                auto whole_op = c.create(essay(store), long_answer(23));
+                auto whole = co_await std::move(whole_op);
+                server.clear_request_log();
+                auto opts = long_answer(23, 5);
+                opts.extra_body = {{"input", "Write a long essay about hops."}, {"store", store}};
+                const gemini::request bare{.model = "gemini-3.5-flash", .system_instruction = "Be thorough."};
+                std::string text;
+                if (streamed)
+                {
+                    auto open = c.stream(bare, opts);
+                    auto s = co_await std::move(open);
+                    auto collect = s.collect();
+                    auto folded = co_await std::move(collect);
+                    text = folded.output_text();
+                }
+                else
+                {
+                    auto op = c.create(bare, opts);
+                    auto answer = co_await std::move(op);
+                    text = answer.output_text();
+                }
+                BOOST_TEST_CONTEXT("store " << store << ", streamed " << streamed)
+                {
+                    BOOST_TEST(text == whole.output_text());
+                    const auto log = server.request_log();
+                    BOOST_TEST_REQUIRE(log.size() == 5u);
+                    for (std::size_t i = 0; i < log.size(); ++i)
+                    {
+                        const auto body = boost::json::parse(log[i].body).as_object();
+                        BOOST_TEST(body.contains("input") == (i == 0 || !store));
+                        BOOST_TEST(body.contains("previous_interaction_id") == (i > 0 && store));
+                        BOOST_TEST(body.at("store") == store);
+                    }
+                }
+            }
+    }());
+}
+
 BOOST_AUTO_TEST_CASE(a_streamed_hop_is_continued_by_hand)
 {
     // With automatic continuation off, the folded stream carries the token.

@@ -8,6 +8,8 @@
 #include <boost/json/value_from.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <limits>
+
 namespace json = boost::json;
 using gemini::detail::add_usage;
 using gemini::detail::append_hop;
@@ -75,6 +77,21 @@ BOOST_AUTO_TEST_CASE(usage_is_summed_field_by_field_and_by_modality)
     BOOST_TEST(total.input_tokens_by_modality->at(0).tokens.value() == 20);
     BOOST_TEST(total.input_tokens_by_modality->at(1).tokens.value() == 2);
     BOOST_TEST(total.output_tokens_by_modality->at(0).tokens.value() == 7);
+}
+
+BOOST_AUTO_TEST_CASE(usage_sums_stop_at_the_bounds_of_int64)
+{
+    // The server's numbers: their sum wrapped around (undefined behaviour) before.
+    constexpr auto most = std::numeric_limits<std::int64_t>::max();
+    gemini::usage total;
+    total.total_tokens = most - 1;
+    total.total_input_tokens = std::numeric_limits<std::int64_t>::min() + 1;
+    gemini::usage hop;
+    hop.total_tokens = 5;
+    hop.total_input_tokens = -5;
+    add_usage(total, hop);
+    BOOST_TEST(total.total_tokens.value() == most);
+    BOOST_TEST(total.total_input_tokens.value() == std::numeric_limits<std::int64_t>::min());
 }
 
 BOOST_AUTO_TEST_CASE(hops_concatenate_and_take_the_last_id_and_status)
