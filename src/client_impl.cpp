@@ -116,6 +116,7 @@ asio::awaitable<void> send_and_read(connection_pool::lease& conn, outgoing_reque
                                     reply_parser& parser, response_part part)
 {
     const char* phase = "sending the request";
+    bool sending = true;
     bool interim_seen = false;
     try
     {
@@ -126,6 +127,7 @@ asio::awaitable<void> send_and_read(connection_pool::lease& conn, outgoing_reque
             auto send = conn->write(req);
             co_await std::move(send);
         }
+        sending = false;
         for (;;)
         {
             if (part == response_part::whole)
@@ -149,7 +151,9 @@ asio::awaitable<void> send_and_read(connection_pool::lease& conn, outgoing_reque
     {
         if (e.code() == asio::error::operation_aborted)
             throw;
-        throw exchange_failure(e, phase, !parser.got_some() && !interim_seen);
+        auto failure = exchange_failure(e, phase, !parser.got_some() && !interim_seen);
+        failure.unsent = sending;
+        throw failure;
     }
 }
 
@@ -394,7 +398,7 @@ asio::awaitable<T> client_impl::with_retries(http_call call, attempt_function<T>
             failure = std::current_exception();
             ec = make_error_code(f.code);
             before_response = f.before_response;
-            sent = f.code == errc::connection_closed;
+            sent = f.code == errc::connection_closed && !f.unsent;
         }
         catch (const deadline_exceeded&)
         {
@@ -457,7 +461,8 @@ asio::awaitable<T> client_impl::exchange_once(const http_call& call, clock::time
         }
         catch (const transport_failure& failure)
         {
-            if (!(failure.before_response && conn.reused() && !fresh && may_resend(call.options, call.idempotent)))
+            if (!(failure.before_response && conn.reused() && !fresh &&
+                  (failure.unsent || may_resend(call.options, call.idempotent))))
                 throw;
         }
         fresh = true;

@@ -344,23 +344,26 @@ asio::awaitable<tcp::resolver::results_type> connection_pool::resolve(clock::tim
     // completes only when getaddrinfo returns, tens of seconds later with a resolver that does
     // not answer, and the deadline and the caller's cancellation would wait for it. So the
     // lookup is left to finish on its own, owning its state, and what is bounded is the wait for
-    // it.
+    // it. Its answer is cached even when it comes too late for this caller: lookups queue on
+    // Asio's one resolver thread, and once the resolver answers again the next caller finds it.
     auto lookup = std::make_shared<pending_lookup>(ex);
-    lookup->resolver.async_resolve(host, port, [lookup](const error_code& ec, tcp::resolver::results_type found) {
-        lookup->ec = ec;
-        lookup->results = std::move(found);
-        lookup->finished = true;
-        lookup->done.cancel();
-    });
+    std::weak_ptr<connection_pool> pool = weak_from_this();
+    lookup->resolver.async_resolve(
+        host, port, [lookup, pool](const error_code& ec, tcp::resolver::results_type found) {
+            if (auto alive = pool.lock(); alive && !ec)
+            {
+                std::lock_guard lock(alive->dns_mutex_);
+                alive->dns_cache_ = found;
+                alive->dns_expiry_ = clock::now() + alive->settings_.params.dns_ttl;
+            }
+            lookup->ec = ec;
+            lookup->results = std::move(found);
+            lookup->finished = true;
+            lookup->done.cancel();
+        });
     auto wait = wait_for(lookup);
     auto bounded = with_deadline(std::move(wait), deadline, "resolve");
-    auto results = co_await std::move(bounded);
-    {
-        std::lock_guard lock(dns_mutex_);
-        dns_cache_ = results;
-        dns_expiry_ = clock::now() + settings_.params.dns_ttl;
-    }
-    co_return results;
+    co_return co_await std::move(bounded);
 }
 
 asio::awaitable<std::unique_ptr<connection>> connection_pool::open_connection(clock::time_point deadline)

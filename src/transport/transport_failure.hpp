@@ -14,6 +14,8 @@ struct transport_failure
     error_code cause;
     std::string what;
     bool before_response = false;   ///< no response byte was received: safe to retry
+    /// The request was not sent whole (its write failed): the server cannot have run it.
+    bool unsent = false;
 };
 
 } // namespace gemini::detail
