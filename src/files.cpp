@@ -85,10 +85,14 @@ file parse_file(const json::value& v)
                 if (ec != std::errc{} || p != s.data() + s.size())
                     throw std::invalid_argument("file.sizeBytes: not an integer");
             }
-            else if (value.is_int64() || value.is_uint64())
-                n = value.to_number<std::int64_t>();
+            else if (value.is_int64())
+                n = value.get_int64();
+            else if (value.is_uint64())   // above int64: to_number would throw a system_error
+                throw std::invalid_argument("file.sizeBytes: out of range");
             else
                 throw std::invalid_argument("file.sizeBytes: expected string");
+            if (n < 0)
+                throw std::invalid_argument("file.sizeBytes: negative");
             f.size_bytes = n;
         }
         else
@@ -339,6 +343,10 @@ asio::awaitable<file> run_upload(std::shared_ptr<client_impl> impl, std::shared_
         }
 
         if (++failures >= opts.max_chunk_attempts)
+            std::rethrow_exception(failure);
+        // A server hint longer than a call's whole deadline is not waited out, as for any call.
+        const auto call_limit = opts.request.timeout.count() > 0 ? opts.request.timeout : impl->options.timeout.request;
+        if (hint && *hint >= call_limit)
             std::rethrow_exception(failure);
         // A 429/503's Retry-After (or RetryInfo) is honoured as for any other call; the resume
         // is reported to on_retry like the retries of the other operations.

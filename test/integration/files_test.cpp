@@ -262,6 +262,23 @@ BOOST_AUTO_TEST_CASE(an_upload_is_cancelled_through_the_callers_slot)
     }());
 }
 
+BOOST_AUTO_TEST_CASE(a_retry_hint_beyond_the_call_deadline_is_not_waited_out)
+{
+    // Retry-After: a day, on a chunk: the upload slept it (three times) before.
+    emulator_fixture fx;
+    fx.server.add_fault_rule("route=upload;times=1;status=503;retry-after=86400");
+    auto c = fx.make_client();
+    fx.run([&]() -> asio::awaitable<void> {
+        gemini::upload_options o;
+        o.mime_type = "text/plain";
+        o.chunk_size = 4;
+        auto op = gemini::async_upload_bytes(c, "some text", o, asio::as_tuple(asio::use_awaitable));
+        auto [ec, f] = co_await std::move(op);
+        BOOST_TEST(ec == gemini::errc::server_error);
+        BOOST_TEST(fx.server.stats().faults_injected == 1u);
+    }());
+}
+
 BOOST_AUTO_TEST_CASE(an_upload_gives_up_after_its_attempts)
 {
     emulator_fixture fx;

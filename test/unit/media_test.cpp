@@ -374,6 +374,10 @@ BOOST_AUTO_TEST_CASE(file_resources)
     BOOST_TEST(g.is_active());
     BOOST_TEST(g.size_bytes.value_or(0) == 7);
     BOOST_CHECK_THROW(gemini::parse_file(boost::json::parse(R"({"uri":"u"})")), std::invalid_argument);
+    // A size beyond int64 threw Boost.JSON's system_error, not the documented invalid_argument.
+    for (const char* size : {R"(18446744073709551615)", R"(-5)", R"("-5")"})
+        BOOST_CHECK_THROW(gemini::parse_file(boost::json::parse(std::string(R"({"name":"files/x","sizeBytes":)") + size + "}")),
+                          std::invalid_argument);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -390,9 +390,9 @@ asio::awaitable<int> converse(gemini::client& c, options o)
                     with_files.files.clear();
                 auto build = make_input(c, with_files, cmd.arg);
                 gemini::input in = co_await std::move(build);
-                files_sent = true;
                 auto turn = chat_turn(c, o, *conv, std::move(in));
                 co_await std::move(turn);
+                files_sent = true;   // not before: a failed turn is sent again with them
                 break;
             }
             }
