@@ -184,7 +184,7 @@ bool fault_item(fault& out, std::string_view k, std::string_view v, bool has) {
   } else if (k == "chunk-ext") {
     need();
     const auto n = to_uint(k, v);
-    if (n > (64u << 20)) throw std::invalid_argument("fault: chunk-ext is at most 64 MiB");
+    if (n == 0 || n > (64u << 20)) throw std::invalid_argument("fault: chunk-ext is 1 byte to 64 MiB");
     out.stream.chunk_extension = ";x=" + std::string(static_cast<std::size_t>(n), 'a');
   } else if (k == "truncate") {
     out.truncate = true;

@@ -25,8 +25,10 @@ constexpr int shallow_depth = 6;
 constexpr int max_depth = 48;
 /// More values than this in one answer: the schema is "overly complex" (spec 7.2), not a hang.
 constexpr std::size_t max_values = 100000;
-/// Nor more text than this: a value's count alone let a few hundred bytes of schema (long
-/// minLength strings, or a long `const`, in arrays of arrays) ask for gigabytes.
+/// Nor more text than this, strings, keys and the path each value is generated at counted: the
+/// count of values alone let a few hundred bytes of schema ask for gigabytes (long minLength
+/// strings or a long `const` in arrays of arrays, or a long property name above them, which
+/// every value below it repeats in its path).
 constexpr std::size_t max_text_bytes = 16u << 20;
 
 class generator {
@@ -38,6 +40,7 @@ class generator {
     if (++values_ > max_values)
       throw schema_error(path, "the schema is too complex: an instance would exceed " + std::to_string(max_values) +
                                    " values");
+    count_text(path.size(), path);
     if (schema.is_bool()) {
       if (!schema.get_bool()) throw schema_error(path, "the schema `false` admits no value");
       return charged(string_instance({}, path), path);
@@ -330,7 +333,6 @@ class generator {
       // Optional properties: present or absent by hash, so that a series of answers shows both.
       if (!is_required && (depth >= shallow_depth || hash(here, "present") % 2 != 0)) continue;
       const json::value* sub = props.if_contains(key);
-      count_text(key.size(), here);
       out[key] = instance(sub ? *sub : any, here, depth + 1);
     }
     return out;

@@ -105,6 +105,19 @@ json::object normalize_step(const json::object& s) {
   return out;
 }
 
+}  // namespace
+
+history_chain::~history_chain() {
+  std::shared_ptr<const history_chain> next = std::move(before);
+  while (next && next.use_count() == 1) {
+    // The last owner: its link is taken before it goes, so that it frees nothing in turn.
+    std::shared_ptr<const history_chain> after = std::move(const_cast<history_chain&>(*next).before);
+    next = std::move(after);
+  }
+}
+
+namespace {
+
 /// The conversation a chain holds, its first turn first.
 json::array flatten(const history_chain& last) {
   std::vector<const history_chain*> turns;

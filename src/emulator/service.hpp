@@ -330,6 +330,14 @@ struct run_state {
 struct history_chain {
   std::shared_ptr<const history_chain> before;  ///< null at the first turn
   json::array steps;  ///< one turn: its client steps, then its output (none if it was cancelled)
+
+  history_chain() = default;
+  history_chain(std::shared_ptr<const history_chain> b, json::array s) : before(std::move(b)), steps(std::move(s)) {}
+  history_chain(const history_chain&) = delete;
+  history_chain& operator=(const history_chain&) = delete;
+  /// Frees the turns only it holds one after the other: their destructors, nested, would take
+  /// a frame per turn of the stack.
+  ~history_chain();
 };
 
 struct record {

@@ -25,7 +25,7 @@ d::record answered_record(std::string status) {
   r.input = json::parse(R"(["ask", {"type": "text", "text": "line\nbreak"}])");
   r.input_steps = json::parse(R"([{"type":"user_input","content":[{"type":"text","text":"line\nbreak \u0001"}]}])").as_array();
   r.history_before = std::make_shared<d::history_chain>(
-      d::history_chain{nullptr, json::parse(R"([{"type":"user_input","content":[{"type":"text","text":"before"}]}])").as_array()});
+      nullptr, json::parse(R"([{"type":"user_input","content":[{"type":"text","text":"before"}]}])").as_array());
   r.result.steps = json::parse(R"([{"type":"thought","signature":"c2ln"},
       {"type":"model_output","content":[{"type":"text","text":"Turn 2. \"Quoted\" \\ tab\t \u00e9 \ud83d\ude00"}]}])")
                        .as_array();
@@ -66,6 +66,15 @@ std::string strftime_utc(std::int64_t ms) {
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(emulator_resource)
+
+BOOST_AUTO_TEST_CASE(a_long_conversation_is_freed_without_a_frame_per_turn) {
+  // Nested destructors took a stack frame per turn: 200,000 turns overflowed the stack.
+  std::shared_ptr<const d::history_chain> chain;
+  for (int turn = 0; turn < 200000; ++turn) chain = std::make_shared<d::history_chain>(std::move(chain), json::array{});
+  const std::weak_ptr<const d::history_chain> first_of_the_rest = chain->before;
+  chain.reset();
+  BOOST_TEST(first_of_the_rest.expired());
+}
 
 BOOST_AUTO_TEST_CASE(text_is_the_serialized_dom) {
   for (const auto& r : records()) {

@@ -195,6 +195,11 @@ BOOST_AUTO_TEST_CASE(unsupported_or_unsatisfiable_schemas_are_400) {
   const std::string long_const = R"({"type": "array", "minItems": 10000, "maxItems": 10000, "items": {"const": ")" +
                                  std::string(4000, 'c') + R"("}})";
   BOOST_TEST(error_of(long_const).ends_with("MiB of text"));
+  // A long property name: every value below it repeats it in its path.
+  const std::string long_key = R"({"type": "object", "required": [")" + std::string(100000, 'k') +
+                               R"("], "properties": {")" + std::string(100000, 'k') +
+                               R"(": {"type": "array", "minItems": 10000, "maxItems": 10000, "items": {"type": "integer"}}}})";
+  BOOST_TEST(error_of(long_key).ends_with("MiB of text"));
   // A $ref in allOf to what is not a schema object (a 500 before, which clients retry).
   BOOST_TEST(error_of(R"({"allOf": [{"$ref": "#/x"}], "x": true})") ==
              "response_format.schema: `allOf` entries must be objects");
