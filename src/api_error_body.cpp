@@ -3,6 +3,7 @@
 #include <boost/json/parse.hpp>
 
 #include <charconv>
+#include <cstdint>
 #include <ctime>
 
 namespace gemini::detail {
@@ -132,6 +133,47 @@ std::optional<std::chrono::milliseconds> retry_info_delay(const json::value& det
     return std::nullopt;
 }
 
+// The length of the UTF-8 sequence at the start of `text`, or 0 when it is malformed (overlong,
+// a surrogate, beyond U+10FFFF, cut short).
+std::size_t utf8_sequence_length(std::string_view text) noexcept
+{
+    const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
+    const unsigned char c = byte(0);
+    const std::size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    if (n <= 1 || n > text.size())
+        return n == 1 ? 1 : 0;
+    std::uint32_t cp = c & (0x7Fu >> n);
+    for (std::size_t k = 1; k < n; ++k)
+    {
+        if ((byte(k) & 0xC0) != 0x80)
+            return 0;
+        cp = cp << 6 | (byte(k) & 0x3Fu);
+    }
+    constexpr std::uint32_t least[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < least[n] || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
+        return 0;
+    return n;
+}
+
+// At most `limit` bytes of `text`, as valid UTF-8: an error page from a proxy may be in any
+// encoding, and the excerpt goes into JSON (gemini-batch's results, a relay's answers), where
+// invalid UTF-8 makes the whole document unreadable. A malformed byte becomes U+FFFD; a
+// character the limit would cut is left out.
+std::string utf8_excerpt(std::string_view text, std::size_t limit)
+{
+    std::string out;
+    while (!text.empty())
+    {
+        const std::size_t n = utf8_sequence_length(text);
+        const std::string_view piece = n ? text.substr(0, n) : std::string_view("\xEF\xBF\xBD");
+        if (out.size() + piece.size() > limit)
+            break;
+        out.append(piece);
+        text.remove_prefix(n ? n : 1);
+    }
+    return out;
+}
+
 } // namespace
 
 diagnostics diagnose_api_error(const response_info& info, std::string_view body)
@@ -148,7 +190,7 @@ diagnostics diagnose_api_error(const response_info& info, std::string_view body)
     {
         constexpr std::size_t excerpt = 200;
         diag.library_message = "error body is not a JSON error object";
-        diag.api_message = std::string(body.substr(0, excerpt));
+        diag.api_message = utf8_excerpt(body, excerpt);
     }
 
     if (auto ms = info.header("retry-after-ms"); !ms.empty())

@@ -172,6 +172,16 @@ client_impl::client_impl(asio::any_io_executor ex, client_options opts)
     settings.limits = options.timeout;
     if (settings.params.max_connections == 0)
         reject_setup("pool.max_connections must be at least 1");
+    // Deadlines, unlike the pool's limits, have no "none" value: zero would fail every call.
+    const std::pair<std::chrono::milliseconds, const char*> deadlines[] = {
+        {options.timeout.connect, "timeout.connect"},
+        {options.timeout.tls_handshake, "timeout.tls_handshake"},
+        {options.timeout.request, "timeout.request"},
+        {options.streaming.idle_timeout, "streaming.idle_timeout"},
+    };
+    for (const auto& [value, name] : deadlines)
+        if (value.count() <= 0)
+            reject_setup(std::string(name) + " must be positive (there is no 'no deadline' value)");
     if (settings.where.tls)
     {
         tls_ = make_tls_context(options);

@@ -45,7 +45,8 @@ struct pool_params
 };
 
 /// Deadlines of the phases of one call. The request timeout bounds the whole call, including
-/// waiting for a connection; the others bound opening a new connection.
+/// waiting for a connection; the others bound opening a new connection. Each must be positive
+/// (the client refuses zero: unlike the pool's limits, a deadline has no "none" value).
 struct timeouts
 {
     std::chrono::milliseconds connect = 10s;
@@ -58,6 +59,7 @@ struct stream_params
 {
     /// No byte for this long means the connection is dead (then: resume). Separate from the
     /// request timeout, which bounds only the wait for the response headers of a stream.
+    /// Must be positive.
     std::chrono::milliseconds idle_timeout = 60s;
     /// Reconnect with GET ...?stream=true&last_event_id=... when a stored interaction's stream
     /// drops, and continue without losing or repeating an event.

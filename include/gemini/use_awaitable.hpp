@@ -41,11 +41,14 @@ struct boost::asio::async_result<gemini::use_awaitable_t, void(gemini::error_cod
     using return_type = boost::asio::awaitable<T>;
 
     template <class Initiation, class... Args>
-        requires gemini::detail::collects_diagnostics<Initiation>
     static return_type initiate(Initiation initiation, gemini::use_awaitable_t, Args... args)
     {
         gemini::diagnostics diag;
-        initiation.diag = &diag;
+        // An Asio adapter around the token (bind_cancellation_slot, bind_executor, ...) wraps the
+        // initiation too, and hides its `diag`: the failure is still a gemini::error, without
+        // the diagnostics.
+        if constexpr (gemini::detail::collects_diagnostics<Initiation>)
+            initiation.diag = &diag;
         // The operation starts when it is awaited, just below, while this frame holds the
         // arguments: the inner awaitable's frame keeps references, not a second copy of them.
         auto start = [&initiation, &args...](auto handler) {

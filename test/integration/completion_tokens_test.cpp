@@ -131,6 +131,37 @@ BOOST_AUTO_TEST_CASE(per_operation_cancellation_frees_the_connection)
     }());
 }
 
+BOOST_AUTO_TEST_CASE(the_default_token_takes_asio_adapters)
+{
+    // bind_cancellation_slot and bind_executor wrap the initiation, which hid what the default
+    // token needs: neither compiled with gemini::use_awaitable.
+    auto c = make_client();
+    run([&]() -> asio::awaitable<void> {
+        asio::cancellation_signal signal;
+        auto ex = co_await asio::this_coro::executor;
+        auto bound = c.async_create(text_request("adapters"), {},
+                                    asio::bind_executor(ex, asio::bind_cancellation_slot(signal.slot(), gemini::use_awaitable)));
+        auto answer = co_await std::move(bound);
+        BOOST_TEST(!answer.output_text().empty());
+
+        // A failure through them is a gemini::error, as without them.
+        gemini::request_options failing;
+        failing.headers = {{"x-emulator-fault", "status=404"}};
+        auto refused = c.async_create(text_request("adapters"), failing,
+                                      asio::bind_cancellation_slot(signal.slot(), gemini::use_awaitable));
+        bool typed = false;
+        try
+        {
+            co_await std::move(refused);
+        }
+        catch (const gemini::error& e)
+        {
+            typed = e.code() == gemini::errc::not_found;
+        }
+        BOOST_TEST(typed);
+    }());
+}
+
 BOOST_AUTO_TEST_CASE(awaitable_or_timer_cancels_the_call)
 {
     using namespace asio::experimental::awaitable_operators;

@@ -182,6 +182,34 @@ BOOST_AUTO_TEST_CASE(caller_argument_errors_are_local_and_clear)
     BOOST_TEST(server.stats().api_requests == 0u);
 }
 
+BOOST_AUTO_TEST_CASE(a_zero_deadline_is_refused_when_the_client_is_built)
+{
+    // Zero "disables" a pool limit; as a deadline it failed every call at once (or, for the
+    // stream idle timeout, every stream after its resumes), far from where it was set.
+    const std::vector<std::pair<std::string, void (*)(gemini::client_options&)>> zeros = {
+        {"timeout.connect", [](gemini::client_options& o) { o.timeout.connect = {}; }},
+        {"timeout.tls_handshake", [](gemini::client_options& o) { o.timeout.tls_handshake = {}; }},
+        {"timeout.request", [](gemini::client_options& o) { o.timeout.request = {}; }},
+        {"streaming.idle_timeout", [](gemini::client_options& o) { o.streaming.idle_timeout = {}; }},
+    };
+    for (const auto& [name, zero] : zeros)
+    {
+        auto settings = client_settings();
+        zero(settings);
+        std::string message;
+        try
+        {
+            gemini::client refused(ioc.get_executor(), settings);
+        }
+        catch (const gemini::error& e)
+        {
+            BOOST_TEST(e.code() == gemini::errc::invalid_argument);
+            message = e.diag().library_message;
+        }
+        BOOST_TEST(message.find(name) != std::string::npos, name << ": " << message);
+    }
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(secrets)

@@ -60,6 +60,20 @@ BOOST_AUTO_TEST_CASE(non_json_bodies_are_described_not_thrown)
     BOOST_TEST(!d.library_message.empty());
 }
 
+BOOST_AUTO_TEST_CASE(a_non_json_bodys_excerpt_is_valid_utf8)
+{
+    // A 200-byte cut through a two-byte character, and a page in Latin-1: the excerpt went into
+    // JSON as it was, and a JSON reader refused the whole document (gemini-batch's results).
+    const std::string cut = std::string(199, 'a') + "\xC3\xA9 more";
+    auto d = diagnose_api_error(with_status(502), cut);
+    BOOST_TEST(d.api_message == std::string(199, 'a'));
+    auto latin1 = diagnose_api_error(with_status(502), "<p>caf\xE9 \xFF\xC0\xAF \xED\xA0\x80 ok</p>");
+    BOOST_TEST(latin1.api_message == "<p>caf\xEF\xBF\xBD \xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD "
+                                     "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD ok</p>");
+    const std::string valid = "\xE2\x82\xAC \xF0\x9F\x98\x80 \xC3\xA9";
+    BOOST_TEST(diagnose_api_error(with_status(502), valid).api_message == valid);
+}
+
 BOOST_AUTO_TEST_CASE(status_classes)
 {
     using gemini::errc;
