@@ -246,7 +246,11 @@ inline http::status status_for(const gemini::error_code& ec, const gemini::diagn
 {
     if (ec == gemini::errc::timeout)
         return http::status::gateway_timeout;
-    if (d.http_status >= 400 && d.http_status < 500 && d.http_status != 401 && d.http_status != 403)
+    // The service's answer to the caller's request, passed on; but not this relay's own
+    // credentials (401, 403), nor an egress proxy's answer (a 407 would ask the caller's HTTP
+    // stack for its proxy credentials).
+    if (ec != gemini::errc::proxy_failed && d.http_status >= 400 && d.http_status < 500 && d.http_status != 401 &&
+        d.http_status != 403)
         return static_cast<http::status>(d.http_status);
     return http::status::bad_gateway;
 }
@@ -263,6 +267,10 @@ inline json::object error_json(std::string message, std::string code = {}, unsig
 
 inline json::object error_json(const gemini::error_code& ec, const gemini::diagnostics& d)
 {
+    // What went wrong between this relay and its egress proxy is the relay's business: its
+    // message names the proxy and asks for credentials.
+    if (ec == gemini::errc::proxy_failed)
+        return error_json("the relay could not reach the service", "proxy_failed");
     std::string message = !d.api_message.empty() ? d.api_message
                           : !d.library_message.empty() ? d.library_message
                                                        : ec.message();

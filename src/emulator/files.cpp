@@ -181,6 +181,11 @@ http_reply file_store::handle(const http_request& req, const std::vector<std::st
     EVP_DigestInit_ex(s->sha.get(), EVP_sha256(), nullptr);
     const std::string id = nonce_ + std::to_string(next_++);
     sessions_.emplace(id, s);
+    session_order_.push_back(id);
+    if (session_order_.size() > max_sessions) {
+      sessions_.erase(session_order_.front());
+      session_order_.pop_front();
+    }
     http_reply r = status_reply(200, "active");
     r.headers.emplace_back("x-goog-upload-url",
                            s->origin + "/upload/" + s->version + "/files?upload_id=" + id + "&upload_protocol=resumable");
@@ -197,8 +202,9 @@ http_reply file_store::handle(const http_request& req, const std::vector<std::st
     return r;
   };
   if (has(cmds, "query")) {
-    if (!s.file_id.empty() && files_.count(s.file_id)) return final_reply();
-    return status_reply(200, "active", s.received);
+    if (s.file_id.empty()) return status_reply(200, "active", s.received);
+    if (files_.count(s.file_id)) return final_reply();
+    return rpc_error(404, "The file of this upload session was deleted.");
   }
   if (!has(cmds, "upload") && !has(cmds, "finalize"))
     return rpc_error(400, "X-Goog-Upload-Command must be upload, finalize, 'upload, finalize' or query.");
@@ -242,6 +248,7 @@ http_reply file_store::handle(const http_request& req, const std::vector<std::st
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   EVP_DigestFinal_ex(s.sha.get(), digest, &len);
+  s.sha.reset();  // a finalized session keeps only its file's id
   f->sha256_b64 = base64(std::string_view(reinterpret_cast<const char*>(digest), len));
   f->created_ms = now_ms;
   f->active_vms = vms + processing_.count();

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -44,6 +45,10 @@ class file_store {
   std::chrono::milliseconds processing_;
   mutable std::mutex mu_;
   std::map<std::string, std::shared_ptr<session>> sessions_;
+  /// Sessions in the order they were started: beyond max_sessions the oldest are forgotten (an
+  /// abandoned one holds its hash state and up to 64 KiB of head until then).
+  std::deque<std::string> session_order_;
+  static constexpr std::size_t max_sessions = 10000;
   std::map<std::string, std::shared_ptr<stored>> files_;
   std::uint64_t next_ = 1;
   std::string nonce_;

@@ -604,7 +604,12 @@ http_reply service::handle(const http_request& req) {
 
   if (f) {
     ++faults_injected;
-    if (route == "upload" && f->upload_keep) files_->keep_partial(req, query, *f->upload_keep);
+    // upload-keep: part of a chunk the faulted request carried arrived, though the request
+    // failed. Only for a fault that does not run the request (which would append the chunk
+    // again), and only for a caller the API would have let upload.
+    const bool runs = !(f->close && !f->close_after_execution) && !(f->status && *f->status >= 400);
+    if (route == "upload" && f->upload_keep && !runs && !check_auth(req, query))
+      files_->keep_partial(req, query, *f->upload_keep);
     reply.reset = f->reset;
     if (f->close && !f->close_after_execution) {
       reply.close_before = true;

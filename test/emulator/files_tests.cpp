@@ -176,6 +176,9 @@ BOOST_AUTO_TEST_CASE(resumable_upload_with_offsets_query_and_finalize) {
   auto gone = c.get("/v1beta/" + name);
   BOOST_TEST(gone.status == 404u);
   BOOST_TEST(gone.obj().at("error").at("status").as_string() == "NOT_FOUND");
+  // The session's query no longer says "active" with every byte received (a resume would then
+  // be refused as already finalized).
+  BOOST_TEST(query(c, target).status == 404u);
 }
 
 BOOST_AUTO_TEST_CASE(protocol_errors) {
@@ -207,6 +210,26 @@ BOOST_AUTO_TEST_CASE(a_failed_chunk_keeps_the_bytes_the_fault_says) {
   BOOST_TEST_REQUIRE(rest.status == 200u, rest.body);
   BOOST_TEST(rest.obj().at("file").at("sha256Hash").as_string() == sha256_base64("abcdefghijkl"));
   BOOST_TEST(srv.stats().faults_injected == 1u);
+
+  // Nothing is kept for a fault that still runs the chunk (it is appended whole), nor for a
+  // caller without a valid key.
+  emu::options keyed;
+  keyed.api_key = "test-key";
+  emu::server strict(keyed);
+  client k(strict);
+  const auto t2 = start_upload(k, 8, "text/plain");
+  BOOST_TEST(chunk(k, t2, "abcd", 0, false).status == 200u);
+  client anonymous(strict, "wrong-key");
+  auto refused = anonymous.request(http::verb::post, t2, "efgh",
+                                   headers{{"X-Goog-Upload-Command", "upload"}, {"X-Goog-Upload-Offset", "4"},
+                                           {"x-emulator-fault", "status=503;upload-keep=2"}});
+  BOOST_TEST(refused.status == 503u);
+  BOOST_TEST(query(k, t2).header("x-goog-upload-size-received") == "4");
+  auto delayed = k.request(http::verb::post, t2, "efgh",
+                           headers{{"X-Goog-Upload-Command", "upload"}, {"X-Goog-Upload-Offset", "4"},
+                                   {"x-emulator-fault", "delay-ms=1;upload-keep=2"}});
+  BOOST_TEST(delayed.status == 200u, delayed.body);
+  BOOST_TEST(query(k, t2).header("x-goog-upload-size-received") == "8");
 }
 
 BOOST_AUTO_TEST_CASE(file_state_follows_the_virtual_clock) {

@@ -570,6 +570,17 @@ BOOST_AUTO_TEST_CASE(flags_environment_and_exit_codes)
     BOOST_TEST(f.run({bad, "-o", f.output}).err.find("duplicate id \"x\"") != std::string::npos);
     BOOST_TEST(!std::filesystem::exists(f.output));   // bad input touches nothing
 
+    // An output that is not one (the input itself, another JSONL file) was emptied by the
+    // rewrite that drops lines that are not results.
+    BOOST_TEST(f.run({f.input, "-o", f.input}).code == 2);
+    BOOST_TEST(read_text(f.input) == jsonl);
+    const auto other = f.dir.file("other.jsonl");
+    write_text(other, jsonl);
+    auto not_results = f.run({f.input, "-o", other});
+    BOOST_TEST(not_results.code == 2);
+    BOOST_TEST(not_results.err.find("holds no results") != std::string::npos, not_results.err);
+    BOOST_TEST(read_text(other) == jsonl);
+
     // No key and a remote base URL: a usage error that says what to do.
     auto no_key = f.run({f.input, "-o", f.output, "--base-url", "https://example.invalid"}, false, {"PATH=/usr/bin"});
     BOOST_TEST(no_key.code == 2);

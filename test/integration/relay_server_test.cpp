@@ -313,6 +313,23 @@ BOOST_AUTO_TEST_CASE(two_hundred_concurrent_requests_and_early_leavers_leak_noth
     two_hundred_requests(*this, 1);
 }
 
+BOOST_AUTO_TEST_CASE(an_egress_proxys_refusal_is_the_relays_own_failure)
+{
+    // A 407 from the relay's proxy was passed on to the relay's caller, whose HTTP stack reads it
+    // as its own proxy asking for credentials, with a message naming the relay's proxy.
+    gemini::diagnostics d;
+    d.http_status = 407;
+    d.library_message = "the proxy 10.0.0.1:3128 asks for credentials: give them as http://user:password@host:port";
+    const auto ec = make_error_code(gemini::errc::proxy_failed);
+    BOOST_TEST(example::relay::detail::status_for(ec, d) == http::status::bad_gateway);
+    const std::string body = json::serialize(example::relay::detail::error_json(ec, d));
+    BOOST_TEST(body.find("10.0.0.1") == std::string::npos, body);
+    // The service's own 4xx still reaches the caller.
+    gemini::diagnostics api;
+    api.http_status = 404;
+    BOOST_TEST(example::relay::detail::status_for(make_error_code(gemini::errc::not_found), api) == http::status::not_found);
+}
+
 BOOST_AUTO_TEST_CASE(the_same_on_two_threads)
 {
     two_hundred_requests(*this, 2);

@@ -20,6 +20,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <random>
@@ -604,9 +605,16 @@ int run(const config& cfg)
         throw usage_error(e.what());
     }
 
+    // Lines that are not results are dropped from the output when it is rewritten: a file that
+    // holds none (the input itself, say) would be emptied.
+    if (std::error_code ignored; std::filesystem::equivalent(cfg.input, cfg.output, ignored))
+        throw usage_error("the output file is the input file: " + cfg.output);
     result_file out(cfg.output);
     std::string content = out.content();
     scan_result scan = scan_results(content);
+    if (scan.status.empty() && scan.bad_lines > 0)
+        throw usage_error(cfg.output + " holds no results (" + std::to_string(scan.bad_lines) +
+                          " lines that are not): not an output of gemini-batch, left as it is");
     if (scan.torn_bytes > 0)
     {
         out.truncate(scan.complete_bytes);
