@@ -155,6 +155,8 @@ std::size_t utf8_sequence_length(std::string_view text) noexcept
     return n;
 }
 
+} // namespace
+
 // At most `limit` bytes of `text`, as valid UTF-8: an error page from a proxy may be in any
 // encoding, and the excerpt goes into JSON (gemini-batch's results, a relay's answers), where
 // invalid UTF-8 makes the whole document unreadable. A malformed byte becomes U+FFFD; a
@@ -173,8 +175,6 @@ std::string utf8_excerpt(std::string_view text, std::size_t limit)
     }
     return out;
 }
-
-} // namespace
 
 diagnostics diagnose_api_error(const response_info& info, std::string_view body)
 {

@@ -7,6 +7,7 @@
 
 #include <boost/json/fwd.hpp>
 
+#include <string>
 #include <string_view>
 
 namespace gemini::detail {
@@ -25,5 +26,9 @@ bool read_error_object(const boost::json::value& error, diagnostics& diag);
 /// Diagnostics for a non-success answer: status, API code/message/details, retry hint.
 /// Bodies that are not JSON are described, never thrown on.
 diagnostics diagnose_api_error(const response_info& info, std::string_view body);
+
+/// At most `limit` bytes of `text` as valid UTF-8, for a diagnostics excerpt of what the server
+/// sent: malformed bytes become U+FFFD, a character the limit would cut is left out.
+std::string utf8_excerpt(std::string_view text, std::size_t limit);
 
 } // namespace gemini::detail

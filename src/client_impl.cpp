@@ -173,9 +173,9 @@ client_impl::client_impl(asio::any_io_executor ex, client_options opts)
     if (settings.params.max_connections == 0)
         reject_setup("pool.max_connections must be at least 1");
     // Deadlines, unlike the pool's limits, have no "none" value: zero would fail every call.
+    // (A zero tls_handshake is not one: the handshake then shares the connect's time.)
     const std::pair<std::chrono::milliseconds, const char*> deadlines[] = {
         {options.timeout.connect, "timeout.connect"},
-        {options.timeout.tls_handshake, "timeout.tls_handshake"},
         {options.timeout.request, "timeout.request"},
         {options.streaming.idle_timeout, "streaming.idle_timeout"},
     };

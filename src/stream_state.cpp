@@ -255,7 +255,7 @@ void stream_state::on_sse(const sse::event& e)
         }
         else
         {
-            diag.api_message = std::string(e.data.substr(0, 200));
+            diag.api_message = utf8_excerpt(e.data, 200);
             fail(make_error_code(errc::malformed_response), std::move(diag));
         }
         saw_terminal_ = true;

@@ -267,10 +267,10 @@ inline json::object error_json(std::string message, std::string code = {}, unsig
 
 inline json::object error_json(const gemini::error_code& ec, const gemini::diagnostics& d)
 {
-    // What went wrong between this relay and its egress proxy is the relay's business: its
-    // message names the proxy and asks for credentials.
-    if (ec == gemini::errc::proxy_failed)
-        return error_json("the relay could not reach the service", "proxy_failed");
+    // What went wrong on the way to the service is the relay's business: those messages name its
+    // network (an egress proxy, its host and port; a 407's request for credentials).
+    if (ec == gemini::errc::proxy_failed || d.http_status == 0)
+        return error_json("the relay could not complete the call upstream: " + ec.message());
     std::string message = !d.api_message.empty() ? d.api_message
                           : !d.library_message.empty() ? d.library_message
                                                        : ec.message();

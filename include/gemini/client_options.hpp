@@ -45,8 +45,9 @@ struct pool_params
 };
 
 /// Deadlines of the phases of one call. The request timeout bounds the whole call, including
-/// waiting for a connection; the others bound opening a new connection. Each must be positive
-/// (the client refuses zero: unlike the pool's limits, a deadline has no "none" value).
+/// waiting for a connection; the others bound opening a new connection, the handshake within
+/// connect + tls_handshake. `connect` and `request` must be positive (the client refuses zero:
+/// unlike the pool's limits, a deadline has no "none" value).
 struct timeouts
 {
     std::chrono::milliseconds connect = 10s;

@@ -16,7 +16,8 @@
 namespace gemini {
 
 /// The default completion token of every gemini operation: the operation becomes an
-/// `awaitable<T>` that returns the value or throws gemini::error with the call's diagnostics.
+/// `awaitable<T>` that returns the value or throws gemini::error with the call's diagnostics
+/// (under an Asio adapter such as bind_cancellation_slot, a gemini::error with its code only).
 struct use_awaitable_t
 {
 };

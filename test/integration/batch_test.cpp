@@ -578,7 +578,7 @@ BOOST_AUTO_TEST_CASE(flags_environment_and_exit_codes)
     write_text(other, jsonl);
     auto not_results = f.run({f.input, "-o", other});
     BOOST_TEST(not_results.code == 2);
-    BOOST_TEST(not_results.err.find("holds no results") != std::string::npos, not_results.err);
+    BOOST_TEST(not_results.err.find("holds request lines and no results") != std::string::npos, not_results.err);
     BOOST_TEST(read_text(other) == jsonl);
 
     // No key and a remote base URL: a usage error that says what to do.

@@ -324,6 +324,12 @@ BOOST_AUTO_TEST_CASE(an_egress_proxys_refusal_is_the_relays_own_failure)
     BOOST_TEST(example::relay::detail::status_for(ec, d) == http::status::bad_gateway);
     const std::string body = json::serialize(example::relay::detail::error_json(ec, d));
     BOOST_TEST(body.find("10.0.0.1") == std::string::npos, body);
+    // Nor does a failure on the way to the proxy name it.
+    gemini::diagnostics unresolved;
+    unresolved.library_message = "resolving the proxy egress.internal";
+    const std::string resolve_body =
+        json::serialize(example::relay::detail::error_json(make_error_code(gemini::errc::resolve_failed), unresolved));
+    BOOST_TEST(resolve_body.find("egress.internal") == std::string::npos, resolve_body);
     // The service's own 4xx still reaches the caller.
     gemini::diagnostics api;
     api.http_status = 404;

@@ -15,6 +15,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/json/parse.hpp>
 
 #include <charconv>
 #include <csignal>
@@ -562,6 +563,21 @@ asio::awaitable<void> report_progress(runner& r, bool tty)
     }
 }
 
+// Whether a line of `content` is a request (an object with `input`): an input file given as the
+// output, which the rewrite that drops lines that are not results would empty. (An output whose
+// lines are all unreadable results is rewritten as before, and its items run again.)
+bool holds_requests(std::string_view content)
+{
+    for (std::size_t end; (end = content.find('\n')) != std::string_view::npos; content.remove_prefix(end + 1))
+    {
+        boost::system::error_code ec;
+        const json::value line = json::parse(content.substr(0, end), ec);
+        if (!ec && line.is_object() && line.get_object().contains("input"))
+            return true;
+    }
+    return false;
+}
+
 int run(const config& cfg)
 {
     // Input first: a bad input changes nothing on disk.
@@ -612,9 +628,9 @@ int run(const config& cfg)
     result_file out(cfg.output);
     std::string content = out.content();
     scan_result scan = scan_results(content);
-    if (scan.status.empty() && scan.bad_lines > 0)
-        throw usage_error(cfg.output + " holds no results (" + std::to_string(scan.bad_lines) +
-                          " lines that are not): not an output of gemini-batch, left as it is");
+    if (scan.status.empty() && scan.bad_lines > 0 && holds_requests(content))
+        throw usage_error(cfg.output + " holds request lines and no results: an input file, not an output of "
+                                       "gemini-batch; left as it is");
     if (scan.torn_bytes > 0)
     {
         out.truncate(scan.complete_bytes);
