@@ -1,5 +1,7 @@
 #include "api_error_body.hpp"
 
+#include "model/utf8_sequence.hpp"
+
 #include <boost/json/parse.hpp>
 
 #include <charconv>
@@ -133,28 +135,6 @@ std::optional<std::chrono::milliseconds> retry_info_delay(const json::value& det
     return std::nullopt;
 }
 
-// The length of the UTF-8 sequence at the start of `text`, or 0 when it is malformed (overlong,
-// a surrogate, beyond U+10FFFF, cut short).
-std::size_t utf8_sequence_length(std::string_view text) noexcept
-{
-    const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
-    const unsigned char c = byte(0);
-    const std::size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-    if (n <= 1 || n > text.size())
-        return n == 1 ? 1 : 0;
-    std::uint32_t cp = c & (0x7Fu >> n);
-    for (std::size_t k = 1; k < n; ++k)
-    {
-        if ((byte(k) & 0xC0) != 0x80)
-            return 0;
-        cp = cp << 6 | (byte(k) & 0x3Fu);
-    }
-    constexpr std::uint32_t least[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < least[n] || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
-        return 0;
-    return n;
-}
-
 } // namespace
 
 // At most `limit` bytes of `text`, as valid UTF-8: an error page from a proxy may be in any
@@ -166,7 +146,7 @@ std::string utf8_excerpt(std::string_view text, std::size_t limit)
     std::string out;
     while (!text.empty())
     {
-        const std::size_t n = utf8_sequence_length(text);
+        const std::size_t n = utf8_sequence_length(text.data(), text.size());
         const std::string_view piece = n ? text.substr(0, n) : std::string_view("\xEF\xBF\xBD");
         if (out.size() + piece.size() > limit)
             break;

@@ -8,6 +8,8 @@
 // sure. Both readers decode string values with decoded_string(): views into the text when a
 // string has no escape and no byte above 0x7F, else into a buffer of the caller's.
 
+#include "model/utf8_sequence.hpp"
+
 #include <boost/system/error_code.hpp>
 
 #include <bit>
@@ -238,41 +240,15 @@ private:
         return true;
     }
 
-    // The UTF-8 sequence at p_ (a byte above 0x7F), when it is well-formed (the Unicode
-    // standard's table 3-7: no overlong form, no surrogate, nothing above U+10FFFF), copied onto
+    // The UTF-8 sequence at p_ (a byte above 0x7F), when it is well-formed, copied onto
     // `decoded`.
     bool utf8_sequence(std::string& decoded)
     {
-        const auto* b = reinterpret_cast<const unsigned char*>(p_);
-        std::ptrdiff_t size = 0;
-        unsigned char second_low = 0x80, second_high = 0xBF;
-        if (b[0] >= 0xC2 && b[0] <= 0xDF)
-            size = 2;
-        else if (b[0] >= 0xE0 && b[0] <= 0xEF)
-        {
-            size = 3;
-            if (b[0] == 0xE0)
-                second_low = 0xA0;
-            else if (b[0] == 0xED)
-                second_high = 0x9F;
-        }
-        else if (b[0] >= 0xF0 && b[0] <= 0xF4)
-        {
-            size = 4;
-            if (b[0] == 0xF0)
-                second_low = 0x90;
-            else if (b[0] == 0xF4)
-                second_high = 0x8F;
-        }
-        else
+        const std::size_t size = utf8_sequence_length(p_, static_cast<std::size_t>(end_ - p_));
+        if (size == 0)
             return false;
-        if (end_ - p_ < size || b[1] < second_low || b[1] > second_high)
-            return false;
-        for (std::ptrdiff_t i = 2; i < size; ++i)
-            if (b[i] < 0x80 || b[i] > 0xBF)
-                return false;
-        decoded.append(p_, static_cast<std::size_t>(size));
-        p_ += size;
+        decoded.append(p_, size);
+        p_ += static_cast<std::ptrdiff_t>(size);
         return true;
     }
 
